@@ -1,0 +1,39 @@
+# Two commands: `make serve` and `make test`. Everything else is a step they share.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS_STAMP := $(VENV)/.deps-stamp
+PORT ?= 2222
+
+.PHONY: all build lint test serve bench clean
+
+all: test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Build tools and test dependencies; redone when pyproject.toml changes.
+$(DEPS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "scikit-build-core>=0.10" "pybind11>=2.12" ninja cmake
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[test]'
+	touch $@
+
+# Rebuilds the extension incrementally (build/ is kept) and reinstalls it in place.
+build: $(DEPS_STAMP)
+	$(BIN)/python -m pip install --quiet --no-build-isolation --no-deps -e .
+
+lint: build
+	$(BIN)/ruff check sshapp tests benchmarks
+	$(BIN)/ruff format --check sshapp tests benchmarks
+	$(BIN)/mypy sshapp
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+serve: build
+	$(BIN)/sshapp serve --port $(PORT)
+
+clean:
+	rm -rf build $(VENV) *.egg-info

@@ -1,0 +1,32 @@
+// Bindings: CPU identity and features.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "mm/cpu.hpp"
+
+namespace py = pybind11;
+
+void register_cpu(py::module_& m) {
+    m.def(
+        "cpu_info",
+        []() {
+            const mm::CpuInfo& c = mm::cpu();
+            py::dict features, detected;
+            for (const auto& fn : mm::feature_names()) {
+                features[fn.name] = (c.features & fn.bit) != 0;
+                detected[fn.name] = (c.detected & fn.bit) != 0;
+            }
+            py::dict d;
+            d["vendor"] = c.vendor;
+            d["brand"] = c.brand;
+            d["l1d_bytes"] = c.l1d_bytes;
+            d["l2_bytes"] = c.l2_bytes;
+            d["l3_bytes"] = c.l3_bytes;
+            d["features"] = features;
+            d["detected"] = detected;
+            d["amx_note"] = c.amx_note;
+            d["unknown_disable_names"] = c.unknown_disable_names;
+            return d;
+        },
+        "Return the CPU's vendor, brand, cache sizes and feature flags (after masking).");
+}

@@ -1,0 +1,115 @@
+// Bindings: the kernel table and one GEMM call. Validates, converts, releases the GIL.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "mm/cpu.hpp"
+#include "mm/registry.hpp"
+
+namespace py = pybind11;
+
+const mm::KernelInfo& lookup_supported(const std::string& id) {
+    const mm::KernelInfo* info = mm::find(id.c_str());
+    if (info == nullptr) throw py::key_error("unknown kernel '" + id + "'");
+    std::uint64_t missing = mm::missing_features(*info);
+    if (missing != 0) {
+        throw std::runtime_error("kernel '" + id + "' is not supported on this CPU: missing " +
+                                 mm::feature_list(missing));
+    }
+    return *info;
+}
+
+namespace {
+
+py::dict kernel_dict(const mm::KernelInfo& k) {
+    py::dict blocking;
+    blocking["MR"] = k.blocking.MR;
+    blocking["NR"] = k.blocking.NR;
+    blocking["MC"] = k.blocking.MC;
+    blocking["KC"] = k.blocking.KC;
+    blocking["NC"] = k.blocking.NC;
+    py::dict d;
+    d["id"] = k.id;
+    d["summary"] = k.summary;
+    d["dtype"] = mm::dtype_name(k.dtype);
+    d["requires"] = mm::feature_list(k.required);
+    d["missing"] = mm::feature_list(mm::missing_features(k));
+    d["blocking"] = blocking;
+    return d;
+}
+
+void check_matrix(const py::array& x, const char* name, const py::dtype& want) {
+    if (!x.dtype().is(want)) {
+        throw py::type_error(std::string(name) + " has dtype " +
+                             py::str(x.dtype()).cast<std::string>() + ", kernel needs " +
+                             py::str(want).cast<std::string>());
+    }
+    if (x.ndim() != 2) {
+        throw py::value_error(std::string(name) + " must be 2-D, got " +
+                              std::to_string(x.ndim()) + "-D");
+    }
+    if ((x.flags() & py::array::c_style) == 0) {
+        throw py::value_error(std::string(name) + " must be C-contiguous (row-major)");
+    }
+}
+
+bool overlaps(const py::array& x, const py::array& y) {
+    auto lo_x = reinterpret_cast<std::uintptr_t>(x.data());
+    auto lo_y = reinterpret_cast<std::uintptr_t>(y.data());
+    return lo_x < lo_y + static_cast<std::uintptr_t>(y.nbytes()) &&
+           lo_y < lo_x + static_cast<std::uintptr_t>(x.nbytes());
+}
+
+void gemm(const std::string& id, const py::array& a, const py::array& b, py::array& c) {
+    const mm::KernelInfo& info = lookup_supported(id);
+    py::dtype want = info.dtype == mm::DType::F32 ? py::dtype::of<float>()
+                                                  : py::dtype::of<double>();
+    check_matrix(a, "a", want);
+    check_matrix(b, "b", want);
+    check_matrix(c, "c", want);
+    const auto m = a.shape(0), k = a.shape(1), n = b.shape(1);
+    if (b.shape(0) != k || c.shape(0) != m || c.shape(1) != n) {
+        throw py::value_error("shape mismatch: a is " + std::to_string(m) + "x" +
+                              std::to_string(k) + ", b is " + std::to_string(b.shape(0)) + "x" +
+                              std::to_string(n) + ", c is " + std::to_string(c.shape(0)) + "x" +
+                              std::to_string(c.shape(1)));
+    }
+    if (m < 1 || n < 1 || k < 1) throw py::value_error("every dimension must be >= 1");
+    if (!c.writeable()) throw py::value_error("c must be writeable");
+    if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not overlap a or b");
+    const mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
+    py::gil_scoped_release release;
+    info.fn(args);
+}
+
+}  // namespace
+
+void register_kernels(py::module_& m) {
+    m.def(
+        "list_kernels",
+        []() {
+            py::list out;
+            for (const auto& k : mm::all_kernels()) out.append(kernel_dict(k));
+            return out;
+        },
+        "Return every compiled kernel as a dict, in table order (fastest first per dtype).");
+    m.def("best_kernel",
+          [](const std::string& dtype) {
+              mm::DType dt;
+              if (dtype == "f32") {
+                  dt = mm::DType::F32;
+              } else if (dtype == "f64") {
+                  dt = mm::DType::F64;
+              } else {
+                  throw py::value_error("unknown dtype '" + dtype + "'");
+              }
+              return std::string(mm::best(dt)->id);
+          },
+          py::arg("dtype"), "Return the id of the fastest kernel of dtype this CPU supports.");
+    m.def("gemm", &gemm, py::arg("kernel_id"), py::arg("a"), py::arg("b"), py::arg("c"),
+          "Compute c = a @ b with the kernel kernel_id (GIL released while it runs).");
+}

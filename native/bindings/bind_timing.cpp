@@ -1,0 +1,56 @@
+// Bindings: timing one kernel with a per-sample callback. The GIL is released for the
+// whole run and taken back only to call on_sample, between samples.
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+
+#include "mm/kernel.hpp"
+#include "mm/timing.hpp"
+
+namespace py = pybind11;
+
+const mm::KernelInfo& lookup_supported(const std::string& id);
+
+void register_timing(py::module_& m) {
+    m.def(
+        "time_kernel",
+        [](const std::string& id, std::int64_t m_, std::int64_t n, std::int64_t k, int warmup,
+           int repeats, double budget_seconds, int pin_core, double min_sample_seconds,
+           std::optional<py::function> on_sample) {
+            const mm::KernelInfo& info = lookup_supported(id);
+            mm::TimingOptions opts;
+            opts.warmup = warmup;
+            opts.repeats = repeats;
+            opts.budget_seconds = budget_seconds;
+            opts.pin_core = pin_core;
+            opts.min_sample_seconds = min_sample_seconds;
+            mm::SampleFn cb;
+            if (on_sample) {
+                cb = [&on_sample](int index, double seconds) {
+                    py::gil_scoped_acquire gil;
+                    py::object r = (*on_sample)(index, seconds);
+                    return r.is_none() || r.cast<bool>();
+                };
+            }
+            mm::TimingResult res;
+            {
+                py::gil_scoped_release release;
+                res = mm::time_gemm(info, m_, n, k, opts, cb);
+            }
+            py::dict d;
+            d["samples"] = res.samples;
+            d["calls_per_sample"] = res.calls_per_sample;
+            d["cancelled"] = res.cancelled;
+            return d;
+        },
+        py::arg("kernel_id"), py::arg("m"), py::arg("n"), py::arg("k"), py::kw_only(),
+        py::arg("warmup") = 1, py::arg("repeats") = 5, py::arg("budget_seconds") = 0.0,
+        py::arg("pin_core") = -1, py::arg("min_sample_seconds") = 2e-3,
+        py::arg("on_sample") = py::none(),
+        "Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample "
+        "(return False to stop). Returns samples (seconds per call), calls_per_sample, "
+        "cancelled.");
+}

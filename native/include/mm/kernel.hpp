@@ -1,0 +1,22 @@
+// One row of the kernel table: what a kernel is called, what it needs and how it
+// blocks. Declarations only.
+#pragma once
+
+#include <cstdint>
+
+#include "mm/types.hpp"
+
+namespace mm {
+
+using GemmFn = void (*)(const GemmArgs&);
+
+struct KernelInfo {
+    const char* id;       // "<isa>.<algorithm>.<dtype>", stable
+    const char* summary;  // one line: what this step adds
+    DType dtype;
+    std::uint64_t required;  // Feature bits the CPU must have
+    Blocking blocking;
+    GemmFn fn;
+};
+
+}  // namespace mm

@@ -1,0 +1,37 @@
+// Timing of one kernel on inputs allocated and filled once, outside the timed loop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "mm/kernel.hpp"
+
+namespace mm {
+
+struct TimingOptions {
+    int warmup = 1;               // untimed calls before the first sample
+    int repeats = 5;              // maximum number of samples
+    double budget_seconds = 0.0;  // stop once this much was timed (0 = no budget)
+    int pin_core = -1;            // pin the calling thread to this core while timing
+    double min_sample_seconds = 2e-3;  // small sizes: repeat calls until a sample lasts this
+};
+
+// Called after each sample, outside the timed region, with the sample's index and its
+// seconds per call. Return false to stop early (cancellation).
+using SampleFn = std::function<bool(int index, double seconds)>;
+
+struct TimingResult {
+    std::vector<double> samples;  // seconds per call, one per repetition
+    int calls_per_sample = 1;
+    bool cancelled = false;
+};
+
+TimingResult time_gemm(const KernelInfo& info,
+                       std::int64_t m,
+                       std::int64_t n,
+                       std::int64_t k,
+                       const TimingOptions& opts,
+                       const SampleFn& on_sample);
+
+}  // namespace mm

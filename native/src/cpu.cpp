@@ -1,0 +1,195 @@
+// CPU detection, once per process. Baseline x86-64 code: it must run on any CPU, so
+// it only uses CPUID, XGETBV (after checking OSXSAVE) and one arch_prctl call.
+#include "mm/cpu.hpp"
+
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+namespace mm {
+namespace {
+
+struct Regs {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+Regs cpuid(unsigned leaf, unsigned subleaf = 0) {
+    Regs r;
+    __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+    return r;
+}
+
+std::uint64_t xgetbv0() {
+    unsigned lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+
+bool bit(unsigned reg, int n) {
+    return ((reg >> n) & 1u) != 0;
+}
+
+constexpr std::uint64_t AVX512_ALL = FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW |
+                                     FEAT_AVX512VL | FEAT_AVX512_VNNI | FEAT_AVX512_BF16;
+constexpr std::uint64_t AMX_ALL = FEAT_AMX_TILE | FEAT_AMX_BF16 | FEAT_AMX_INT8;
+
+// Linux keeps AMX tile data off until a process asks for it (kernel >= 5.16).
+constexpr int ARCH_REQ_XCOMP_PERM = 0x1023;
+constexpr int XFEATURE_XTILEDATA = 18;
+
+std::string trim(std::string s) {
+    auto not_space = [](unsigned char ch) { return !std::isspace(ch); };
+    s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+    s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+    return s;
+}
+
+void read_identity(CpuInfo& info) {
+    Regs v = cpuid(0);
+    char vendor[13] = {};
+    std::memcpy(vendor + 0, &v.ebx, 4);
+    std::memcpy(vendor + 4, &v.edx, 4);
+    std::memcpy(vendor + 8, &v.ecx, 4);
+    info.vendor = vendor;
+    if (cpuid(0x80000000).eax >= 0x80000004) {
+        char brand[49] = {};
+        for (unsigned i = 0; i < 3; ++i) {
+            Regs r = cpuid(0x80000002 + i);
+            std::memcpy(brand + 16 * i + 0, &r.eax, 4);
+            std::memcpy(brand + 16 * i + 4, &r.ebx, 4);
+            std::memcpy(brand + 16 * i + 8, &r.ecx, 4);
+            std::memcpy(brand + 16 * i + 12, &r.edx, 4);
+        }
+        info.brand = trim(brand);
+    }
+    info.l1d_bytes = std::max(0L, sysconf(_SC_LEVEL1_DCACHE_SIZE));
+    info.l2_bytes = std::max(0L, sysconf(_SC_LEVEL2_CACHE_SIZE));
+    info.l3_bytes = std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE));
+}
+
+std::uint64_t detect_features(CpuInfo& info) {
+    std::uint64_t f = FEAT_SSE2;  // part of x86-64 itself
+    unsigned max_leaf = cpuid(0).eax;
+    Regs l1 = cpuid(1);
+    if (!bit(l1.ecx, 27)) {  // no OSXSAVE: XGETBV is illegal, no AVX state saved
+        return f;
+    }
+    std::uint64_t xcr0 = xgetbv0();
+    bool ymm_ok = (xcr0 & 0x6) == 0x6;     // SSE + AVX state
+    bool zmm_ok = (xcr0 & 0xE6) == 0xE6;   // + opmask, ZMM_Hi256, Hi16_ZMM
+    bool tile_ok = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA
+    if (ymm_ok && bit(l1.ecx, 28)) f |= FEAT_AVX;
+    if (ymm_ok && bit(l1.ecx, 12)) f |= FEAT_FMA;
+    if (max_leaf < 7) return f;
+    Regs l7 = cpuid(7, 0);
+    if (ymm_ok && bit(l7.ebx, 5)) f |= FEAT_AVX2;
+    if (zmm_ok) {
+        if (bit(l7.ebx, 16)) f |= FEAT_AVX512F;
+        if (bit(l7.ebx, 17)) f |= FEAT_AVX512DQ;
+        if (bit(l7.ebx, 30)) f |= FEAT_AVX512BW;
+        if (bit(l7.ebx, 31)) f |= FEAT_AVX512VL;
+        if (bit(l7.ecx, 11)) f |= FEAT_AVX512_VNNI;
+        if (l7.eax >= 1 && bit(cpuid(7, 1).eax, 5)) f |= FEAT_AVX512_BF16;
+    }
+    std::uint64_t amx = 0;
+    if (bit(l7.edx, 24)) amx |= FEAT_AMX_TILE;
+    if (bit(l7.edx, 22)) amx |= FEAT_AMX_BF16;
+    if (bit(l7.edx, 25)) amx |= FEAT_AMX_INT8;
+    if (amx != 0) {
+        if (!tile_ok) {
+            info.amx_note = "the OS does not enable AMX tile state (XCR0)";
+        } else if (max_leaf < 0x1D || cpuid(0x1D, 0).eax < 1) {
+            info.amx_note = "CPUID reports no AMX tile palette";
+        } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
+            info.amx_note =
+                "Linux refused AMX tile permission (kernel < 5.16 or seccomp blocks arch_prctl)";
+        } else {
+            f |= amx;
+        }
+    }
+    return f;
+}
+
+// SSHAPP_DISABLE_ISA=avx512,amx: group names clear every bit of their family.
+std::uint64_t parse_disable(const char* env, std::vector<std::string>& unknown) {
+    std::uint64_t mask = 0;
+    if (env == nullptr) return mask;
+    std::stringstream ss(env);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        item = trim(item);
+        std::transform(item.begin(), item.end(), item.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (item.empty()) continue;
+        if (item == "avx512") {
+            mask |= AVX512_ALL;
+            continue;
+        }
+        if (item == "amx") {
+            mask |= AMX_ALL;
+            continue;
+        }
+        bool found = false;
+        for (const auto& fn : feature_names()) {
+            if (item == fn.name) {
+                mask |= fn.bit;
+                found = true;
+            }
+        }
+        if (!found) unknown.push_back(item);
+    }
+    return mask & ~static_cast<std::uint64_t>(FEAT_SSE2);
+}
+
+}  // namespace
+
+const std::vector<FeatureName>& feature_names() {
+    static const std::vector<FeatureName> names = {
+        {FEAT_SSE2, "sse2"},
+        {FEAT_AVX, "avx"},
+        {FEAT_FMA, "fma"},
+        {FEAT_AVX2, "avx2"},
+        {FEAT_AVX512F, "avx512f"},
+        {FEAT_AVX512DQ, "avx512dq"},
+        {FEAT_AVX512BW, "avx512bw"},
+        {FEAT_AVX512VL, "avx512vl"},
+        {FEAT_AVX512_VNNI, "avx512_vnni"},
+        {FEAT_AVX512_BF16, "avx512_bf16"},
+        {FEAT_AMX_TILE, "amx_tile"},
+        {FEAT_AMX_BF16, "amx_bf16"},
+        {FEAT_AMX_INT8, "amx_int8"},
+    };
+    return names;
+}
+
+std::string feature_list(std::uint64_t mask) {
+    std::string out;
+    for (const auto& fn : feature_names()) {
+        if ((mask & fn.bit) != 0) {
+            if (!out.empty()) out += ",";
+            out += fn.name;
+        }
+    }
+    return out;
+}
+
+const CpuInfo& cpu() {
+    static const CpuInfo info = [] {
+        CpuInfo c;
+        read_identity(c);
+        c.detected = detect_features(c);
+        c.masked = parse_disable(std::getenv("SSHAPP_DISABLE_ISA"), c.unknown_disable_names) &
+                   c.detected;
+        c.features = c.detected & ~c.masked;
+        return c;
+    }();
+    return info;
+}
+
+}  // namespace mm

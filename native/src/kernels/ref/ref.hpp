@@ -1,0 +1,13 @@
+// Portable reference kernels (baseline x86-64). Declarations only.
+#pragma once
+
+#include "mm/types.hpp"
+
+namespace mm::ref {
+
+void gemm_naive_f32(const GemmArgs& args);
+void gemm_naive_f64(const GemmArgs& args);
+void gemm_reorder_f32(const GemmArgs& args);
+void gemm_reorder_f64(const GemmArgs& args);
+
+}  // namespace mm::ref

@@ -1,0 +1,39 @@
+"""sshapp's native matmul kernels, CPU detection and timing."""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+def cpu_info() -> dict[str, Any]:
+    """Return the CPU's vendor, brand, cache sizes and feature flags (after masking)."""
+
+def list_kernels() -> list[dict[str, Any]]:
+    """Return every compiled kernel as a dict, in table order (fastest first per dtype)."""
+
+def best_kernel(dtype: str) -> str:
+    """Return the id of the fastest kernel of dtype this CPU supports."""
+
+def gemm(
+    kernel_id: str,
+    a: npt.NDArray[np.floating],
+    b: npt.NDArray[np.floating],
+    c: npt.NDArray[np.floating],
+) -> None:
+    """Compute c = a @ b with the kernel kernel_id (GIL released while it runs)."""
+
+def time_kernel(
+    kernel_id: str,
+    m: int,
+    n: int,
+    k: int,
+    *,
+    warmup: int = 1,
+    repeats: int = 5,
+    budget_seconds: float = 0.0,
+    pin_core: int = -1,
+    min_sample_seconds: float = 2e-3,
+    on_sample: Callable[[int, float], bool | None] | None = None,
+) -> dict[str, Any]:
+    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop). Returns samples (seconds per call), calls_per_sample, cancelled."""  # noqa: E501

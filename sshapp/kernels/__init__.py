@@ -1,0 +1,43 @@
+"""Provides the matmul kernels: the only door into sshapp._native."""
+
+from __future__ import annotations
+
+from sshapp.kernels.check import CheckResult, check_product, tolerance
+from sshapp.kernels.cpu import CpuInfo, cpu_info
+from sshapp.kernels.errors import SizeLimitError, UnknownKernelError, UnsupportedKernelError
+from sshapp.kernels.gemm import NP_DTYPES, Timing, check_size, footprint_bytes, gemm, time_kernel
+from sshapp.kernels.registry import (
+    DTYPES,
+    Blocking,
+    KernelInfo,
+    best,
+    get,
+    list_kernels,
+    require_supported,
+    select,
+)
+
+__all__ = [
+    "DTYPES",
+    "NP_DTYPES",
+    "Blocking",
+    "CheckResult",
+    "CpuInfo",
+    "KernelInfo",
+    "SizeLimitError",
+    "Timing",
+    "UnknownKernelError",
+    "UnsupportedKernelError",
+    "best",
+    "check_product",
+    "check_size",
+    "cpu_info",
+    "footprint_bytes",
+    "gemm",
+    "get",
+    "list_kernels",
+    "require_supported",
+    "select",
+    "time_kernel",
+    "tolerance",
+]

@@ -1,0 +1,76 @@
+"""Provides a typed view of the native CPU detection."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from sshapp import _native
+
+FAMILIES = {
+    "avx512": ("avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16"),
+    "amx": ("amx_tile", "amx_bf16", "amx_int8"),
+}
+"""Group names SSHAPP_DISABLE_ISA accepts besides single feature names."""
+
+
+@dataclass(frozen=True, slots=True)
+class CpuInfo:
+    """What the CPU is and which features kernels may use."""
+
+    vendor: str
+    """CPUID vendor string, e.g. GenuineIntel."""
+    brand: str
+    """CPUID brand string, e.g. Intel(R) Xeon(R) Platinum 8480+."""
+    l1d_bytes: int
+    """L1 data cache per core (0 if unknown)."""
+    l2_bytes: int
+    """L2 cache (0 if unknown)."""
+    l3_bytes: int
+    """L3 cache (0 if unknown)."""
+    features: dict[str, bool]
+    """Feature name -> usable (detected and not masked)."""
+    detected: dict[str, bool]
+    """Feature name -> reported by CPUID and enabled by the OS."""
+    amx_note: str
+    """Why AMX is absent although CPUID lists it ("" otherwise)."""
+    unknown_disable_names: tuple[str, ...]
+    """Names in SSHAPP_DISABLE_ISA that match no feature."""
+
+    @property
+    def masked(self) -> tuple[str, ...]:
+        """Features present on the CPU but disabled by SSHAPP_DISABLE_ISA."""
+        return tuple(n for n, d in self.detected.items() if d and not self.features[n])
+
+    def state(self, name: str) -> str:
+        """Return "present", "masked" or "absent" for one feature."""
+        if self.features.get(name):
+            return "present"
+        return "masked" if self.detected.get(name) else "absent"
+
+
+@cache
+def cpu_info() -> CpuInfo:
+    """Return the CPU description (detected once per process).
+
+    Returns:
+        The CPU's identity, caches and feature flags after SSHAPP_DISABLE_ISA.
+    """
+    raw = _native.cpu_info()
+    return CpuInfo(
+        vendor=raw["vendor"],
+        brand=raw["brand"] or raw["vendor"],
+        l1d_bytes=raw["l1d_bytes"],
+        l2_bytes=raw["l2_bytes"],
+        l3_bytes=raw["l3_bytes"],
+        features=dict(raw["features"]),
+        detected=dict(raw["detected"]),
+        amx_note=raw["amx_note"],
+        unknown_disable_names=tuple(raw["unknown_disable_names"]),
+    )
+
+
+def disabled_isa() -> str:
+    """Return the SSHAPP_DISABLE_ISA value this process was started with ("" if unset)."""
+    return os.environ.get("SSHAPP_DISABLE_ISA", "")

@@ -1,0 +1,175 @@
+"""Provides checked calls into the native kernels: one product, or a timed run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from sshapp import _native
+from sshapp.config import GIB
+from sshapp.kernels.errors import SizeLimitError
+from sshapp.kernels.registry import require_supported
+
+NP_DTYPES: dict[str, type[np.floating]] = {"f32": np.float32, "f64": np.float64}
+"""numpy element type of each kernel dtype."""
+
+SampleCallback = Callable[[int, float], bool | None]
+"""Called as on_sample(index, seconds_per_call); return False to stop the run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Result of timing one kernel at one shape."""
+
+    kernel_id: str
+    """The kernel that ran."""
+    m: int
+    """Rows of A and C."""
+    n: int
+    """Columns of B and C."""
+    k: int
+    """Columns of A, rows of B."""
+    samples: tuple[float, ...]
+    """Seconds per call, one per repetition, in order."""
+    calls_per_sample: int
+    """How many calls each sample averaged (small sizes repeat the call)."""
+    cancelled: bool
+    """True when on_sample stopped the run early."""
+
+
+def footprint_bytes(m: int, n: int, k: int, dtype: str) -> int:
+    """Return the bytes of A, B and C for one m×n×k product."""
+    return (m * k + k * n + m * n) * np.dtype(NP_DTYPES[dtype]).itemsize
+
+
+def check_size(m: int, n: int, k: int, dtype: str, max_bytes: int = GIB) -> None:
+    """Check one product's shape and memory footprint.
+
+    Raises:
+        ValueError: A size is below 1.
+        SizeLimitError: A, B and C together exceed max_bytes.
+    """
+    for name, value in (("m", m), ("n", n), ("k", k)):
+        if value < 1:
+            msg = f"{name} must be >= 1, got {value}"
+            raise ValueError(msg)
+    need = footprint_bytes(m, n, k, dtype)
+    if need > max_bytes:
+        msg = (
+            f"{m}x{n}x{k} {dtype} needs {need / 2**20:,.0f} MiB for A, B and C; "
+            f"the limit is {max_bytes / 2**20:,.0f} MiB"
+        )
+        raise SizeLimitError(msg)
+
+
+def gemm(
+    kernel_id: str,
+    a: npt.NDArray[np.floating],
+    b: npt.NDArray[np.floating],
+    *,
+    max_bytes: int = GIB,
+) -> npt.NDArray[np.floating]:
+    """Return a @ b computed by one native kernel.
+
+    Args:
+        kernel_id: Kernel to use.
+        a: m×k matrix, C-contiguous, of the kernel's dtype.
+        b: k×n matrix, C-contiguous, of the kernel's dtype.
+        max_bytes: Limit on the A+B+C footprint.
+
+    Raises:
+        UnknownKernelError: No such kernel.
+        UnsupportedKernelError: The CPU cannot run it.
+        TypeError: Wrong dtype.
+        ValueError: Wrong shape or layout, or a size below 1.
+        SizeLimitError: Over max_bytes.
+    """
+    info = require_supported(kernel_id)
+    want = np.dtype(NP_DTYPES[info.dtype])
+    for name, x in (("a", a), ("b", b)):
+        if not isinstance(x, np.ndarray):
+            msg = f"{name} must be a numpy array, got {type(x).__name__}"
+            raise TypeError(msg)
+        if x.dtype != want:
+            msg = f"{name} has dtype {x.dtype}, kernel {kernel_id} needs {want}"
+            raise TypeError(msg)
+        if x.ndim != 2:
+            msg = f"{name} must be 2-D, got {x.ndim}-D"
+            raise ValueError(msg)
+        if not x.flags.c_contiguous:
+            msg = f"{name} must be C-contiguous (row-major); use np.ascontiguousarray"
+            raise ValueError(msg)
+    (m, k), (k2, n) = a.shape, b.shape
+    if k != k2:
+        msg = f"shape mismatch: a is {m}x{k} but b is {k2}x{n}"
+        raise ValueError(msg)
+    check_size(m, n, k, info.dtype, max_bytes)
+    c = np.empty((m, n), dtype=want)
+    _native.gemm(kernel_id, a, b, c)
+    return c
+
+
+def time_kernel(
+    kernel_id: str,
+    m: int,
+    n: int,
+    k: int,
+    *,
+    warmup: int = 1,
+    repeats: int = 5,
+    budget_seconds: float = 0.0,
+    pin_core: int = -1,
+    min_sample_seconds: float = 2e-3,
+    on_sample: SampleCallback | None = None,
+    max_bytes: int = GIB,
+) -> Timing:
+    """Time one kernel on random inputs allocated once in C++.
+
+    Args:
+        kernel_id: Kernel to time.
+        m: Rows of A and C.
+        n: Columns of B and C.
+        k: Inner dimension.
+        warmup: Untimed calls first.
+        repeats: Maximum number of samples.
+        budget_seconds: Stop once this much time was measured (0 = no budget).
+        pin_core: Pin the timing thread to this core (-1 = do not pin).
+        min_sample_seconds: Repeat fast calls until a sample lasts this long.
+        on_sample: Called after each sample, outside the timed region.
+        max_bytes: Limit on the A+B+C footprint.
+
+    Raises:
+        UnknownKernelError: No such kernel.
+        UnsupportedKernelError: The CPU cannot run it.
+        ValueError: Bad sizes or options.
+        SizeLimitError: Over max_bytes.
+    """
+    info = require_supported(kernel_id)
+    check_size(m, n, k, info.dtype, max_bytes)
+    if repeats < 1 or warmup < 0:
+        msg = f"repeats must be >= 1 and warmup >= 0, got {repeats} and {warmup}"
+        raise ValueError(msg)
+    raw = _native.time_kernel(
+        kernel_id,
+        m,
+        n,
+        k,
+        warmup=warmup,
+        repeats=repeats,
+        budget_seconds=budget_seconds,
+        pin_core=pin_core,
+        min_sample_seconds=min_sample_seconds,
+        on_sample=on_sample,
+    )
+    return Timing(
+        kernel_id=kernel_id,
+        m=m,
+        n=n,
+        k=k,
+        samples=tuple(raw["samples"]),
+        calls_per_sample=raw["calls_per_sample"],
+        cancelled=raw["cancelled"],
+    )

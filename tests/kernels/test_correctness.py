@@ -1,0 +1,100 @@
+"""Every kernel in the table against a float64 numpy reference, on awkward shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sshapp import kernels
+from sshapp.kernels import KernelInfo
+
+FIXED_SHAPES = [
+    (1, 1, 1),
+    (1, 4096, 64),
+    (4096, 1, 64),
+    (64, 64, 1),
+    (2, 3, 4),
+    (7, 13, 17),
+    (31, 37, 41),
+    (97, 101, 103),
+    (200, 300, 500),
+    (128, 128, 128),
+]
+
+
+def blocking_shapes(info: KernelInfo) -> list[tuple[int, int, int]]:
+    """Shapes just around this kernel's register and cache blocks."""
+    b = info.blocking
+    if b.MR == 0:
+        return []
+    shapes = [
+        (b.MR - 1 or 1, b.NR - 1 or 1, 9),
+        (b.MR, b.NR, 16),
+        (b.MR + 1, b.NR + 1, 33),
+        (3 * b.MR + 1, 2 * b.NR - 1, 5),
+    ]
+    if b.KC:
+        shapes += [
+            (b.MR + 1, b.NR + 1, b.KC + 1),
+            (b.MR, b.NR, 2 * b.KC + 3),
+            (b.MC + 1, b.NR + 3, 7),
+            (2 * b.MC - 1, 2 * b.NR + 1, b.KC - 1),
+            (3, b.NC + 1, 5),
+            (b.MR + 2, b.NC + b.NR + 1, 3),
+        ]
+    return shapes
+
+
+def cases() -> list[object]:
+    out = []
+    for info in kernels.list_kernels():
+        marks = [] if info.supported else [pytest.mark.skip(reason=f"{info.id}: {info.reason}")]
+        for shape in FIXED_SHAPES + blocking_shapes(info):
+            out.append(
+                pytest.param(info, shape, id=f"{info.id}-{'x'.join(map(str, shape))}", marks=marks)
+            )
+    return out
+
+
+@pytest.mark.parametrize(("info", "shape"), cases())
+def test_kernel_matches_reference(
+    info: KernelInfo, shape: tuple[int, int, int], rng: np.random.Generator
+) -> None:
+    m, n, k = shape
+    dt = kernels.NP_DTYPES[info.dtype]
+    a = rng.uniform(-1, 1, (m, k)).astype(dt)
+    b = rng.uniform(-1, 1, (k, n)).astype(dt)
+    c = kernels.gemm(info.id, a, b)
+    assert c.shape == (m, n)
+    assert c.dtype == dt
+    result = kernels.check_product(c, a, b)
+    assert result.ok, f"{info.id} {shape}: error {result.error:.3g} > {result.tolerance:.3g}"
+
+
+@pytest.mark.parametrize(
+    "info", [k for k in kernels.list_kernels() if k.supported], ids=lambda k: k.id
+)
+def test_kernel_ignores_input_alignment(info: KernelInfo, rng: np.random.Generator) -> None:
+    """Inputs that start one element past a 64-byte boundary work (no alignment demand)."""
+    dt = kernels.NP_DTYPES[info.dtype]
+    m, n, k = 45, 51, 70
+    raw_a = rng.uniform(-1, 1, m * k + 1).astype(dt)
+    raw_b = rng.uniform(-1, 1, k * n + 1).astype(dt)
+    a = raw_a[1:].reshape(m, k)
+    b = raw_b[1:].reshape(k, n)
+    assert a.ctypes.data % 64 != 0
+    assert kernels.check_product(kernels.gemm(info.id, a, b), a, b).ok
+
+
+@pytest.mark.parametrize(
+    "info", [k for k in kernels.list_kernels() if k.supported], ids=lambda k: k.id
+)
+def test_kernel_with_special_values(info: KernelInfo) -> None:
+    """Zeros give zeros, identity gives the other operand exactly."""
+    dt = kernels.NP_DTYPES[info.dtype]
+    n = 37
+    b = np.arange(n * n, dtype=dt).reshape(n, n)
+    eye = np.eye(n, dtype=dt)
+    np.testing.assert_array_equal(kernels.gemm(info.id, eye, b), b)
+    zeros = np.zeros((n, n), dtype=dt)
+    np.testing.assert_array_equal(kernels.gemm(info.id, zeros, b), zeros)
