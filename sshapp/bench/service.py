@@ -1,0 +1,91 @@
+"""Provides the BenchService protocol: what front ends (CLI, TUI) may ask of the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sshapp.bench.events import Event
+from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec
+
+
+class SpecError(ValueError):
+    """A spec cannot run: one readable line saying why (bad size, unknown kernel...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelRow:
+    """One selectable kernel as front ends show it (native kernels and BLAS rows)."""
+
+    id: str
+    """Stable id, e.g. "avx2.packed_6x16.f32" or "blas.numpy.f32"."""
+    isa: str
+    """First part of the id: ref, avx2, avx512, blas..."""
+    dtype: str
+    """Element type."""
+    summary: str
+    """One line: what this step adds."""
+    blocking: str
+    """Register and cache blocking as text ("6x16 MC=.. KC=.. NC=..", or "-")."""
+    supported: bool
+    """Whether it can run on this host."""
+    reason: str
+    """Why not, when unsupported."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One finished run as stored in the history database."""
+
+    result: BenchResult
+    """The run and its statistics."""
+    user: str
+    """SSH user (or local user) who ran it."""
+    finished_at: float
+    """UNIX time the run finished."""
+    cpu: str
+    """CPU brand string of the host that ran it."""
+
+
+class BenchService(Protocol):
+    """The engine as seen by a front end. Runs go through the host-wide queue."""
+
+    @property
+    def user(self) -> str:
+        """Identity recorded with every run."""
+        ...
+
+    def kernels(self) -> Sequence[KernelRow]:
+        """Return every kernel row, table order, BLAS rows included."""
+        ...
+
+    def expand(self, spec: BenchSpec) -> list[RunSpec]:
+        """Validate a spec and expand globs and sweeps into runs.
+
+        Raises:
+            SpecError: The spec cannot run (one readable line).
+        """
+        ...
+
+    def run(self, run: RunSpec) -> AsyncIterator[Event]:
+        """Queue, time, check and record one run, yielding its events as they happen.
+
+        Closing the iterator or cancelling the consuming task cancels the run, whether it
+        is waiting or running.
+        """
+        ...
+
+    def history(
+        self, *, mine: bool = True, best: bool = False, limit: int = 100
+    ) -> Sequence[HistoryEntry]:
+        """Return stored runs, newest first (best=True: best per kernel and shape)."""
+        ...
+
+    def peak_gflops(self, isa: str, dtype: str) -> float | None:
+        """Return this host's measured FMA peak for an ISA and dtype (None if unknown)."""
+        ...
+
+    def bandwidth_gbs(self) -> float | None:
+        """Return this host's measured single-core memory bandwidth (None if unknown)."""
+        ...
