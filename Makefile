@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEPS_STAMP := $(VENV)/.deps-stamp
 PORT ?= 2222
 
-.PHONY: all build lint test serve bench clean
+.PHONY: all build lint test serve bench bench-ladder clean
 
 all: test
 
@@ -34,6 +34,10 @@ test: lint
 
 serve: build
 	$(BIN)/sshapp serve --port $(PORT)
+
+# The kernel ladder and sweep beside numpy's OpenBLAS; one benchmark at a time per host.
+bench-ladder: build
+	flock /tmp/sshapp-bench.lock $(BIN)/python benchmarks/ladder.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info
