@@ -93,10 +93,7 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
                     failed = failed or isinstance(event, Failed)
         return EXIT_OK
 
-    try:
-        code = run_async(body)
-    except BrokenPipeError:  # the reader went away (e.g. ssh disconnect): nothing to tell
-        return EXIT_INTERRUPTED
+    code = run_async(body)
     if code == EXIT_INTERRUPTED:
         with contextlib.suppress(OSError, ValueError):
             _error(err, "cancelled")
@@ -168,6 +165,8 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
     except HistoryError as exc:
         _error(err, str(exc))
         return EXIT_FAILURE
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         _error(err, f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
         return EXIT_FAILURE

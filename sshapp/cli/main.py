@@ -115,8 +115,7 @@ def build_parser(out: TextIO) -> _Parser:
     hlp.add_argument("topic", nargs="?", metavar="COMMAND")
     sub.add_parser("session", help="entry point of an SSH session (forced command)")
     sub.add_parser("tui", help="the terminal app")
-    srv = sub.add_parser("serve", help="run the SSH server", add_help=False)
-    srv.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("serve", help="run the SSH server (its own options: serve --help)")
     return root
 
 
@@ -159,6 +158,8 @@ def main(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    if argv[:1] == ["serve"]:  # the server parses its own options
+        return _serve(argv[1:], stderr)
     parser = build_parser(stdout)
     try:
         args = parser.parse_args(argv)
@@ -179,7 +180,6 @@ def _dispatch(
     local: dict[str, Callable[[], int]] = {
         "help": lambda: _help(parser, args.topic, stdout, stderr),
         "version": lambda: _version(stdout),
-        "serve": lambda: _serve(args.rest, stderr),
     }
     if args.verb in local:
         return local[args.verb]()
@@ -229,4 +229,13 @@ def _serve(argv: list[str], stderr: TextIO) -> int:
 
 def entry() -> None:
     """Console-script entry point: `sshapp ...`."""
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`, ssh disconnect): stop quietly, and keep the
+        # interpreter's final flush from complaining on the dead pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_FAILURE
+    sys.exit(code)
