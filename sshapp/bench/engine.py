@@ -13,7 +13,7 @@ from sshapp.bench import blas, peaks, plan
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.queue import HostQueue, Ticket
-from sshapp.bench.runner import Job, Outcome, execute, pick_core
+from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchSpec, RunSpec, gflops
 from sshapp.config import Settings
@@ -201,6 +201,7 @@ class Engine:
         samples: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
         stop = threading.Event()
         deadline = time.monotonic() + self.settings.max_run_seconds
+        core = pick_core(self.settings.pin_core)
 
         def on_sample(index: int, seconds: float) -> bool:
             with contextlib.suppress(RuntimeError):  # the loop is gone: just stop
@@ -212,7 +213,7 @@ class Engine:
             try:
                 job = Job(
                     run=run,
-                    pin_core=pick_core(self.settings.pin_core),
+                    pin_core=core,
                     max_bytes=self.settings.max_run_bytes,
                     deadline=deadline,
                     cpu=cpu,
@@ -230,9 +231,10 @@ class Engine:
         handoff.join()
         future = loop.run_in_executor(None, work)
         try:
-            while (item := await samples.get()) is not None:
-                index, seconds = item
-                yield Sampled(run, index, seconds, gflops(run.shape, seconds))
+            with away_from(core):
+                while (item := await samples.get()) is not None:
+                    index, seconds = item
+                    yield Sampled(run, index, seconds, gflops(run.shape, seconds))
             try:
                 outcome = await future
             except Exception as exc:  # a native or numpy error: report it, keep the session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -31,7 +32,7 @@ def result_fields(result: BenchResult) -> dict[str, Any]:
         "median_gflops": result.median_gflops,
         "peak_fraction": result.peak_fraction,
         "blas_ratio": result.blas_ratio,
-        "check_error": result.check_error,
+        "check_error": result.check_error if math.isfinite(result.check_error) else None,
         "check_ok": result.check_ok,
     }
 
