@@ -200,27 +200,32 @@ class Engine:
         loop = asyncio.get_running_loop()
         samples: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
         stop = threading.Event()
-        deadline = time.monotonic() + self.settings.max_run_seconds
+        # Set once the worker starts timing: a first-run peak probe does not count.
+        deadline = [float("inf")]
         core = pick_core(self.settings.pin_core)
 
         def on_sample(index: int, seconds: float) -> bool:
             with contextlib.suppress(RuntimeError):  # the loop is gone: just stop
                 loop.call_soon_threadsafe(samples.put_nowait, (index, seconds))
-                return not (stop.is_set() or cancel.is_set()) and time.monotonic() < deadline
+                return not (stop.is_set() or cancel.is_set()) and time.monotonic() < deadline[0]
             return False
 
         def work() -> Outcome:
             try:
+                host_peaks = self._probe()
+                if stop.is_set() or cancel.is_set():
+                    return Outcome(None, cancelled=True)
+                deadline[0] = time.monotonic() + self.settings.max_run_seconds
                 job = Job(
                     run=run,
                     pin_core=core,
                     max_bytes=self.settings.max_run_bytes,
-                    deadline=deadline,
+                    deadline=deadline[0],
                     cpu=cpu,
                     history=self.store,
-                    peaks=self._probe(),
+                    peaks=host_peaks,
                     blas_seconds_per_gflop=1 / plan.RATE_GFLOPS["blas"],
-                    time_left=lambda: max(deadline - time.monotonic(), 0.0),
+                    time_left=lambda: max(deadline[0] - time.monotonic(), 0.0),
                 )
                 return execute(job, on_sample)
             finally:

@@ -9,11 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from sshapp.bench import plan
 from sshapp.cli.main import main
+from sshapp.kernels import get, list_kernels
 
 CLI = [sys.executable, "-m", "sshapp"]
 """The command line in a subprocess."""
@@ -127,6 +130,17 @@ def test_version_help_and_usage() -> None:
     assert code == 0
     assert "--mnk" in out
     assert _main()[0] == 2
+
+
+def test_unsupported_kernel_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs on any CPU: one kernel in the table pretends to need AVX-512."""
+    real = list_kernels()[0]
+    fake = replace(real, id="avx512.fake.f32", requires=("avx512f",), missing=("avx512f",))
+    monkeypatch.setattr(plan, "get", lambda kid: fake if kid == fake.id else get(kid))
+    code, out, err = _main("bench", "avx512.fake.f32", "--size", "64")
+    assert (code, out) == (2, "")
+    assert "cannot run here" in err
+    assert err.count("\n") == 1
 
 
 def test_missing_front_ends_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
