@@ -138,7 +138,7 @@ class Engine:
         cached = self.peak_cache.load()
         if cached is not None:
             return cached
-        ticket = await asyncio.to_thread(self.queue.enqueue)
+        ticket = self.queue.enqueue()
         try:
             await self.queue.wait(ticket, lambda _: None)
             return await asyncio.to_thread(self._probe)
@@ -167,7 +167,9 @@ class Engine:
         try:
             await asyncio.to_thread(self.store.check)
             cpu = peaks.host_key()
-            ticket = await asyncio.to_thread(self.queue.enqueue)
+            # Not in a thread: a cancel landing while a thread creates the ticket would
+            # leave it locked by this process, blocking the host until the process ends.
+            ticket = self.queue.enqueue()
         except (HistoryError, OSError) as exc:
             yield Failed(run, str(exc))
             return
@@ -234,7 +236,11 @@ class Engine:
                 handoff.leave()
 
         handoff.join()
-        future = loop.run_in_executor(None, work)
+        try:
+            future = loop.run_in_executor(None, work)
+        except BaseException:
+            handoff.leave()
+            raise
         try:
             with away_from(core):
                 while (item := await samples.get()) is not None:
