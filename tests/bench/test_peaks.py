@@ -81,3 +81,14 @@ async def test_without_probe_module_peaks_are_unknown(
     engine = Engine(settings, "u")
     assert await engine.measure_peaks() is None
     assert engine.peak_gflops("avx2", "f32") is None
+
+
+async def test_measure_peaks_goes_through_the_queue_once(
+    settings: Settings, probe: list[int]
+) -> None:
+    engine = Engine(settings, "u")
+    first = await engine.measure_peaks()
+    again = await engine.measure_peaks()
+    assert first == again == peaks.HostPeaks({"avx2.f32": 100.0}, 12.5)
+    assert probe == [1]
+    assert list((settings.state_dir / "queue").glob("*.ticket")) == []
