@@ -1,7 +1,7 @@
 """Provides this host's measured FMA peaks and bandwidth, measured once and cached on disk.
 
-The measurement itself is `sshapp.kernels.probes.measure_peaks()`; when that module is
-not available, peaks stay unknown (None) and "% of peak" is simply not shown.
+The measurement itself is `sshapp.kernels.probes.measure_peaks()`; when it fails, peaks
+stay unknown (None) and "% of peak" is simply not shown.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sshapp.kernels import cpu_info
+from sshapp.kernels import cpu_info, probes
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +106,8 @@ def measure() -> HostPeaks | None:
     """Measure this host's peaks (~1-2 s; call it while holding the host queue).
 
     Returns:
-        The peaks, or None when no probe is available in this build.
+        The peaks, or None when the probe fails.
     """
-    try:
-        from sshapp.kernels import probes  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        log.info("sshapp.kernels.probes is not available: peaks unknown")
-        return None
     try:
         raw = probes.measure_peaks()
         return HostPeaks(

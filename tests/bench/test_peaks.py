@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from sshapp.bench.engine import Engine
 from sshapp.bench.events import Finished
 from sshapp.bench.spec import BenchSpec, Shape
 from sshapp.config import Settings
+from sshapp.kernels import probes
 
 
 @dataclass(frozen=True)
@@ -24,16 +23,14 @@ class FakePeaks:
 
 @pytest.fixture
 def probe(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Installs a fake sshapp.kernels.probes; returns a list counting its calls."""
+    """Replaces the native probe with a fake; returns a list counting its calls."""
     calls: list[int] = []
-    module = types.ModuleType("sshapp.kernels.probes")
 
     def measure_peaks() -> FakePeaks:
         calls.append(1)
         return FakePeaks()
 
-    module.measure_peaks = measure_peaks  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sshapp.kernels.probes", module)
+    monkeypatch.setattr(probes, "measure_peaks", measure_peaks)
     return calls
 
 
@@ -74,10 +71,13 @@ async def test_measured_once_and_used_for_percent_of_peak(
     assert engine.bandwidth_gbs() == 12.5
 
 
-async def test_without_probe_module_peaks_are_unknown(
+async def test_failing_probe_leaves_peaks_unknown(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "sshapp.kernels.probes", None)
+    def broken() -> FakePeaks:
+        raise RuntimeError("probe crashed")
+
+    monkeypatch.setattr(probes, "measure_peaks", broken)
     engine = Engine(settings, "u")
     assert await engine.measure_peaks() is None
     assert engine.peak_gflops("avx2", "f32") is None
