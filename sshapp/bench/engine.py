@@ -136,7 +136,7 @@ class Engine:
     async def measure_peaks(self) -> peaks.HostPeaks | None:
         """Return this host's peaks, measuring them through the queue if not cached."""
         cached = self.peak_cache.load()
-        if cached is not None or not peaks.available():
+        if cached is not None:
             return cached
         ticket = self.queue.enqueue()
         try:

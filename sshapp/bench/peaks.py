@@ -7,11 +7,9 @@ stay unknown (None) and "% of peak" is simply not shown.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,17 +87,6 @@ class PeakCache:
         tmp = self.path.with_name(f".peaks.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
         tmp.replace(self.path)
-
-
-def available() -> bool:
-    """Return whether this build has the peak probes (sshapp.kernels.probes)."""
-    name = "sshapp.kernels.probes"
-    if name in sys.modules:  # imported already (or blocked with None)
-        return sys.modules[name] is not None
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def measure() -> HostPeaks | None:
