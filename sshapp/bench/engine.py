@@ -145,6 +145,11 @@ class Engine:
         finally:
             ticket.release()
 
+    def forget_peaks(self) -> None:
+        """Drop this host's cached peaks; the next run (or `measure_peaks`) measures again."""
+        self.peak_cache.forget()
+        self._probed = False
+
     def _probe(self) -> peaks.HostPeaks | None:
         """Measure and cache peaks if nobody did yet (call while holding the host)."""
         cached = self.peak_cache.load()
@@ -262,6 +267,8 @@ class Engine:
             yield Cancelled(run) if outcome.cancelled else Failed(run, "no sample was taken")
             return
         result = outcome.result
+        if outcome.peak_stale:
+            await asyncio.to_thread(self.forget_peaks)
         try:
             await asyncio.to_thread(self.store.add, result, user=self._user, cpu=cpu)
         except HistoryError as exc:

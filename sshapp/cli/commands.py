@@ -105,6 +105,8 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
 def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Run `sshapp cpu`: features, caches and (measured once, then cached) peaks."""
     info = cpu_info()
+    if args.remeasure:
+        engine.forget_peaks()
     peaks = run_async(lambda: _measure(engine))
     if peaks == EXIT_INTERRUPTED:
         return EXIT_INTERRUPTED
