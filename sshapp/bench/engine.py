@@ -231,7 +231,7 @@ class Engine:
                     cpu=cpu,
                     history=self.store,
                     peaks=host_peaks,
-                    blas_seconds_per_gflop=1 / plan.RATE_GFLOPS["blas"],
+                    blas_seconds_per_gflop=1 / plan.BLAS_RATE,
                     time_left=lambda: max(deadline[0] - time.monotonic(), 0.0),
                 )
                 return execute(job, on_sample)
