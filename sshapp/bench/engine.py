@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
-from sshapp.bench import blas, peaks, plan
+from sshapp.bench import catalog, peaks, plan
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.queue import HostQueue, Ticket
@@ -17,7 +17,6 @@ from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchSpec, RunSpec, gflops
 from sshapp.config import Settings
-from sshapp.kernels import list_kernels
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +77,7 @@ class Engine:
 
     def kernels(self) -> Sequence[KernelRow]:
         """Return every native kernel (table order) then the host-BLAS rows."""
-        rows = [
-            KernelRow(
-                id=k.id,
-                isa=k.isa,
-                dtype=k.dtype,
-                summary=k.summary,
-                blocking=str(k.blocking),
-                supported=k.supported,
-                reason=k.reason,
-            )
-            for k in list_kernels()
-        ]
-        return rows + blas.rows()
+        return catalog.kernel_rows()
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         """Validate a spec and expand globs and sweeps into runs.
