@@ -180,8 +180,11 @@ class Engine:
                     return
             waiter.result()
             yield Started(run)
-            async for event in self._hold(run, cpu, cancel, handoff):
-                yield event
+            # aclosing: closing this stream must close the inner one now (it stops the
+            # worker), not whenever the garbage collector gets to it.
+            async with contextlib.aclosing(self._hold(run, cpu, cancel, handoff)) as events:
+                async for event in events:
+                    yield event
         finally:
             if waiter is not None and not waiter.done():
                 waiter.cancel()
@@ -189,7 +192,7 @@ class Engine:
 
     async def _hold(
         self, run: RunSpec, cpu: str, cancel: threading.Event, handoff: _Handoff
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Run the worker while holding the host; yield samples, then the verdict."""
         loop = asyncio.get_running_loop()
         samples: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()

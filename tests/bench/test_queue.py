@@ -117,7 +117,7 @@ def test_two_processes_never_overlap(
     worker_cmd: list[str], sub_env: dict[str, str], procs: list[Proc]
 ) -> None:
     """Started together, two benchmarks run one after the other; the second one waits."""
-    procs += [Proc([*worker_cmd, KERNEL, "256", "60"], sub_env) for _ in range(2)]
+    procs += [Proc([*worker_cmd, KERNEL, "256", "100"], sub_env) for _ in range(2)]
     assert [p.finish() for p in procs] == [0, 0]
     intervals = sorted((p.wait_for("started")["t"], p.wait_for("finished")["t"], p) for p in procs)
     (s1, e1, _), (s2, e2, later) = intervals
