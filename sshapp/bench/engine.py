@@ -17,6 +17,7 @@ from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchSpec, RunSpec, gflops
 from sshapp.config import Settings
+from sshapp.kernels import cpu_info
 
 log = logging.getLogger(__name__)
 
@@ -249,10 +250,10 @@ class Engine:
                 return
         finally:
             stop.set()
-        async for event in self._verdict(run, cpu, outcome):
+        async for event in self._verdict(run, outcome):
             yield event
 
-    async def _verdict(self, run: RunSpec, cpu: str, outcome: Outcome) -> AsyncIterator[Event]:
+    async def _verdict(self, run: RunSpec, outcome: Outcome) -> AsyncIterator[Event]:
         if outcome.result is None:
             yield Cancelled(run) if outcome.cancelled else Failed(run, "no sample was taken")
             return
@@ -260,7 +261,8 @@ class Engine:
         if outcome.peak_stale:
             await asyncio.to_thread(self.forget_peaks)
         try:
-            await asyncio.to_thread(self.store.add, result, user=self._user, cpu=cpu)
+            brand = cpu_info().brand  # the key's hash suffix is for caches, not people
+            await asyncio.to_thread(self.store.add, result, user=self._user, cpu=brand)
         except HistoryError as exc:
             yield Failed(run, f"result not saved: {exc}")
             return
