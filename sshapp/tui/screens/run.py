@@ -81,6 +81,7 @@ class RunScreen(Screen[None]):
         log = self.query_one("#run-log", DataTable)
         for name in ("kernel", "size", "best GF/s", "median", "% peak", "vs BLAS", "check"):
             log.add_column(name, key=name)
+        self.query_one(SampleChart).border_title = "GFLOP/s per repetition"
         self.set_interval(1 / self.STATS_FPS, self._flush)
         self.on_screen_resume()
 

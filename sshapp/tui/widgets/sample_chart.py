@@ -77,7 +77,7 @@ class SampleChart(Widget):
         cell = max(1, min(3, plot_width // max(len(self.samples), 1)))
         shown = self.samples[-(plot_width // cell) :]
         first = len(self.samples) - len(shown)
-        best = max(self.samples)
+        best_index = self.samples.index(max(self.samples)) - first
         levels = [round(v / top * rows * 8) for v in shown]
         for row in range(rows):
             floor = (rows - 1 - row) * 8
@@ -91,10 +91,10 @@ class SampleChart(Widget):
             text.append(f"{label:>{LABEL_WIDTH - 1}} ", axis_style)
             text.append("│", axis_style)
             bars = ""
-            for value, level in zip(shown, levels, strict=True):
+            for index, level in enumerate(levels):
                 part = min(max(level - floor, 0), 8)
                 glyph = EIGHTHS[part] * max(cell - 1, 1) + (" " if cell > 1 else "")
-                if value == best:  # one run of one style each side: fewer bytes on the wire
+                if index == best_index:  # one run of one style each side: fewer bytes on the wire
                     text.append(bars, bar_style)
                     text.append(glyph, best_style)
                     bars = ""
