@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -39,7 +40,7 @@ SCREENS = {
 class BenchApp(App[int]):
     """The matmul benchmark TUI. Knows its session, never how it is reached."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live anywhere
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k,f2", "switch_mode('kernels')", "Kernels"),

@@ -26,6 +26,7 @@ class SetupScreen(Screen[None]):
     """The run setup form; every change is validated through BenchService.expand."""
 
     CSS_PATH = "setup.tcss"
+    AUTO_FOCUS = "#kernels"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "submit", "Run", show=True, priority=True),
         Binding("escape", "leave_field", "Leave field", show=False),
@@ -45,7 +46,7 @@ class SetupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """The form: one line per field, then the verdict and the run button."""
         yield Header()
-        with VerticalScroll(id="setup-form"):
+        with VerticalScroll(id="setup-form", can_focus=False):
             with Horizontal(classes="field"):
                 yield Label("kernels", classes="name")
                 yield Input(
@@ -102,10 +103,11 @@ class SetupScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Take over a new selection from the kernel picker."""
+        kernels = self.query_one("#kernels", Input)
         if self.session.selected and self.session.selected != self._shown_selection:
             self._shown_selection = list(self.session.selected)
-            self.query_one("#kernels", Input).value = " ".join(self.session.selected)
-        self.query_one("#kernels", Input).focus()
+            kernels.value = " ".join(self.session.selected)
+            kernels.focus()
         self.validate_form()
 
     def on_resize(self) -> None:
