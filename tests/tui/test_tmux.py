@@ -1,4 +1,4 @@
-"""A real terminal: tmux runs `python -m sshapp tui`, keys pick and run a kernel, the pane shows it."""
+"""A real terminal: tmux runs `sshapp tui`; keys pick and run a kernel; the pane shows it."""
 
 from __future__ import annotations
 
@@ -54,7 +54,10 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         yield server
     finally:
         subprocess.run(
-            ["tmux", "-L", server.socket, "kill-server"], capture_output=True, timeout=10
+            ["tmux", "-L", server.socket, "kill-server"],
+            capture_output=True,
+            timeout=10,
+            check=False,
         )
 
 
