@@ -50,7 +50,7 @@ class Limiter:
         """Why a new connection from `ip` may not be admitted now, or None if it may."""
         if self.total >= self.max_total:
             return "the server is full, please try again in a minute"
-        if self.per_ip[ip] >= self.max_per_ip:
+        if self.per_ip.get(ip, 0) >= self.max_per_ip:
             return f"too many connections from {ip} (limit {self.max_per_ip})"
         return None
 
