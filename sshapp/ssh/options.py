@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--login-grace", type=_seconds, default=d.login_grace)
     p.add_argument("--idle-timeout", type=_seconds, default=d.idle_timeout, help="0 = never")
     p.add_argument("--shutdown-grace", type=_seconds, default=d.shutdown_grace)
+    p.add_argument(
+        "--session-command",
+        metavar="CMD",
+        help="command each session runs, split like a shell would but never run by one"
+        " (default: this Python's `-m sshapp session`)",
+    )
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 
@@ -114,6 +121,9 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         parser.error("--auth keys needs --authorized-keys FILE")
     if ns.auth == "open" and ns.authorized_keys is not None:
         parser.error("--auth open and --authorized-keys exclude each other")
+    argv = tuple(shlex.split(ns.session_command)) if ns.session_command else None
+    if argv is not None and (not argv or not Path(argv[0]).is_absolute()):
+        parser.error("--session-command must start with an absolute path")
     options = ServerOptions(
         auth=auth,
         authorized_keys=ns.authorized_keys,
@@ -123,5 +133,6 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         login_grace=ns.login_grace,
         idle_timeout=ns.idle_timeout,
         shutdown_grace=ns.shutdown_grace,
+        session_argv=argv or default_session_argv(),
     )
     return settings, options, ns.log_level

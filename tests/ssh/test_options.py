@@ -24,10 +24,21 @@ def test_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--auth", "keys"], ["--port", "70000"], ["--max-sessions", "0"], ["--idle-timeout", "x"]],
+    [
+        ["--session-command", "relative/path"],
+        ["--auth", "keys"],
+        ["--port", "70000"],
+        ["--max-sessions", "0"],
+        ["--idle-timeout", "x"],
+    ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         parse(argv)
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_session_command_is_split_without_a_shell() -> None:
+    _, options, _ = parse(["--session-command", "/usr/bin/python3 -m 'sshapp' session"])
+    assert options.session_argv == ("/usr/bin/python3", "-m", "sshapp", "session")
