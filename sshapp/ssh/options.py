@@ -121,8 +121,8 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         parser.error("--auth keys needs --authorized-keys FILE")
     if ns.auth == "open" and ns.authorized_keys is not None:
         parser.error("--auth open and --authorized-keys exclude each other")
-    argv = tuple(shlex.split(ns.session_command)) if ns.session_command else None
-    if argv is not None and (not argv or not Path(argv[0]).is_absolute()):
+    command = tuple(shlex.split(ns.session_command)) if ns.session_command else None
+    if command is not None and (not command or not Path(command[0]).is_absolute()):
         parser.error("--session-command must start with an absolute path")
     options = ServerOptions(
         auth=auth,
@@ -133,6 +133,6 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         login_grace=ns.login_grace,
         idle_timeout=ns.idle_timeout,
         shutdown_grace=ns.shutdown_grace,
-        session_argv=argv or default_session_argv(),
+        session_argv=command or default_session_argv(),
     )
     return settings, options, ns.log_level
