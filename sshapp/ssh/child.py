@@ -32,6 +32,30 @@ def get_winsize(fd: int) -> tuple[int, int]:
     return cols, rows
 
 
+async def wait_pidfd(pid: int) -> None:
+    """Wait until process `pid` exits (any process, not only our children).
+
+    Raises:
+        ProcessLookupError: There is no such process (already gone and reaped).
+    """
+    loop = asyncio.get_running_loop()
+    pidfd = os.pidfd_open(pid)
+    try:
+        done: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        loop.add_reader(pidfd, wake)
+        try:
+            await done
+        finally:
+            loop.remove_reader(pidfd)
+    finally:
+        os.close(pidfd)
+
+
 @dataclass(slots=True)
 class Child:
     """A spawned session process (leader of its own session and process group)."""
@@ -40,35 +64,26 @@ class Child:
     """Process id (also its process-group and session id)."""
     fds: dict[str, int]
     """Our ends: `pty` (PTY master) or `stdin`/`stdout`/`stderr` pipes."""
+    status: asyncio.Future[int] | None = None
+    """For a process forked by the zygote (not our child): its exit status, when reported."""
     returncode: int | None = None
     """Exit status once reaped: >= 0 exit code, < 0 killed by that signal."""
 
     async def exited(self) -> None:
         """Wait until the process has exited, without reaping it (pidfd: no thread, no SIGCHLD).
 
-        The leader stays a zombie until `finish`, so its process-group id cannot be reused
-        meanwhile and `signal_group` stays safe.
+        Our own child stays a zombie until `finish`, so its process-group id cannot be
+        reused meanwhile and `signal_group` stays safe. (Linux never hands out a pid that
+        is still some group's id, which covers zygote children, reaped by the zygote.)
         """
         if self.returncode is not None:
             return
-        loop = asyncio.get_running_loop()
-        pidfd = os.pidfd_open(self.pid)
-        try:
-            done: asyncio.Future[None] = loop.create_future()
+        if self.status is not None:
+            await asyncio.shield(self.status)
+            return
+        await wait_pidfd(self.pid)
 
-            def wake() -> None:
-                if not done.done():
-                    done.set_result(None)
-
-            loop.add_reader(pidfd, wake)
-            try:
-                await done
-            finally:
-                loop.remove_reader(pidfd)
-        finally:
-            os.close(pidfd)
-
-    def finish(self) -> int:
+    async def finish(self) -> int:
         """Kill anything left in the group, then reap the (exited or dying) leader.
 
         Returns:
@@ -77,8 +92,11 @@ class Child:
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGKILL)
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
+            if self.status is not None:
+                self.returncode = await asyncio.shield(self.status)
+            else:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def signal_group(self, sig: int) -> None:
@@ -92,7 +110,7 @@ class Child:
         self.signal_group(signal.SIGHUP)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.exited(), grace)
-        return self.finish()
+        return await self.finish()
 
     def close_fds(self) -> None:
         """Close our ends of the PTY or pipes (idempotent)."""

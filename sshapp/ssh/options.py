@@ -14,6 +14,18 @@ from sshapp.config import Settings
 AuthMode = Literal["open", "keys"]
 
 
+DEFAULT_PRELOAD = (
+    "sshapp.cli.main",
+    "sshapp.cli.session",
+    "sshapp.kernels",
+    "sshapp.bench.engine",
+    "sshapp.tui.app",
+    "textual.app",
+    "textual.drivers.linux_driver",
+)
+"""Modules the zygote imports once so that forked sessions start with them loaded."""
+
+
 def default_session_argv() -> tuple[str, ...]:
     """The command each SSH session runs: this interpreter's `sshapp session`."""
     return (sys.executable, "-m", "sshapp", "session")
@@ -45,6 +57,11 @@ class ServerOptions:
     """Seconds between SIGHUP and SIGKILL when a session's client goes away."""
     session_argv: tuple[str, ...] = field(default_factory=default_session_argv)
     """The command each session runs (never through a shell)."""
+    zygote: bool = True
+    """Fork sessions from a process that has pre-imported `zygote_preload` (when the
+    session command is this Python running `-m MODULE` or a script); else spawn each."""
+    zygote_preload: tuple[str, ...] = DEFAULT_PRELOAD
+    """Modules the zygote imports up front (missing ones are skipped)."""
 
 
 def _positive_int(text: str) -> int:
@@ -87,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CMD",
         help="command each session runs, split like a shell would but never run by one"
         " (default: this Python's `-m sshapp session`)",
+    )
+    p.add_argument(
+        "--no-zygote",
+        action="store_true",
+        help="spawn every session from scratch instead of forking a pre-loaded zygote",
     )
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
@@ -134,5 +156,6 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         idle_timeout=ns.idle_timeout,
         shutdown_grace=ns.shutdown_grace,
         session_argv=command or default_session_argv(),
+        zygote=not ns.no_zygote,
     )
     return settings, options, ns.log_level

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 
 from sshapp.ssh.child import Child, spawn_pipes, spawn_pty
+from sshapp.ssh.logline import log_event
 from sshapp.ssh.middleware import DEFAULT_CHAIN, Handler, chain
 from sshapp.ssh.relay import pump_in, pump_out
 from sshapp.ssh.state import ServerState, SessionEntry, next_id
@@ -76,14 +78,10 @@ class Session:
                 self.process.exit_with_signal(name)
 
 
-def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The child's complete environment: minimal, server settings, identity, hints.
-
-    Nothing the client sends reaches the child except TERM and allow-listed display
-    hints (no LD_PRELOAD, PYTHONPATH, TEXTUAL_*, COLUMNS/LINES …).
-    """
+def base_env(state: ServerState, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every session (and the zygote) starts from: minimal + SSHAPP_*."""
     environ = dict(os.environ) if environ is None else environ
-    bindir = str(Path(session.state.options.session_argv[0]).parent)
+    bindir = str(Path(state.options.session_argv[0]).parent)
     env = {
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": environ.get("HOME", "/"),
@@ -92,7 +90,17 @@ def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[s
     env.update((k, v) for k, v in environ.items() if k.startswith("SSHAPP_"))
     for key in _SERVER_ONLY:
         env.pop(key, None)
-    env["SSHAPP_STATE_DIR"] = str(Path(session.state.settings.state_dir).absolute())
+    env["SSHAPP_STATE_DIR"] = str(Path(state.settings.state_dir).absolute())
+    return env
+
+
+def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The child's complete environment: minimal, server settings, identity, hints.
+
+    Nothing the client sends reaches the child except TERM and allow-listed display
+    hints (no LD_PRELOAD, PYTHONPATH, TEXTUAL_*, COLUMNS/LINES …).
+    """
+    env = base_env(session.state, environ)
     env["SSHAPP_USER"] = session.server.user
     env["SSHAPP_KEY_FINGERPRINT"] = session.server.fingerprint
     if session.entry.pty:
@@ -121,13 +129,12 @@ async def run_child(session: Session) -> None:
         return
     env = build_env(session)
     argv = list(options.session_argv)
+    cols, rows = process.term_size[:2]
+    child = await _spawn(session.state, argv, env, pty=session.entry.pty, cols=cols, rows=rows)
     if session.entry.pty:
-        cols, rows = process.term_size[:2]
-        child = spawn_pty(argv, env, cols, rows)
         outputs = [pump_out(child.fds["pty"], process.stdout)]
         in_fd = child.fds["pty"]
     else:
-        child = spawn_pipes(argv, env)
         outputs = [
             pump_out(child.fds["stdout"], process.stdout),
             pump_out(child.fds["stderr"], process.stderr),
@@ -135,6 +142,21 @@ async def run_child(session: Session) -> None:
         in_fd = child.fds["stdin"]
     session.entry.pid = child.pid
     await _supervise(session, child, outputs, in_fd)
+
+
+async def _spawn(
+    state: ServerState, argv: list[str], env: dict[str, str], *, pty: bool, cols: int, rows: int
+) -> Child:
+    """Fork from the zygote when it can run `argv`; otherwise spawn from scratch."""
+    forkserver = state.forkserver
+    if forkserver is not None and forkserver.accepts(argv):
+        try:
+            if pty:
+                return await forkserver.spawn_pty(argv, env, cols, rows)
+            return await forkserver.spawn_pipes(argv, env)
+        except (OSError, TimeoutError) as exc:
+            log_event("zygote_failed", level=logging.WARNING, error=str(exc))
+    return spawn_pty(argv, env, cols, rows) if pty else spawn_pipes(argv, env)
 
 
 def _close_stdin(child: Child) -> Callable[[], None]:
@@ -168,7 +190,7 @@ async def _supervise(
         if exit_task.done():
             child.signal_group(signal.SIGKILL)  # leftovers would keep the PTY open
             await asyncio.wait(out_tasks, timeout=DRAIN_SECONDS)
-            session.exit(child.finish())
+            session.exit(await child.finish())
         else:
             status = await child.hang_up(options.hangup_grace)
             session.status = status
@@ -179,7 +201,7 @@ async def _supervise(
             task.cancel()
         await asyncio.gather(*out_tasks, in_task, return_exceptions=True)
         if child.returncode is None:
-            child.finish()
+            await child.finish()
         child.close_fds()
 
 

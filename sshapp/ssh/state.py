@@ -12,6 +12,7 @@ from sshapp.ssh.limits import Limiter
 from sshapp.ssh.options import ServerOptions
 
 if TYPE_CHECKING:
+    from sshapp.ssh.forkserver import ForkServer
     from sshapp.ssh.server import Server
 
 _ids = itertools.count(1)
@@ -62,6 +63,8 @@ class ServerState:
     """Set on SIGTERM: no new connections or sessions."""
     refusing: int = 0
     """Over-limit connections still in the handshake, waiting to be told why."""
+    forkserver: ForkServer | None = None
+    """The zygote sessions are forked from, if running."""
 
     @classmethod
     def create(cls, settings: Settings, options: ServerOptions) -> ServerState:

@@ -34,7 +34,8 @@ async def start(settings: Settings) -> AsyncIterator[StartServer]:
     handles: list[ServerHandle] = []
 
     async def _start(**overrides: Any) -> ServerHandle:
-        options = replace(ServerOptions(session_argv=FAKE_ARGV), **overrides)
+        base = ServerOptions(session_argv=FAKE_ARGV, zygote_preload=("json",))
+        options = replace(base, **overrides)
         handle = await start_server(settings, options)
         handles.append(handle)
         return handle

@@ -1,7 +1,7 @@
 """A stand-in for `sshapp session` used by the SSH tests (stdlib only, starts fast).
 
 Exec (SSH_ORIGINAL_COMMAND): `echo ARGS`, `env` (JSON), `exit N`, `sleep S` (prints its
-pid first), `cat`, `stderr TEXT`, `size`, `ttyinfo`. PTY without a command: raw mode, a
+pid first), `cat`, `stderr TEXT`, `size`, `ttyinfo`, `modules M…`. PTY without a command: raw mode, a
 title line with the size, redraws on SIGWINCH, echoes keys as `key:<hex>`, `q` quits.
 """
 
@@ -44,6 +44,8 @@ def exec_command(command: str) -> int:
         return 3
     elif verb == "size":
         out.write(_size() + "\n")
+    elif verb == "modules":
+        out.write(json.dumps({m: m in sys.modules for m in rest.split()}) + "\n")
     elif verb == "ttyinfo":
         out.write(json.dumps({"isatty": os.isatty(0), "pgrp": os.getpgrp(), "sid": os.getsid(0)}))
         out.write("\n")

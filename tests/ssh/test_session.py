@@ -11,9 +11,15 @@ import pyte
 import pytest
 
 from sshapp.ssh import ServerHandle
-from tests.ssh.conftest import connect
+from tests.ssh.conftest import StartServer, connect
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(params=["zygote", "spawn"])
+async def server(request: pytest.FixtureRequest, start: StartServer) -> ServerHandle:
+    """Every session test runs with forked (zygote) and freshly spawned sessions."""
+    return await start(zygote=request.param == "zygote")
 
 
 async def _screen_until(
@@ -156,3 +162,35 @@ async def test_shutdown_tells_sessions_then_ends_them(server: ServerHandle) -> N
         err = await asyncio.wait_for(proc.stderr.read(), 10)
     assert b"shutting down" in err
     assert not _alive(pid)
+
+
+async def test_zygote_sessions_share_preloads_but_not_the_server(start: StartServer) -> None:
+    server = await start(zygote_preload=("json", "http.client"))
+    assert server.state.forkserver is not None
+    async with connect(server.port) as conn:
+        result = await conn.run("modules http.client asyncssh sshapp.ssh.serve", encoding=None)
+    assert json.loads(result.stdout) == {
+        "http.client": True,
+        "asyncssh": False,
+        "sshapp.ssh.serve": False,
+    }
+
+
+async def test_sessions_survive_the_zygote_dying(start: StartServer) -> None:
+    server = await start()
+    forkserver = server.state.forkserver
+    assert forkserver is not None
+    async with connect(server.port) as conn:
+        proc = await conn.create_process("sleep 60", encoding=None)
+        pid = int((await asyncio.wait_for(proc.stdout.readline(), 10)).split()[1])
+        os.kill(forkserver.pid, 9)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while forkserver.alive and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert not forkserver.alive
+        later = await conn.run("echo spawned", encoding=None)  # falls back to posix_spawn
+        assert later.stdout == b"spawned\n"
+        os.kill(pid, 9)  # the orphan's end is still noticed (pidfd)
+        await asyncio.wait_for(proc.wait(), 10)
+    assert not server.state.sessions
