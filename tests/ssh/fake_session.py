@@ -1,8 +1,9 @@
 """A stand-in for `sshapp session` used by the SSH tests (stdlib only, starts fast).
 
 Exec (SSH_ORIGINAL_COMMAND): `echo ARGS`, `env` (JSON), `exit N`, `sleep S` (prints its
-pid first), `cat`, `stderr TEXT`, `size`, `ttyinfo`, `modules M…`. PTY without a command: raw mode, a
-title line with the size, redraws on SIGWINCH, echoes keys as `key:<hex>`, `q` quits.
+pid first), `cat`, `stderr TEXT`, `size`, `ttyinfo`, `modules M…`. PTY without a command:
+raw mode, a title line with the size, redraws on SIGWINCH, echoes keys as `key:<hex>`,
+`q` quits.
 """
 
 from __future__ import annotations
