@@ -225,7 +225,9 @@ async def idle(target: Target, n: int, marker: str, settle: float) -> tuple[Scen
     return out, info
 
 
-def start_sshapp(tmp: Path, session_cmd: str | None) -> tuple[subprocess.Popen[bytes], int]:
+def start_sshapp(
+    tmp: Path, session_cmd: str | None, *, zygote: bool, preload: str | None
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     argv = [
         sys.executable, "-m", "sshapp.ssh", "--host", "127.0.0.1", "--port", str(port),
@@ -234,9 +236,14 @@ def start_sshapp(tmp: Path, session_cmd: str | None) -> tuple[subprocess.Popen[b
     ]  # fmt: skip
     if session_cmd:
         argv += ["--session-command", session_cmd]
+    if not zygote:
+        argv.append("--no-zygote")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SSHAPP_")}
+    if preload is not None:
+        env["SSHAPP_ZYGOTE_PRELOAD"] = preload
     env["SSHAPP_STATE_DIR"] = str(tmp / "state")
-    proc = subprocess.Popen(argv, env=env, stderr=(tmp / "serve.log").open("wb"))
+    log = (tmp / f"serve-{port}.log").open("wb")
+    proc = subprocess.Popen(argv, env=env, stderr=log)
     wait_port(port, proc)
     return proc, port
 
@@ -297,10 +304,16 @@ async def main_async(args: argparse.Namespace) -> str:
     tmp = Path(tempfile.mkdtemp(prefix="sshapp-load-"))
     session_cmd = args.session_command or f"{sys.executable} -m sshapp session"
     client_key = asyncssh.generate_private_key("ssh-ed25519")
-    serve, serve_port = start_sshapp(tmp, args.session_command)
-    targets = [Target("sshapp serve", serve_port, "bench", None, serve.pid)]
+    servers: list[subprocess.Popen[bytes]] = []
+    targets: list[Target] = []
+    for variant in args.variants.split(","):
+        zygote = variant == "zygote"
+        proc, port = start_sshapp(tmp, args.session_command, zygote=zygote, preload=args.preload)
+        servers.append(proc)
+        targets.append(Target(f"sshapp serve ({variant})", port, "bench", None, proc.pid))
     sshd = None if args.no_sshd else start_sshd(tmp, client_key, session_cmd)
     if sshd is not None:
+        servers.append(sshd[0])
         user = os.environ.get("USER") or "root"
         targets.append(
             Target("OpenSSH sshd + forced command", sshd[1], user, client_key, sshd[0].pid)
@@ -344,13 +357,12 @@ async def main_async(args: argparse.Namespace) -> str:
                 f" {info['server_pss_mib']:.1f} |"
             )
     finally:
-        for proc in (serve, sshd[0] if sshd else None):
-            if proc is not None:
-                proc.send_signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(30)
-                if proc.poll() is None:
-                    proc.kill()
+        for proc in servers:
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(30)
+            if proc.poll() is None:
+                proc.kill()
     lines += [
         "",
         "Memory of idle TUI sessions (all processes under the server; sshd counts its",
@@ -378,6 +390,10 @@ def main() -> int:
     parser.add_argument("--session-command", help="session command (default: sshapp session)")
     parser.add_argument("--settle", type=float, default=3.0, help="idle seconds before PSS")
     parser.add_argument("--no-sshd", action="store_true", help="skip the OpenSSH peer")
+    parser.add_argument(
+        "--variants", default="zygote,spawn", help="sshapp serve variants: zygote, spawn"
+    )
+    parser.add_argument("--preload", help="SSHAPP_ZYGOTE_PRELOAD for serve (module list)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/ssh_load.md")
     args = parser.parse_args()
     report = asyncio.run(main_async(args))

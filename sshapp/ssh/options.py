@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -80,6 +81,12 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _preload(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return DEFAULT_PRELOAD
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `sshapp serve`."""
     d = ServerOptions()
@@ -109,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-zygote",
         action="store_true",
         help="spawn every session from scratch instead of forking a pre-loaded zygote",
+    )
+    p.add_argument(
+        "--zygote-preload",
+        metavar="MODULES",
+        help="comma-separated modules the zygote imports up front"
+        " (default SSHAPP_ZYGOTE_PRELOAD or the CLI, engine and TUI modules)",
     )
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
@@ -157,5 +170,6 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         shutdown_grace=ns.shutdown_grace,
         session_argv=command or default_session_argv(),
         zygote=not ns.no_zygote,
+        zygote_preload=_preload(ns.zygote_preload or os.environ.get("SSHAPP_ZYGOTE_PRELOAD")),
     )
     return settings, options, ns.log_level

@@ -41,6 +41,16 @@ async def test_serve_logs_port_and_drains_on_sigterm(tmp_path: Path) -> None:
         env=_env(tmp_path),
     )
     assert proc.stderr is not None
+    try:
+        await _check_serve(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def _check_serve(proc: asyncio.subprocess.Process) -> None:
+    assert proc.stderr is not None
     match = None
     while match is None:  # the zygote may first say which optional modules it skipped
         line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
