@@ -33,6 +33,8 @@ from pathlib import Path
 import asyncssh
 import pyte
 
+from sshapp.ssh.options import DEFAULT_PRELOAD
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60.0
 
@@ -131,16 +133,18 @@ async def close(conn: asyncssh.SSHClientConnection) -> None:
         await asyncio.wait_for(conn.wait_closed(), 10)
 
 
-async def sequential(target: Target, n: int, marker: str) -> Scenario:
-    out = Scenario()
+async def sequential(targets: list[Target], n: int, marker: str) -> list[Scenario]:
+    """One connection at a time, round-robin over the targets (fair under machine noise)."""
+    out = [Scenario() for _ in targets]
     for _ in range(n):
-        try:
-            latency, conn, _ = await asyncio.wait_for(open_screen(target, marker), TIMEOUT)
-            out.latencies.append(latency)
-            await close(conn)
-        except Exception as exc:
-            out.failures.append(repr(exc))
-        await asyncio.sleep(0.3)  # let the previous session exit before the next
+        for target, sc in zip(targets, out, strict=True):
+            try:
+                latency, conn, _ = await asyncio.wait_for(open_screen(target, marker), TIMEOUT)
+                sc.latencies.append(latency)
+                await close(conn)
+            except Exception as exc:
+                sc.failures.append(repr(exc))
+            await asyncio.sleep(0.3)  # let the previous session exit before the next
     return out
 
 
@@ -307,8 +311,12 @@ async def main_async(args: argparse.Namespace) -> str:
     servers: list[subprocess.Popen[bytes]] = []
     targets: list[Target] = []
     for variant in args.variants.split(","):
-        zygote = variant == "zygote"
-        proc, port = start_sshapp(tmp, args.session_command, zygote=zygote, preload=args.preload)
+        zygote = variant.startswith("zygote")
+        preload = args.preload
+        if variant == "zygote-cold":  # imports only, no warm-up calls
+            names = (preload or ",".join(DEFAULT_PRELOAD)).split(",")
+            preload = ",".join(name for name in names if ":" not in name)
+        proc, port = start_sshapp(tmp, args.session_command, zygote=zygote, preload=preload)
         servers.append(proc)
         targets.append(Target(f"sshapp serve ({variant})", port, "bench", None, proc.pid))
     sshd = None if args.no_sshd else start_sshd(tmp, client_key, session_cmd)
@@ -334,11 +342,9 @@ async def main_async(args: argparse.Namespace) -> str:
     failures: list[str] = []
     memory: list[str] = []
     try:
-        for target in targets:  # warm the page cache and the state directory once
-            with contextlib.suppress(Exception):
-                await sequential(target, 1, args.marker)
-        for target in targets:
-            sc = await sequential(target, args.sequential, args.marker)
+        await sequential(targets, 1, args.marker)  # warm the page cache and state directory
+        results = await sequential(targets, args.sequential, args.marker)
+        for target, sc in zip(targets, results, strict=True):
             lines.append(row(f"one at a time ×{args.sequential} / {target.name}", sc))
             failures += sc.failures
         for target in targets:
@@ -391,7 +397,9 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=3.0, help="idle seconds before PSS")
     parser.add_argument("--no-sshd", action="store_true", help="skip the OpenSSH peer")
     parser.add_argument(
-        "--variants", default="zygote,spawn", help="sshapp serve variants: zygote, spawn"
+        "--variants",
+        default="zygote,spawn",
+        help="sshapp serve variants: zygote, zygote-cold (no warm-up calls), spawn",
     )
     parser.add_argument("--preload", help="SSHAPP_ZYGOTE_PRELOAD for serve (module list)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/ssh_load.md")

@@ -26,7 +26,9 @@ import signal
 import socket
 import sys
 import termios
+import threading
 import traceback
+from collections.abc import Iterable
 from typing import Any
 
 MAX_FDS = 3
@@ -143,6 +145,21 @@ def _serve_one(sock: socket.socket, wake: tuple[int, int]) -> bool:
     return True
 
 
+def _preload(names: Iterable[str]) -> None:
+    """Import each `module`, or import `module` and call `function` for `module:function`."""
+    for name in names:
+        module_name, _, function = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            if function:
+                getattr(module, function)()
+        except Exception as exc:  # an optional layer may be absent; sessions import lazily
+            sys.stderr.write(f"sshapp zygote: not preloading {name}: {exc}\n")
+    if threading.active_count() > 1:
+        # Forking with other threads alive could copy a held lock into every child.
+        sys.stderr.write("sshapp zygote: a preload left threads running; children lack them\n")
+
+
 def main(argv: list[str]) -> int:
     """Preload modules, then fork sessions on request until the server goes away.
 
@@ -153,11 +170,7 @@ def main(argv: list[str]) -> int:
         Exit status (0 when the server closed the socket).
     """
     sock = socket.socket(fileno=int(argv[0]))
-    for name in filter(None, (argv[1] if len(argv) > 1 else "").split(",")):
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # an optional layer may be absent; sessions import lazily
-            sys.stderr.write(f"sshapp zygote: not preloading {name}: {exc}\n")
+    _preload(filter(None, (argv[1] if len(argv) > 1 else "").split(",")))
     # Objects that exist now are shared with every child; keep the collector off them
     # so it does not write to (and un-share) their pages.
     gc.collect()
