@@ -51,10 +51,33 @@ def _reopen_stdio(tty: bool) -> None:
     sys.stderr = sys.__stderr__ = stream(2, "w")  # type: ignore[misc]
 
 
-def _become_session(request: dict[str, Any], fds: list[int], keep_closed: list[int]) -> None:
-    """Drop the zygote's fds and signals; new session, stdio, environment."""
-    for fd in keep_closed:
-        os.close(fd)
+class _ChildDone(BaseException):
+    """Raised in a forked child to unwind the zygote's loop and exit like a normal process."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class _Zygote:
+    """The zygote's socket and wake-up pipe, which a child must close first."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(sock, selectors.EVENT_READ)
+        self.selector.register(self.wake_r, selectors.EVENT_READ)
+
+    def close(self) -> None:
+        self.selector.close()
+        self.sock.close()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+
+
+def _become_session(request: dict[str, Any], fds: list[int]) -> None:
+    """Signals back to defaults; new session; fds 0-2; the request's environment."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
@@ -90,20 +113,16 @@ def _run(argv: list[str]) -> int:
     return 0
 
 
-def _child(request: dict[str, Any], fds: list[int], keep_closed: list[int]) -> None:
-    """Become the session process (never returns)."""
-    code = 1
+def _child(zygote: _Zygote, request: dict[str, Any], fds: list[int]) -> int:
+    """Run the session in this forked child; returns its exit status."""
     try:
-        _become_session(request, fds, keep_closed)
-        code = _run(request["argv"])
+        zygote.close()
+        _become_session(request, fds)
+        return _run(request["argv"])
     except BaseException:
         with contextlib.suppress(Exception):
             traceback.print_exc()
-    finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code & 0xFF)
+        return 1
 
 
 def _send(sock: socket.socket, message: dict[str, Any]) -> None:
@@ -122,8 +141,13 @@ def _reap(sock: socket.socket) -> None:
         _send(sock, {"exit": pid, "status": os.waitstatus_to_exitcode(status)})
 
 
-def _serve_one(sock: socket.socket, wake: tuple[int, int]) -> bool:
-    """Handle one request; False once the server has gone."""
+def _serve_one(zygote: _Zygote) -> bool:
+    """Handle one request; False once the server has gone.
+
+    Raises:
+        _ChildDone: In the forked child, once its session is over.
+    """
+    sock = zygote.sock
     try:
         data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, MAX_FDS)
     except BlockingIOError:
@@ -134,14 +158,15 @@ def _serve_one(sock: socket.socket, wake: tuple[int, int]) -> bool:
     try:
         request = json.loads(data)
         pid = os.fork()
-        if pid == 0:
-            _child(request, fds, [sock.fileno(), *wake])
-        _send(sock, {"id": request["id"], "pid": pid})
     except Exception as exc:
         _send(sock, {"id": request.get("id"), "error": f"{type(exc).__name__}: {exc}"})
-    finally:
-        for fd in fds:
-            os.close(fd)
+        pid = -1
+    if pid == 0:
+        raise _ChildDone(_child(zygote, request, fds))
+    for fd in fds:
+        os.close(fd)
+    if pid > 0:
+        _send(sock, {"id": request["id"], "pid": pid})
     return True
 
 
@@ -175,25 +200,27 @@ def main(argv: list[str]) -> int:
     # so it does not write to (and un-share) their pages.
     gc.collect()
     gc.freeze()
-    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.set_wakeup_fd(wake_w)
+    zygote = _Zygote(sock)
+    signal.set_wakeup_fd(zygote.wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C on `serve` is the server's to handle
     sock.setblocking(False)
     _send(sock, {"ready": os.getpid()})
-    selector = selectors.DefaultSelector()
-    selector.register(sock, selectors.EVENT_READ)
-    selector.register(wake_r, selectors.EVENT_READ)
-    while True:
-        for key, _ in selector.select():
-            if key.fileobj is sock:
-                if not _serve_one(sock, (wake_r, wake_w)):
-                    return 0
-            else:
-                with contextlib.suppress(BlockingIOError):
-                    os.read(wake_r, 4096)
-        _reap(sock)
+    try:
+        while True:
+            for key, _ in zygote.selector.select():
+                if key.fileobj is sock:
+                    if not _serve_one(zygote):
+                        return 0
+                else:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(zygote.wake_r, 4096)
+            _reap(sock)
+    except _ChildDone as done:
+        # A forked session ends through the normal interpreter exit: atexit handlers
+        # run, non-daemon threads are joined and buffered output is flushed.
+        return done.code
 
 
 if __name__ == "__main__":

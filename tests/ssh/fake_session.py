@@ -1,19 +1,21 @@
 """A stand-in for `sshapp session` used by the SSH tests (stdlib only, starts fast).
 
 Exec (SSH_ORIGINAL_COMMAND): `echo ARGS`, `env` (JSON), `exit N`, `sleep S` (prints its
-pid first), `cat`, `stderr TEXT`, `size`, `ttyinfo`, `modules M…`. PTY without a command:
+pid first), `cat`, `stderr TEXT`, `size`, `ttyinfo`, `modules M…`, `atexit`. PTY without a command:
 raw mode, a title line with the size, redraws on SIGWINCH, echoes keys as `key:<hex>`,
 `q` quits.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import signal
 import sys
 import termios
+import threading
 import time
 import tty
 
@@ -45,6 +47,10 @@ def exec_command(command: str) -> int:
         return 3
     elif verb == "size":
         out.write(_size() + "\n")
+    elif verb == "atexit":
+        atexit.register(lambda: sys.stdout.write("atexit ran\n"))
+        worker = threading.Thread(target=lambda: (time.sleep(0.2), out.write("thread done\n")))
+        worker.start()
     elif verb == "modules":
         out.write(json.dumps({m: m in sys.modules for m in rest.split()}) + "\n")
     elif verb == "ttyinfo":

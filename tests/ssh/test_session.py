@@ -61,6 +61,14 @@ async def test_exec_relays_output_and_exit_status(server: ServerHandle) -> None:
     assert code.exit_status == 7
 
 
+async def test_session_exits_like_a_normal_process(server: ServerHandle) -> None:
+    """Threads are joined and atexit handlers run (also when forked from the zygote)."""
+    async with connect(server.port) as conn:
+        result = await conn.run("atexit", encoding=None)
+    assert result.stdout == b"thread done\natexit ran\n"
+    assert result.exit_status == 0
+
+
 async def test_exec_passes_stdin_and_eof(server: ServerHandle) -> None:
     data = bytes(range(256)) * 64  # not UTF-8: must pass untouched
     async with connect(server.port) as conn:
