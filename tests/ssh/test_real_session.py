@@ -6,11 +6,13 @@ import asyncio
 import importlib.util
 import json
 import os
+import shutil
 
 import pytest
 
 from sshapp.ssh.options import default_session_argv
 from tests.ssh.conftest import StartServer, connect
+from tests.ssh.test_openssh import run, ssh_argv
 
 
 def _has(module: str) -> bool:
@@ -63,3 +65,19 @@ async def test_client_killed_mid_benchmark_leaves_no_process(start: StartServer)
         await asyncio.sleep(0.05)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+    # The host-wide queue was released: the next run starts and finishes.
+    async with connect(server.port) as other:
+        after = await asyncio.wait_for(
+            other.run("bench ref.naive.f32 --size 32 --json", encoding=None), 60
+        )
+    assert after.exit_status == 0, after.stderr
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client not installed (apt)")
+async def test_openssh_exec_bench_json(start: StartServer) -> None:
+    server = await start(session_argv=default_session_argv())
+    argv = ssh_argv(server.port, "erin@127.0.0.1", "bench", "ref.naive.f32", "--size", "128")
+    status, out, err = await run([*argv, "--json"], timeout=90)
+    assert status == 0, err
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert records
