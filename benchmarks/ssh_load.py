@@ -306,7 +306,10 @@ def row(name: str, sc: Scenario) -> str:
 
 async def main_async(args: argparse.Namespace) -> str:
     tmp = Path(tempfile.mkdtemp(prefix="sshapp-load-"))
-    session_cmd = args.session_command or f"{sys.executable} -m sshapp session"
+    script = Path(sys.executable).parent / "sshapp"
+    session_cmd = args.session_command or (
+        f"{script} session" if script.exists() else f"{sys.executable} -m sshapp session"
+    )
     client_key = asyncssh.generate_private_key("ssh-ed25519")
     servers: list[subprocess.Popen[bytes]] = []
     targets: list[Target] = []
@@ -332,7 +335,9 @@ async def main_async(args: argparse.Namespace) -> str:
         f"- when: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, host: {platform.node()},"
         f" {os.cpu_count()} CPUs, Python {platform.python_version()}",
         f"- command: `{shlex.join(['python', 'benchmarks/ssh_load.py', *sys.argv[1:]])}`",
-        f"- session: `{session_cmd}`; first screen = pyte screen shows {args.marker!r}",
+        f"- session: `{args.session_command or 'python -m sshapp session'}` under sshapp serve,"
+        f" `{session_cmd}` as sshd's forced command;"
+        f" first screen = pyte screen shows {args.marker!r}",
         "- client: asyncssh on the same machine (loopback), 100×30 xterm-256color PTY",
         "",
         "| scenario / server | screens | p50 ms | p95 ms | min ms | execs | exec p50 ms |"
