@@ -15,7 +15,16 @@ import sshapp
 HEAVY = ("textual", "rich", "asyncssh")
 
 
-@pytest.mark.parametrize("module", ["sshapp.config", "sshapp.kernels"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "sshapp.config",
+        "sshapp.kernels",
+        "sshapp.bench.engine",
+        "sshapp.cli.main",
+        "sshapp.cli.commands",
+    ],
+)
 def test_headless_import_is_light(module: str) -> None:
     code = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

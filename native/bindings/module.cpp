@@ -6,10 +6,12 @@ namespace py = pybind11;
 void register_cpu(py::module_& m);
 void register_kernels(py::module_& m);
 void register_timing(py::module_& m);
+void register_probes(py::module_& m);
 
 PYBIND11_MODULE(_native, m) {
     m.doc() = "sshapp's native matmul kernels, CPU detection and timing.";
     register_cpu(m);
     register_kernels(m);
     register_timing(m);
+    register_probes(m);
 }

@@ -7,19 +7,39 @@
 
 #include "mm/cpu.hpp"
 #include "kernels/ref/ref.hpp"
+#if MM_HAVE_AVX2
+#include "kernels/avx2/avx2.hpp"
+#endif
 
 namespace mm {
 namespace {
 
 constexpr Blocking NONE{};
+[[maybe_unused]] constexpr std::uint64_t AVX2 = FEAT_AVX2 | FEAT_FMA;
 
 const KernelInfo KERNELS[] = {
     // ---- f32 ------------------------------------------------------------------
+#if MM_HAVE_AVX2
+    {"avx2.packed_6x16.f32", "packed, cache-blocked 5-loop GEMM, 6x16 micro-kernel (12 acc.)",
+     DType::F32, AVX2, avx2::PACKED_6X16_F32, avx2::gemm_packed_6x16_f32},
+    {"avx2.ukr_5x16.f32", "\"15 registers\": 5x16 register block (10 accumulators), no packing",
+     DType::F32, AVX2, {5, 16, 0, 0, 0}, avx2::gemm_ukr_5x16_f32},
+    {"avx2.ukr_4x16.f32", "\"12 registers\": 4x16 register block (8 accumulators), no packing",
+     DType::F32, AVX2, {4, 16, 0, 0, 0}, avx2::gemm_ukr_4x16_f32},
+    {"avx2.simd.f32", "i-k-j with explicit 256-bit FMA (8 lanes), no register blocking",
+     DType::F32, AVX2, NONE, avx2::gemm_simd_f32},
+#endif
     {"ref.reorder.f32", "i-k-j loop order: unit-stride inner loop, compiler-vectorised",
      DType::F32, 0, NONE, ref::gemm_reorder_f32},
     {"ref.naive.f32", "i-j-k triple loop; the reference every test trusts", DType::F32, 0, NONE,
      ref::gemm_naive_f32},
     // ---- f64 ------------------------------------------------------------------
+#if MM_HAVE_AVX2
+    {"avx2.packed_6x8.f64", "packed, cache-blocked 5-loop GEMM, 6x8 micro-kernel (12 acc.)",
+     DType::F64, AVX2, avx2::PACKED_6X8_F64, avx2::gemm_packed_6x8_f64},
+    {"avx2.simd.f64", "i-k-j with explicit 256-bit FMA (4 lanes), no register blocking",
+     DType::F64, AVX2, NONE, avx2::gemm_simd_f64},
+#endif
     {"ref.reorder.f64", "i-k-j loop order: unit-stride inner loop, compiler-vectorised",
      DType::F64, 0, NONE, ref::gemm_reorder_f64},
     {"ref.naive.f64", "i-j-k triple loop; the reference every test trusts", DType::F64, 0, NONE,

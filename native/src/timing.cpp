@@ -5,9 +5,6 @@
 // min_sample_seconds, so clock resolution and call overhead stay below 0.1 %.
 #include "mm/timing.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -16,6 +13,8 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+
+#include "pin.hpp"
 
 namespace mm {
 namespace {
@@ -42,33 +41,6 @@ Buffer alloc_filled(DType dt, std::int64_t count, unsigned seed) {
     }
     return Buffer(p);
 }
-
-// Pins the calling thread to one core for its lifetime, restoring the old mask after.
-class CorePin {
-public:
-    explicit CorePin(int core) {
-        if (core < 0) return;
-        if (core >= CPU_SETSIZE) throw std::invalid_argument("pin core out of range");
-        pthread_getaffinity_np(pthread_self(), sizeof(saved_), &saved_);
-        cpu_set_t want;
-        CPU_ZERO(&want);
-        CPU_SET(core, &want);
-        if (pthread_setaffinity_np(pthread_self(), sizeof(want), &want) != 0) {
-            throw std::invalid_argument("cannot pin to core " + std::to_string(core) +
-                                        ": not available to this process");
-        }
-        active_ = true;
-    }
-    ~CorePin() {
-        if (active_) pthread_setaffinity_np(pthread_self(), sizeof(saved_), &saved_);
-    }
-    CorePin(const CorePin&) = delete;
-    CorePin& operator=(const CorePin&) = delete;
-
-private:
-    cpu_set_t saved_{};
-    bool active_ = false;
-};
 
 using Clock = std::chrono::steady_clock;
 

@@ -6,6 +6,7 @@ from sshapp.kernels.check import CheckResult, check_product, tolerance
 from sshapp.kernels.cpu import CpuInfo, cpu_info
 from sshapp.kernels.errors import SizeLimitError, UnknownKernelError, UnsupportedKernelError
 from sshapp.kernels.gemm import NP_DTYPES, Timing, check_size, footprint_bytes, gemm, time_kernel
+from sshapp.kernels.probes import Peaks, measure_bandwidth, measure_fma, measure_peaks
 from sshapp.kernels.registry import (
     DTYPES,
     Blocking,
@@ -24,6 +25,7 @@ __all__ = [
     "CheckResult",
     "CpuInfo",
     "KernelInfo",
+    "Peaks",
     "SizeLimitError",
     "Timing",
     "UnknownKernelError",
@@ -36,6 +38,9 @@ __all__ = [
     "gemm",
     "get",
     "list_kernels",
+    "measure_bandwidth",
+    "measure_fma",
+    "measure_peaks",
     "require_supported",
     "select",
     "time_kernel",

@@ -1,0 +1,44 @@
+// Bindings: machine probes (FMA peak per ISA, memory bandwidth). GIL released.
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "mm/probes.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+mm::DType parse_dtype(const std::string& dtype) {
+    if (dtype == "f32") return mm::DType::F32;
+    if (dtype == "f64") return mm::DType::F64;
+    throw py::value_error("unknown dtype '" + dtype + "'");
+}
+
+}  // namespace
+
+void register_probes(py::module_& m) {
+    m.def(
+        "probe_fma",
+        [](const std::string& isa, const std::string& dtype, double seconds, int pin_core) {
+            mm::DType dt = parse_dtype(dtype);
+            mm::fma_probe_requires(isa);  // unknown ISA: ValueError before anything runs
+            py::gil_scoped_release release;
+            return mm::probe_fma_gflops(isa, dt, seconds, pin_core);
+        },
+        py::arg("isa"), py::arg("dtype"), py::kw_only(), py::arg("seconds") = 0.1,
+        py::arg("pin_core") = -1,
+        "Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', "
+        "'f64'), best of three runs lasting about seconds in total. Raises RuntimeError if "
+        "this CPU lacks the ISA (nothing is executed).");
+    m.def(
+        "probe_bandwidth",
+        [](std::size_t bytes, int repeats, int pin_core) {
+            py::gil_scoped_release release;
+            return mm::probe_bandwidth_gbs(bytes, repeats, pin_core);
+        },
+        py::kw_only(), py::arg("bytes") = std::size_t{288} << 20, py::arg("repeats") = 4,
+        py::arg("pin_core") = -1,
+        "Return single-core memory bandwidth in GB/s: a STREAM triad a = b + s*c over three "
+        "arrays of bytes in total (24 bytes counted per element), best of repeats passes.");
+}

@@ -1,0 +1,26 @@
+// Machine probes: the ceilings results are compared with (FMA throughput per ISA and
+// single-core memory bandwidth). Declarations only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mm/types.hpp"
+
+namespace mm {
+
+// Feature bits the FMA probe of `isa` ("avx2", "avx512") needs.
+// Throws std::invalid_argument for any other name.
+std::uint64_t fma_probe_requires(const std::string& isa);
+
+// GFLOP/s of independent FMAs of `isa` on `dtype`, best of three runs lasting about
+// `seconds` in total, optionally pinned to `pin_core`. Throws std::runtime_error when
+// the CPU lacks the ISA (the instruction never runs) or the build lacks the probe.
+double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core);
+
+// GB/s of a STREAM-style triad a[i] = b[i] + s·c[i] over three arrays of `bytes` in
+// total (24 bytes counted per element), best of `repeats` passes.
+double probe_bandwidth_gbs(std::size_t bytes, int repeats, int pin_core);
+
+}  // namespace mm

@@ -1,0 +1,45 @@
+// AVX2 + FMA kernels and probes. Declarations only: safe to include from baseline
+// code (registry.cpp, probes.cpp); the definitions live in the -mavx2 -mfma files.
+#pragma once
+
+#include <cstdint>
+
+#include "mm/types.hpp"
+
+namespace mm::avx2 {
+
+// Step 3 (simd.cpp): i-k-j with explicit 256-bit FMA, no register blocking.
+void gemm_simd_f32(const GemmArgs& args);
+void gemm_simd_f64(const GemmArgs& args);
+
+// Step 4 (ukr_4x16.cpp, ukr_5x16.cpp): register-blocked outer products on A and B
+// in place, 8 and 10 accumulators, no packing.
+void gemm_ukr_4x16_f32(const GemmArgs& args);
+void gemm_ukr_5x16_f32(const GemmArgs& args);
+
+// Step 5 (packed_6x16.cpp, packed_6x8.cpp): micro-kernels for the portable 5-loop
+// driver (gemm_loops.hpp) and their blocking.
+constexpr Blocking PACKED_6X16_F32{6, 16, 144, 256, 4080};
+constexpr Blocking PACKED_6X8_F64{6, 8, 72, 256, 4080};
+void ukr_6x16_f32(std::int64_t k,
+                  const float* a_packed,
+                  const float* b_packed,
+                  float* c,
+                  std::int64_t ldc,
+                  bool accumulate);
+void ukr_6x8_f64(std::int64_t k,
+                 const double* a_packed,
+                 const double* b_packed,
+                 double* c,
+                 std::int64_t ldc,
+                 bool accumulate);
+void gemm_packed_6x16_f32(const GemmArgs& args);
+void gemm_packed_6x8_f64(const GemmArgs& args);
+
+// Machine probe (fma_peak.cpp): `iters` rounds of independent FMAs on 12 ymm
+// accumulators; returns a value derived from them so the work cannot be elided.
+constexpr int FMA_PEAK_ACCUMULATORS = 12;
+float fma_peak_f32(std::int64_t iters, float mul, float add);
+double fma_peak_f64(std::int64_t iters, double mul, double add);
+
+}  // namespace mm::avx2

@@ -1,0 +1,94 @@
+// Step 5 of the ladder (f64): packed, cache-blocked Goto/BLIS GEMM with a 6×8 AVX2
+// micro-kernel. The five loops, the packing and the edge tiles live in the portable
+// driver (gemm_loops.cpp); this file is the micro-kernel and its blocking. It is
+// packed_6x16.cpp with doubles: a ymm holds 4 of them, so NR halves to 8.
+//
+// Operation: one full tile C[6×8] = A_panel[6×kc]·B_panel[kc×8] (+ C when
+// accumulating over later kc slices), C row-major with leading dimension ldc.
+//
+// Packed layouts (made by the driver, 64-byte aligned, zero-padded):
+//
+//   a_packed (MR = 6 rows per panel)          b_packed (NR = 8 columns per panel)
+//   p=0: a0 a1 a2 a3 a4 a5                    p=0: b0 b1 ... b7   = 2 ymm
+//   p=1: a0 a1 a2 a3 a4 a5                    p=1: b0 b1 ... b7
+//   ...  kc columns of A, 6 doubles each      ...  kc rows of B, 8 doubles each
+//
+//   C tile (12 ymm accumulators)
+//   c00 c01    <- a0 · [b0..b3 | b4..b7]
+//   ...
+//   c50 c51    <- a5 · ...
+//
+// Register budget: 12 accumulators + 2 B vectors + 1 broadcast = 15 of 16 ymm.
+// Why 6×8: the same 12-accumulator shape as the f32 kernel (see packed_6x16.cpp):
+// the largest that fits beside one B row, with enough independent FMA chains.
+//
+// Cache blocks, for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared):
+//   KC = 256: the B micro-panel KC×8×8 B = 16 KiB sits in half of L1.
+//   MC = 72:  the packed A block MC×KC×8 B = 144 KiB stays in L2 (same bytes as f32).
+//   NC = 4080: the packed B block KC×NC×8 B ≈ 8 MiB lives in L3 (a multiple of 8).
+//
+// What it adds over avx2.simd.f64 (the f64 ladder skips the unpacked step 4):
+// register blocking and packing at once; see packed_6x16.cpp.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "gemm_loops.hpp"
+#include "kernels/avx2/avx2.hpp"
+
+namespace mm::avx2 {
+namespace {
+
+constexpr int MR = 6;
+constexpr int NR = 8;
+
+}  // namespace
+
+void ukr_6x8_f64(std::int64_t k,
+                 const double* a_packed,
+                 const double* b_packed,
+                 double* c,
+                 std::int64_t ldc,
+                 bool accumulate) {
+    const double* __restrict a =
+        static_cast<const double*>(__builtin_assume_aligned(a_packed, 64));
+    const double* __restrict b =
+        static_cast<const double*>(__builtin_assume_aligned(b_packed, 64));
+    // Touch the C tile early: its lines arrive while the k loop runs.
+    for (int r = 0; r < MR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
+    }
+    __m256d c0[MR], c1[MR];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm256_setzero_pd();
+#pragma GCC unroll 4
+    for (std::int64_t p = 0; p < k; ++p) {
+        const __m256d b0 = _mm256_load_pd(b);
+        const __m256d b1 = _mm256_load_pd(b + 4);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+            const __m256d av = _mm256_broadcast_sd(a + r);
+            c0[r] = _mm256_fmadd_pd(av, b0, c0[r]);
+            c1[r] = _mm256_fmadd_pd(av, b1, c1[r]);
+        }
+        a += MR;
+        b += NR;
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+        double* cr = c + r * ldc;
+        if (accumulate) {
+            c0[r] = _mm256_add_pd(c0[r], _mm256_loadu_pd(cr));
+            c1[r] = _mm256_add_pd(c1[r], _mm256_loadu_pd(cr + 4));
+        }
+        _mm256_storeu_pd(cr, c0[r]);
+        _mm256_storeu_pd(cr + 4, c1[r]);
+    }
+}
+
+void gemm_packed_6x8_f64(const GemmArgs& args) {
+    gemm_packed<double>(args, PACKED_6X8_F64, ukr_6x8_f64);
+}
+
+}  // namespace mm::avx2

@@ -1,0 +1,159 @@
+// Machine probes (baseline x86-64 code): timing, calibration and dispatch. The FMA
+// loops themselves live in the ISA folders (kernels/<isa>/fma_peak.cpp) and are
+// called only after the CPU check, so no unsupported instruction ever runs.
+//
+// The bandwidth probe is plain C++: a triad streams from and to DRAM whatever
+// instructions issue the loads, and baseline SSE2 code saturates one core's memory
+// path. The arrays are sized far beyond the last-level cache so no pass hits in it.
+#include "mm/probes.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <stdexcept>
+
+#include "mm/cpu.hpp"
+#include "pin.hpp"
+#if MM_HAVE_AVX2
+#include "kernels/avx2/avx2.hpp"
+#endif
+#if MM_HAVE_AVX512
+#include "kernels/avx512/avx512.hpp"
+#endif
+
+namespace mm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct FmaLoop {
+    double (*run)(std::int64_t iters);  // returns a value derived from the accumulators
+    double flops_per_iter;
+};
+
+// Slightly below 1 and a small addend: every lane stays finite and normal.
+constexpr double MUL = 0.9999999;
+constexpr double ADD = 1e-7;
+
+FmaLoop fma_loop(const std::string& isa, DType dt) {
+#if MM_HAVE_AVX2
+    if (isa == "avx2") {
+        constexpr double lanes_f32 = 8, lanes_f64 = 4;
+        constexpr double n = avx2::FMA_PEAK_ACCUMULATORS;
+        if (dt == DType::F32) {
+            return {[](std::int64_t it) -> double {
+                        return avx2::fma_peak_f32(it, static_cast<float>(MUL),
+                                                  static_cast<float>(ADD));
+                    },
+                    2 * n * lanes_f32};
+        }
+        return {[](std::int64_t it) -> double { return avx2::fma_peak_f64(it, MUL, ADD); },
+                2 * n * lanes_f64};
+    }
+#endif
+#if MM_HAVE_AVX512
+    if (isa == "avx512") {
+        constexpr double lanes_f32 = 16, lanes_f64 = 8;
+        constexpr double n = avx512::FMA_PEAK_ACCUMULATORS;
+        if (dt == DType::F32) {
+            return {[](std::int64_t it) -> double {
+                        return avx512::fma_peak_f32(it, static_cast<float>(MUL),
+                                                    static_cast<float>(ADD));
+                    },
+                    2 * n * lanes_f32};
+        }
+        return {[](std::int64_t it) -> double { return avx512::fma_peak_f64(it, MUL, ADD); },
+                2 * n * lanes_f64};
+    }
+#endif
+    throw std::runtime_error(isa + " FMA probe was not compiled into this build");
+}
+
+volatile double g_sink = 0;  // keeps every probe's result observable
+
+struct FreeDeleter {
+    void operator()(void* p) const {
+        std::free(p);
+    }
+};
+
+}  // namespace
+
+std::uint64_t fma_probe_requires(const std::string& isa) {
+    if (isa == "avx2") return FEAT_AVX2 | FEAT_FMA;
+    if (isa == "avx512") return FEAT_AVX512F;
+    throw std::invalid_argument("unknown ISA '" + isa + "' (expected avx2 or avx512)");
+}
+
+double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core) {
+    std::uint64_t missing = fma_probe_requires(isa) & ~cpu().features;
+    if (missing != 0) {
+        throw std::runtime_error(isa + " FMA probe is not supported on this CPU: missing " +
+                                 feature_list(missing));
+    }
+    if (!(seconds > 0) || seconds > 10) {
+        throw std::invalid_argument("probe seconds must be in (0, 10]");
+    }
+    const FmaLoop loop = fma_loop(isa, dtype);
+    CorePin pin(pin_core);
+    // Calibrate (this also warms the core up to its vector clock): double the
+    // iteration count until one run lasts a millisecond.
+    std::int64_t iters = 1000;
+    double t = 0;
+    for (;;) {
+        auto t0 = Clock::now();
+        g_sink = g_sink + loop.run(iters);
+        t = seconds_since(t0);
+        if (t >= 1e-3 || iters > (std::int64_t{1} << 40)) break;
+        iters *= 2;
+    }
+    constexpr int RUNS = 3;
+    iters = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(static_cast<double>(iters) * (seconds / RUNS) / t));
+    double best = 1e300;
+    for (int r = 0; r < RUNS; ++r) {
+        auto t0 = Clock::now();
+        g_sink = g_sink + loop.run(iters);
+        best = std::min(best, seconds_since(t0));
+    }
+    return loop.flops_per_iter * static_cast<double>(iters) / best / 1e9;
+}
+
+double probe_bandwidth_gbs(std::size_t bytes, int repeats, int pin_core) {
+    if (bytes < (std::size_t{3} << 20) || bytes > (std::size_t{4} << 30)) {
+        throw std::invalid_argument("bandwidth probe size must be between 3 MiB and 4 GiB");
+    }
+    if (repeats < 1) throw std::invalid_argument("repeats must be >= 1");
+    const std::size_t n = bytes / 3 / sizeof(double) / 8 * 8;
+    const std::size_t each = n * sizeof(double);
+    std::unique_ptr<void, FreeDeleter> pa(std::aligned_alloc(64, each));
+    std::unique_ptr<void, FreeDeleter> pb(std::aligned_alloc(64, each));
+    std::unique_ptr<void, FreeDeleter> pc(std::aligned_alloc(64, each));
+    if (!pa || !pb || !pc) throw std::bad_alloc();
+    double* __restrict a = static_cast<double*>(pa.get());
+    double* __restrict b = static_cast<double*>(pb.get());
+    double* __restrict c = static_cast<double*>(pc.get());
+    CorePin pin(pin_core);
+    for (std::size_t i = 0; i < n; ++i) {  // first touch: page faults happen here
+        a[i] = 0.0;
+        b[i] = 1.0;
+        c[i] = 2.0;
+    }
+    const double s = 3.0;
+    double best = 1e300;
+    for (int r = 0; r < repeats; ++r) {
+        auto t0 = Clock::now();
+        for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
+        best = std::min(best, seconds_since(t0));
+        g_sink = g_sink + a[(n / 2 + static_cast<std::size_t>(r)) % n];
+    }
+    return 3.0 * static_cast<double>(each) / best / 1e9;
+}
+
+}  // namespace mm

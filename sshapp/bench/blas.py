@@ -1,0 +1,132 @@
+"""Provides the host BLAS (numpy matmul on one thread) as reference rows `blas.numpy.*`."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from sshapp.bench.service import KernelRow
+from sshapp.kernels import NP_DTYPES, Timing, check_size
+from sshapp.kernels.gemm import SampleCallback
+
+PREFIX = "blas.numpy."
+"""Id prefix of the BLAS reference rows."""
+
+IDS = tuple(f"{PREFIX}{dtype}" for dtype in NP_DTYPES)
+"""Every BLAS row id, e.g. "blas.numpy.f32"."""
+
+
+def is_blas(kernel_id: str) -> bool:
+    """Return whether `kernel_id` names a BLAS reference row."""
+    return kernel_id in IDS
+
+
+def rows() -> list[KernelRow]:
+    """Return the BLAS rows as front ends show them."""
+    return [
+        KernelRow(
+            id=kid,
+            isa="blas",
+            dtype=kid.removeprefix(PREFIX),
+            summary="host BLAS via numpy matmul, one thread: the reference to beat",
+            blocking="-",
+            supported=True,
+            reason="",
+        )
+        for kid in IDS
+    ]
+
+
+@contextlib.contextmanager
+def _one_thread_on(core: int) -> Iterator[None]:
+    """Limit BLAS to one thread, and pin the calling thread to `core` (-1 = no pin)."""
+    from threadpoolctl import threadpool_limits  # costly import: only when timing BLAS
+
+    saved = os.sched_getaffinity(0)
+    try:
+        if core >= 0:
+            # pid 0 = the calling thread on Linux: only this worker thread moves.
+            os.sched_setaffinity(0, {core})
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        if core >= 0:
+            os.sched_setaffinity(0, saved)
+
+
+def matmul(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
+    """Return a @ b computed by the host BLAS on one thread."""
+    with _one_thread_on(-1):
+        out: npt.NDArray[np.floating] = np.matmul(a, b)
+    return out
+
+
+def time_blas(
+    kernel_id: str,
+    m: int,
+    n: int,
+    k: int,
+    *,
+    warmup: int = 1,
+    repeats: int = 5,
+    budget_seconds: float = 0.0,
+    pin_core: int = -1,
+    min_sample_seconds: float = 2e-3,
+    on_sample: SampleCallback | None = None,
+    max_bytes: int = 1 << 30,
+) -> Timing:
+    """Time numpy matmul like `sshapp.kernels.time_kernel` times a native kernel.
+
+    Small products repeat the call until a sample lasts `min_sample_seconds`, so
+    Python's per-call overhead stays small next to the work.
+
+    Raises:
+        SizeLimitError: Over max_bytes.
+        ValueError: Bad sizes or options.
+    """
+    dtype = kernel_id.removeprefix(PREFIX)
+    check_size(m, n, k, dtype, max_bytes)
+    rng = np.random.default_rng(1)
+    npt_ = NP_DTYPES[dtype]
+    a = rng.uniform(-1, 1, (m, k)).astype(npt_)
+    b = rng.uniform(-1, 1, (k, n)).astype(npt_)
+    c = np.empty((m, n), dtype=npt_)
+    samples: list[float] = []
+    cancelled = False
+    with _one_thread_on(pin_core):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=c)
+        first = time.perf_counter() - t0
+        for _ in range(1, warmup):
+            np.matmul(a, b, out=c)
+        calls = 1
+        if first < min_sample_seconds:
+            calls = min(math.ceil(min_sample_seconds / max(first, 1e-9)), 1_000_000)
+        timed = 0.0
+        for index in range(repeats):
+            start = time.perf_counter()
+            for _ in range(calls):
+                np.matmul(a, b, out=c)
+            elapsed = time.perf_counter() - start
+            timed += elapsed
+            samples.append(elapsed / calls)
+            if on_sample is not None and on_sample(index, elapsed / calls) is False:
+                cancelled = True
+                break
+            if budget_seconds > 0 and timed >= budget_seconds:
+                break
+    return Timing(
+        kernel_id=kernel_id,
+        m=m,
+        n=n,
+        k=k,
+        samples=tuple(samples),
+        calls_per_sample=calls,
+        cancelled=cancelled,
+    )

@@ -1,0 +1,255 @@
+"""Provides the SQLite history of finished runs and the cached host-BLAS references."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from sshapp.bench.service import HistoryEntry
+from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+
+SCHEMA_VERSION = 1
+"""Value of PRAGMA user_version this code writes and reads."""
+
+BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another process's lock before giving up."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    finished_at REAL NOT NULL,
+    user TEXT NOT NULL,
+    cpu TEXT NOT NULL,
+    kernel_id TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    m INTEGER NOT NULL, n INTEGER NOT NULL, k INTEGER NOT NULL,
+    repeats INTEGER NOT NULL, budget_seconds REAL, warmup INTEGER NOT NULL,
+    samples TEXT NOT NULL,
+    best_seconds REAL NOT NULL, median_seconds REAL NOT NULL, spread REAL NOT NULL,
+    best_gflops REAL NOT NULL, median_gflops REAL NOT NULL,
+    peak_fraction REAL, blas_ratio REAL,
+    check_error REAL NOT NULL, check_ok INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_user ON runs (user, finished_at);
+CREATE INDEX IF NOT EXISTS runs_kernel ON runs (cpu, kernel_id, m, n, k);
+CREATE TABLE IF NOT EXISTS blas_ref (
+    cpu TEXT NOT NULL, dtype TEXT NOT NULL,
+    m INTEGER NOT NULL, n INTEGER NOT NULL, k INTEGER NOT NULL,
+    best_gflops REAL NOT NULL, measured_at REAL NOT NULL,
+    PRIMARY KEY (cpu, dtype, m, n, k)
+);
+"""
+
+_COLUMNS = (
+    "finished_at, user, cpu, kernel_id, dtype, m, n, k, repeats, budget_seconds, warmup, "
+    "samples, best_seconds, median_seconds, spread, best_gflops, median_gflops, "
+    "peak_fraction, blas_ratio, check_error, check_ok"
+)
+
+
+class HistoryError(RuntimeError):
+    """The history database cannot be read or written (one readable line)."""
+
+
+class History:
+    """The history database in the state directory, opened per call."""
+
+    def __init__(self, path: Path) -> None:
+        """Point at a database file (nothing is opened yet).
+
+        Args:
+            path: The SQLite file; created with its directory on first use.
+        """
+        self.path = path
+        """The database file."""
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            msg = f"cannot open history database {self.path}: {exc}"
+            raise HistoryError(msg) from None
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                msg = (
+                    f"history database {self.path} has schema version {version}; "
+                    f"this sshapp knows up to {SCHEMA_VERSION}"
+                )
+                raise HistoryError(msg)
+            if version < SCHEMA_VERSION:
+                self._create(db)
+        except sqlite3.Error as exc:
+            db.close()
+            msg = (
+                f"history database {self.path} is unreadable ({exc}); move it aside to start afresh"
+            )
+            raise HistoryError(msg) from None
+        except HistoryError:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            msg = "cannot switch the history database to WAL mode"
+            raise sqlite3.OperationalError(msg)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have created the schema while we waited for the lock.
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def _run(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        db = self._connect()
+        try:
+            return db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            msg = f"history database {self.path}: {exc}"
+            raise HistoryError(msg) from None
+        finally:
+            db.close()
+
+    def check(self) -> None:
+        """Open the database once, creating it if needed.
+
+        Raises:
+            HistoryError: It is unreadable, corrupt or from a newer sshapp.
+        """
+        self._connect().close()
+
+    def add(self, result: BenchResult, *, user: str, cpu: str, when: float | None = None) -> None:
+        """Store one finished run.
+
+        Raises:
+            HistoryError: The database cannot be written.
+        """
+        r, s = result.run, result.stats
+        row = (
+            time.time() if when is None else when,
+            user,
+            cpu,
+            r.kernel_id,
+            r.dtype,
+            r.shape.m,
+            r.shape.n,
+            r.shape.k,
+            r.repeats,
+            r.budget_seconds,
+            r.warmup,
+            json.dumps(result.samples),
+            s.best_seconds,
+            s.median_seconds,
+            s.spread,
+            result.best_gflops,
+            result.median_gflops,
+            result.peak_fraction,
+            result.blas_ratio,
+            result.check_error,
+            int(result.check_ok),
+        )
+        marks = ", ".join("?" * len(row))
+        self._run(f"INSERT INTO runs ({_COLUMNS}) VALUES ({marks})", row)
+
+    def entries(
+        self,
+        *,
+        user: str | None = None,
+        cpu: str | None = None,
+        best: bool = False,
+        limit: int = 100,
+    ) -> list[HistoryEntry]:
+        """Return stored runs, newest first.
+
+        Args:
+            user: Only this user's runs (None = everybody's).
+            cpu: Only runs on this CPU (None = any).
+            best: Only the fastest correct run per kernel and shape.
+            limit: At most this many entries.
+
+        Raises:
+            HistoryError: The database cannot be read.
+        """
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if user is not None:
+            where.append("user = ?")
+            params.append(user)
+        if cpu is not None:
+            where.append("cpu = ?")
+            params.append(cpu)
+        cond = " AND ".join(where)
+        if best:
+            sql = (
+                f"SELECT {_COLUMNS} FROM runs WHERE id IN ("
+                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY kernel_id, m, n, k "
+                f"ORDER BY best_gflops DESC) AS rn FROM runs WHERE {cond} AND check_ok = 1) "
+                f"WHERE rn = 1) ORDER BY best_gflops DESC LIMIT ?"
+            )
+        else:
+            sql = (
+                f"SELECT {_COLUMNS} FROM runs WHERE {cond} "
+                f"ORDER BY finished_at DESC, id DESC LIMIT ?"
+            )
+        return [_entry(row) for row in self._run(sql, (*params, limit))]
+
+    def count(self) -> int:
+        """Return how many runs are stored."""
+        return int(self._run("SELECT COUNT(*) FROM runs")[0][0])
+
+    def blas_reference(self, cpu: str, dtype: str, shape: Shape) -> float | None:
+        """Return the cached host-BLAS GFLOP/s at this shape on this CPU (None if none)."""
+        rows = self._run(
+            "SELECT best_gflops FROM blas_ref WHERE cpu = ? AND dtype = ? AND m = ? AND n = ? "
+            "AND k = ?",
+            (cpu, dtype, shape.m, shape.n, shape.k),
+        )
+        return float(rows[0][0]) if rows else None
+
+    def set_blas_reference(self, cpu: str, dtype: str, shape: Shape, gflops: float) -> None:
+        """Remember the host-BLAS GFLOP/s at this shape (keeps the best ever seen)."""
+        self._run(
+            "INSERT INTO blas_ref VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "best_gflops = MAX(best_gflops, excluded.best_gflops), "
+            "measured_at = excluded.measured_at",
+            (cpu, dtype, shape.m, shape.n, shape.k, gflops, time.time()),
+        )
+
+
+def _entry(row: Any) -> HistoryEntry:
+    (when, user, cpu, kid, dtype, m, n, k, reps, budget, warm, samples, *rest) = row
+    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok = rest
+    run = RunSpec(
+        kernel_id=str(kid),
+        dtype=str(dtype),
+        shape=Shape(int(m), int(n), int(k)),
+        repeats=int(reps),
+        budget_seconds=None if budget is None else float(budget),
+        warmup=int(warm),
+    )
+    result = BenchResult(
+        run=run,
+        samples=tuple(json.loads(str(samples))),
+        stats=Stats(float(best_s), float(med_s), float(spread)),
+        best_gflops=float(best_g),
+        median_gflops=float(med_g),
+        peak_fraction=None if peak is None else float(peak),
+        blas_ratio=None if ratio is None else float(ratio),
+        check_error=float(err),
+        check_ok=bool(ok),
+    )
+    return HistoryEntry(result=result, user=str(user), finished_at=float(when), cpu=str(cpu))

@@ -1,0 +1,105 @@
+"""Provides this host's measured FMA peaks and bandwidth, measured once and cached on disk.
+
+The measurement itself is `sshapp.kernels.probes.measure_peaks()`; when it fails, peaks
+stay unknown (None) and "% of peak" is simply not shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sshapp.kernels import cpu_info, probes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class HostPeaks:
+    """Cached measurement of one host."""
+
+    fma_gflops: dict[str, float]
+    """Peak GFLOP/s per "isa.dtype" (e.g. "avx2.f32"), for ISAs this CPU supports."""
+    bandwidth_gbs: float | None
+    """Single-core memory bandwidth in GB/s (None if not measured)."""
+
+    def peak(self, isa: str, dtype: str) -> float | None:
+        """Return the peak for a kernel's ISA and dtype.
+
+        Kernels of an ISA without its own probe (ref, blas) are compared with the best
+        peak of their dtype on this host: "how far from what this core can do".
+        """
+        own = self.fma_gflops.get(f"{isa}.{dtype}")
+        if own is not None:
+            return own
+        same = [v for key, v in self.fma_gflops.items() if key.endswith(f".{dtype}")]
+        return max(same) if same else None
+
+
+def host_key() -> str:
+    """Return the cache key of this host: CPU brand and usable features."""
+    cpu = cpu_info()
+    feats = ",".join(sorted(n for n, ok in cpu.features.items() if ok))
+    digest = hashlib.sha256(f"{cpu.brand}|{feats}".encode()).hexdigest()[:16]
+    return f"{cpu.brand} [{digest}]"
+
+
+class PeakCache:
+    """The JSON file `peaks.json` in the state directory, keyed by `host_key()`."""
+
+    def __init__(self, state_dir: Path) -> None:
+        """Point at the cache (nothing is read yet)."""
+        self.path = state_dir / "peaks.json"
+        """The cache file."""
+
+    def _read_all(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable peak cache %s: %s", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self) -> HostPeaks | None:
+        """Return this host's cached peaks (None if never measured here)."""
+        entry = self._read_all().get(host_key())
+        if not isinstance(entry, dict):
+            return None
+        try:
+            fma = {str(k): float(v) for k, v in entry["fma_gflops"].items()}
+            bw = entry.get("bandwidth_gbs")
+            return HostPeaks(fma, None if bw is None else float(bw))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def store(self, peaks: HostPeaks) -> None:
+        """Write this host's peaks (atomically: a reader never sees half a file)."""
+        data = self._read_all()
+        data[host_key()] = {"fma_gflops": peaks.fma_gflops, "bandwidth_gbs": peaks.bandwidth_gbs}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".peaks.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        tmp.replace(self.path)
+
+
+def measure() -> HostPeaks | None:
+    """Measure this host's peaks (~1-2 s; call it while holding the host queue).
+
+    Returns:
+        The peaks, or None when the probe fails.
+    """
+    try:
+        raw = probes.measure_peaks()
+        return HostPeaks(
+            {str(k): float(v) for k, v in raw.fma_gflops.items()}, float(raw.bandwidth_gbs)
+        )
+    except Exception:
+        log.warning("measuring peaks failed; peaks stay unknown", exc_info=True)
+        return None

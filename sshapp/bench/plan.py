@@ -1,0 +1,182 @@
+"""Provides spec validation and expansion: globs × sweep points → checked RunSpecs."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from sshapp.bench import blas
+from sshapp.bench.service import SpecError
+from sshapp.bench.spec import BenchSpec, RunSpec, Shape
+from sshapp.kernels import (
+    DTYPES,
+    SizeLimitError,
+    UnknownKernelError,
+    check_size,
+    get,
+    list_kernels,
+)
+
+# Rough, deliberately optimistic GFLOP/s of each kernel family on one core of a current
+# x86 server. Used only to refuse runs that obviously cannot fit the time limit; a
+# slower-than-estimated run is still stopped by the budget and the deadline while it runs.
+RATE_GFLOPS: dict[str, float] = {
+    "ref.naive": 1.5,
+    "ref.reorder": 12.0,
+    "blas": 150.0,
+    "avx2": 100.0,
+    "avx512": 200.0,
+    "amx": 2000.0,
+}
+"""Optimistic GFLOP/s per kernel family ("isa.algorithm" or "isa")."""
+DEFAULT_RATE = 50.0
+"""Rate of a family not listed above."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one run may cost."""
+
+    max_bytes: int
+    """Largest A+B+C footprint."""
+    max_seconds: float
+    """Longest run."""
+
+
+def rate_gflops(kernel_id: str) -> float:
+    """Return the optimistic GFLOP/s used to estimate a run of this kernel."""
+    isa, _, rest = kernel_id.partition(".")
+    algo = rest.partition(".")[0]
+    return RATE_GFLOPS.get(f"{isa}.{algo}", RATE_GFLOPS.get(isa, DEFAULT_RATE))
+
+
+def estimate_seconds(run: RunSpec) -> float:
+    """Return the least time a run takes: warm-up, one sample and the check call."""
+    per_call = run.shape.flops / (rate_gflops(run.kernel_id) * 1e9)
+    return per_call * (max(run.warmup, 1) + 2)
+
+
+def _fmt_seconds(s: float) -> str:
+    if s >= 3600:
+        return f"{s / 3600:.1f} h"
+    if s >= 120:
+        return f"{s / 60:.0f} min"
+    return f"{s:.0f} s"
+
+
+def _match(pattern: str) -> list[tuple[str, str, bool, str]]:
+    """Return (id, dtype, supported, reason) of every kernel or BLAS row `pattern` names."""
+    if not any(ch in pattern for ch in "*?["):
+        if blas.is_blas(pattern):
+            return [(pattern, pattern.removeprefix(blas.PREFIX), True, "")]
+        try:
+            info = get(pattern)
+        except UnknownKernelError as exc:
+            raise SpecError(str(exc)) from None
+        return [(info.id, info.dtype, info.supported, info.reason)]
+    found = [
+        (k.id, k.dtype, k.supported, k.reason)
+        for k in list_kernels()
+        if fnmatch.fnmatchcase(k.id, pattern)
+    ]
+    found += [
+        (kid, kid.removeprefix(blas.PREFIX), True, "")
+        for kid in blas.IDS
+        if fnmatch.fnmatchcase(kid, pattern)
+    ]
+    if not found:
+        msg = f"no kernel matches {pattern!r}; 'sshapp kernels' lists them"
+        raise SpecError(msg)
+    return found
+
+
+def _kernels(spec: BenchSpec) -> list[tuple[str, str]]:
+    if not spec.kernels:
+        msg = "no kernel given; 'sshapp kernels' lists them"
+        raise SpecError(msg)
+    if spec.dtype is not None and spec.dtype not in DTYPES:
+        msg = f"unknown dtype {spec.dtype!r}; choose one of {', '.join(DTYPES)}"
+        raise SpecError(msg)
+    chosen: list[tuple[str, str]] = []
+    for pattern in spec.kernels:
+        matches = _match(pattern)
+        exact = len(matches) == 1 and matches[0][0] == pattern
+        if spec.dtype is not None:
+            if exact and matches[0][1] != spec.dtype:
+                msg = f"kernel {pattern} works on {matches[0][1]}, not {spec.dtype}"
+                raise SpecError(msg)
+            matches = [m for m in matches if m[1] == spec.dtype]
+            if not matches:
+                msg = f"no {spec.dtype} kernel matches {pattern!r}"
+                raise SpecError(msg)
+        if exact and not matches[0][2]:
+            msg = f"kernel {pattern} cannot run here: {matches[0][3]}"
+            raise SpecError(msg)
+        runnable = [m for m in matches if m[2]]
+        if not runnable:
+            msg = f"no kernel matching {pattern!r} can run here: {matches[0][3]}"
+            raise SpecError(msg)
+        chosen.extend((m[0], m[1]) for m in runnable if (m[0], m[1]) not in chosen)
+    return chosen
+
+
+def _check_options(spec: BenchSpec) -> None:
+    if not spec.shapes:
+        msg = "no size given"
+        raise SpecError(msg)
+    for shape in spec.shapes:
+        for name, value in (("m", shape.m), ("n", shape.n), ("k", shape.k)):
+            if not isinstance(value, int) or value < 1:
+                msg = f"sizes must be whole numbers >= 1, got {name}={value}"
+                raise SpecError(msg)
+    if spec.repeats < 1:
+        msg = f"repetitions must be >= 1, got {spec.repeats}"
+        raise SpecError(msg)
+    if spec.warmup < 0:
+        msg = f"warm-up calls must be >= 0, got {spec.warmup}"
+        raise SpecError(msg)
+    if spec.budget_seconds is not None and not spec.budget_seconds > 0:
+        msg = f"time budget must be > 0 seconds, got {spec.budget_seconds}"
+        raise SpecError(msg)
+
+
+def expand(spec: BenchSpec, limits: Limits) -> list[RunSpec]:
+    """Validate `spec` and return its runs, kernels outer, shapes inner.
+
+    Raises:
+        SpecError: Bad sizes or options, unknown, unsupported or wrong-dtype kernel,
+            or a run over the memory or time limit (one readable line).
+    """
+    _check_options(spec)
+    kernels = _kernels(spec)
+    if spec.budget_seconds is not None and spec.budget_seconds > limits.max_seconds:
+        msg = (
+            f"time budget {spec.budget_seconds:g} s is over the limit of "
+            f"{limits.max_seconds:g} s per run"
+        )
+        raise SpecError(msg)
+    runs: list[RunSpec] = []
+    for kernel_id, dtype in kernels:
+        for shape in spec.shapes:
+            try:
+                check_size(shape.m, shape.n, shape.k, dtype, limits.max_bytes)
+            except SizeLimitError as exc:
+                raise SpecError(str(exc)) from None
+            run = RunSpec(
+                kernel_id=kernel_id,
+                dtype=dtype,
+                shape=Shape(shape.m, shape.n, shape.k),
+                repeats=spec.repeats,
+                budget_seconds=spec.budget_seconds,
+                warmup=spec.warmup,
+            )
+            need = estimate_seconds(run)
+            if need > limits.max_seconds:
+                msg = (
+                    f"{kernel_id} at {shape} would take at least {_fmt_seconds(need)} "
+                    f"(limit {limits.max_seconds:g} s per run); try a smaller size or a "
+                    f"faster kernel"
+                )
+                raise SpecError(msg)
+            runs.append(run)
+    return runs

@@ -1,0 +1,241 @@
+"""Provides the `sshapp` command line: argparse tree, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import NoReturn, TextIO
+
+from sshapp import __version__
+from sshapp.config import ConfigError, Settings
+
+EXIT_OK = 0
+"""Success."""
+EXIT_FAILURE = 1
+"""A run failed (error, wrong answer) or a resource is unusable."""
+EXIT_USAGE = 2
+"""Bad command line or bad spec."""
+EXIT_INTERRUPTED = 130
+"""Cancelled by Ctrl+C (or a disconnect)."""
+
+REMOTE_VERBS = ("bench", "kernels", "cpu", "results", "help", "version")
+"""Verbs an SSH client may run (`sshapp session` allow-list)."""
+
+
+class UsageError(Exception):
+    """A command line argparse rejected (one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of exiting and writes help to our stream."""
+
+    out: TextIO = sys.stdout
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            raise UsageError(message.strip())
+        raise SystemExit(status)
+
+    def _print_message(self, message: str, file: object = None) -> None:  # noqa: ARG002
+        if message:
+            self.out.write(message)
+            self.out.flush()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"{text!r} is not a whole number"
+        raise argparse.ArgumentTypeError(msg) from None
+    if value < 1:
+        msg = f"must be >= 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        msg = f"{text!r} is not a number of seconds"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 0 < value < float("inf"):
+        msg = f"must be > 0, got {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from sshapp.cli import sizes
+
+    p = sub.add_parser("bench", help="time kernels (ids or globs like 'avx2.*')")
+    p.add_argument("kernels", nargs="+", metavar="KERNEL", help="kernel id or glob")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--size", type=_positive_int, metavar="N", help="square N×N×N")
+    size.add_argument("--mnk", type=sizes.mnk, metavar="M,N,K", help="one m×n×k product")
+    size.add_argument(
+        "--sweep", type=sizes.sweep, metavar="A:B:xF", help="sizes A..B, ×F or +F per step"
+    )
+    p.add_argument("--dtype", metavar="T", help="keep kernels of this dtype (f32, f64)")
+    stop = p.add_mutually_exclusive_group()
+    stop.add_argument("--reps", type=_positive_int, default=5, metavar="N", help="samples")
+    stop.add_argument("--time", type=_seconds, metavar="SECONDS", help="timed-work budget")
+    p.add_argument("--warmup", type=int, default=1, metavar="N", help="untimed calls first")
+    p.add_argument("--json", action="store_true", help="one JSON object per event per line")
+
+
+def build_parser(out: TextIO) -> _Parser:
+    """Return the full argument parser, writing help and usage to `out`."""
+    parser_class: type[_Parser] = type("Parser", (_Parser,), {"out": out})
+    root = parser_class(
+        prog="sshapp", description="A matrix-multiply benchmark you reach over SSH."
+    )
+    sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
+    _add_bench(sub)
+    for verb, text in (
+        ("kernels", "list kernels and whether they run here"),
+        ("cpu", "CPU features, caches, measured peaks and bandwidth"),
+    ):
+        sub.add_parser(verb, help=text).add_argument("--json", action="store_true")
+    res = sub.add_parser("results", help="past runs on this host")
+    res.add_argument("--mine", action="store_true", help="only my runs")
+    res.add_argument("--best", action="store_true", help="best run per kernel and size")
+    res.add_argument("--limit", type=_positive_int, default=50, metavar="N")
+    res.add_argument("--json", action="store_true")
+    sub.add_parser("version", help="print the version")
+    hlp = sub.add_parser("help", help="this help, or help for one command")
+    hlp.add_argument("topic", nargs="?", metavar="COMMAND")
+    sub.add_parser("session", help="entry point of an SSH session (forced command)")
+    sub.add_parser("tui", help="the terminal app")
+    sub.add_parser("serve", help="run the SSH server (its own options: serve --help)")
+    return root
+
+
+def current_user(env: Mapping[str, str] | None = None) -> str:
+    """Return the identity runs are recorded under: SSHAPP_USER, else the local user."""
+    env = os.environ if env is None else env
+    for name in ("SSHAPP_USER", "USER", "LOGNAME"):
+        if env.get(name):
+            return env[name]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+def _error(stderr: TextIO, message: str) -> None:
+    first = message.strip().splitlines()[0] if message.strip() else "error"
+    stderr.write(f"sshapp: error: {first}\n")
+    stderr.flush()
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one sshapp command and return its exit code (never raises on bad input).
+
+    Args:
+        argv: Arguments after the program name (default: sys.argv[1:]).
+        stdin: Input stream (session checks whether it is a terminal).
+        stdout: Output stream.
+        stderr: Error stream.
+
+    Returns:
+        0 ok, 1 run failure, 2 usage or bad spec, 130 interrupted.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if argv[:1] == ["serve"]:  # the server parses its own options
+        return _serve(argv[1:], stderr)
+    parser = build_parser(stdout)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        _error(stderr, str(exc))
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    return _dispatch(parser, args, stdin, stdout, stderr)
+
+
+def _dispatch(
+    parser: _Parser, args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
+) -> int:
+    if args.verb is None:
+        parser.print_usage()
+        return EXIT_USAGE
+    local: dict[str, Callable[[], int]] = {
+        "help": lambda: _help(parser, args.topic, stdout, stderr),
+        "version": lambda: _version(stdout),
+    }
+    if args.verb in local:
+        return local[args.verb]()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        _error(stderr, str(exc))
+        return EXIT_USAGE
+    from sshapp.cli import commands, session
+
+    if args.verb == "session":
+        return session.run_session(stdin, stdout, stderr, settings)
+    if args.verb == "tui":
+        return commands.tui(settings, stderr)
+    return commands.dispatch(args, settings, stdout, stderr)
+
+
+def _help(parser: _Parser, topic: str | None, out: TextIO, err: TextIO) -> int:
+    if topic is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        parser.parse_args([topic, "--help"])
+    except UsageError as exc:
+        _error(err, str(exc))
+        return EXIT_USAGE
+    except SystemExit:
+        pass
+    out.flush()
+    return EXIT_OK
+
+
+def _version(out: TextIO) -> int:
+    out.write(f"sshapp {__version__}\n")
+    out.flush()
+    return EXIT_OK
+
+
+def _serve(argv: list[str], stderr: TextIO) -> int:
+    try:
+        serve_main = importlib.import_module("sshapp.ssh").serve_main
+    except (ImportError, AttributeError) as exc:
+        _error(stderr, f"the SSH server is not available in this build ({exc})")
+        return EXIT_FAILURE
+    return int(serve_main(argv))
+
+
+def entry() -> None:
+    """Console-script entry point: `sshapp ...`."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`, ssh disconnect): stop quietly, and keep the
+        # interpreter's final flush from complaining on the dead pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_FAILURE
+    sys.exit(code)

@@ -1,0 +1,197 @@
+"""Provides the CLI's plain-text tables and JSON lines (no rich, no textual), flushed per line."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
+from sshapp.bench.service import HistoryEntry, KernelRow
+from sshapp.bench.spec import BenchResult, RunSpec
+
+
+def run_fields(run: RunSpec) -> dict[str, Any]:
+    """Return a run's identity as JSON fields."""
+    s = run.shape
+    return {"kernel": run.kernel_id, "dtype": run.dtype, "m": s.m, "n": s.n, "k": s.k}
+
+
+def result_fields(result: BenchResult) -> dict[str, Any]:
+    """Return a result's statistics as JSON fields."""
+    st = result.stats
+    return {
+        **run_fields(result.run),
+        "samples": list(result.samples),
+        "best_seconds": st.best_seconds,
+        "median_seconds": st.median_seconds,
+        "spread": st.spread,
+        "best_gflops": result.best_gflops,
+        "median_gflops": result.median_gflops,
+        "peak_fraction": result.peak_fraction,
+        "blas_ratio": result.blas_ratio,
+        "check_error": result.check_error if math.isfinite(result.check_error) else None,
+        "check_ok": result.check_ok,
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """Return one event as a JSON object (the `event` field names its kind)."""
+    match event:
+        case Queued(run=run, position=pos):
+            return {"event": "queued", **run_fields(run), "position": pos}
+        case Started(run=run):
+            return {"event": "started", **run_fields(run)}
+        case Sampled(run=run, index=i, seconds=sec, gflops=g):
+            return {"event": "sample", **run_fields(run), "index": i, "seconds": sec, "gflops": g}
+        case Finished(result=result):
+            return {"event": "finished", **result_fields(result)}
+        case Failed(run=run, error=error):
+            return {"event": "failed", **run_fields(run), "error": error}
+        case Cancelled(run=run):
+            return {"event": "cancelled", **run_fields(run)}
+    msg = f"unknown event {event!r}"
+    raise TypeError(msg)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def _secs(s: float) -> str:
+    if s >= 1:
+        return f"{s:.3f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3f} ms"
+    return f"{s * 1e6:.1f} us"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Return a left-aligned text table (last column unpadded)."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = []
+    for cells in [headers, *rows]:
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths, strict=False)]
+        lines.append("  ".join([*padded, cells[-1]]).rstrip())
+    return lines
+
+
+RESULT_HEADERS = ("kernel", "size", "best GF/s", "median", "spread", "% peak", "x BLAS", "check")
+"""Columns of the result tables."""
+
+
+def result_row(result: BenchResult) -> list[str]:
+    """Return one result as table cells."""
+    return [
+        result.run.kernel_id,
+        str(result.run.shape),
+        f"{result.best_gflops:.2f}",
+        f"{result.median_gflops:.2f}",
+        _pct(result.stats.spread),
+        _pct(result.peak_fraction),
+        _ratio(result.blas_ratio),
+        f"ok {result.check_error:.1e}" if result.check_ok else "WRONG",
+    ]
+
+
+class Printer:
+    """Writes events and tables to one stream, as text or JSON lines, flushing each line."""
+
+    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+        """Wrap a stream.
+
+        Args:
+            out: Where to write.
+            as_json: One JSON object per line instead of text.
+        """
+        self.out = out
+        """The stream."""
+        self.as_json = as_json
+        """Whether to write JSON lines."""
+        self.finished: list[BenchResult] = []
+        """Results seen so far (for the closing table)."""
+
+    def line(self, text: str = "") -> None:
+        """Write one text line and flush it."""
+        print(text, file=self.out, flush=True)
+
+    def json(self, obj: dict[str, Any]) -> None:
+        """Write one JSON object on one line and flush it."""
+        print(json.dumps(obj, allow_nan=False, default=str), file=self.out, flush=True)
+
+    def event(self, event: Event) -> None:
+        """Write one benchmark event."""
+        if isinstance(event, Finished):
+            self.finished.append(event.result)
+        if self.as_json:
+            self.json(event_json(event))
+            return
+        match event:
+            case Queued(run=run, position=pos):
+                ahead = "1 run" if pos == 1 else f"{pos} runs"
+                self.line(f"{run.kernel_id} {run.shape}: waiting, {ahead} ahead in the queue")
+            case Started(run=run):
+                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}): running")
+            case Sampled(index=i, seconds=sec, gflops=g):
+                self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} GFLOP/s")
+            case Finished(result=r):
+                self.line(
+                    f"  best {r.best_gflops:.2f} GFLOP/s, median {r.median_gflops:.2f}, "
+                    f"spread {_pct(r.stats.spread)}, peak {_pct(r.peak_fraction)}, "
+                    f"BLAS {_ratio(r.blas_ratio)}, check ok (error {r.check_error:.1e})"
+                )
+            case Failed(run=run, error=error):
+                self.line(f"  FAILED {run.kernel_id} {run.shape}: {error}")
+            case Cancelled(run=run):
+                self.line(f"  cancelled {run.kernel_id} {run.shape}")
+
+    def summary(self) -> None:
+        """Write the table of every finished result (text mode, more than one result)."""
+        if self.as_json or len(self.finished) < 2:
+            return
+        self.line()
+        for text in table(RESULT_HEADERS, [result_row(r) for r in self.finished]):
+            self.line(text)
+
+    def kernels(self, rows: Sequence[KernelRow]) -> None:
+        """Write the kernel table."""
+        if self.as_json:
+            for r in rows:
+                self.json({f: getattr(r, f) for f in KernelRow.__dataclass_fields__})
+            return
+        cells = [
+            [r.id, r.dtype, "yes" if r.supported else "no", r.blocking, r.summary or r.reason]
+            for r in rows
+        ]
+        for text in table(("kernel", "dtype", "here", "blocking", "what it adds"), cells):
+            self.line(text)
+        for r in rows:
+            if not r.supported:
+                self.line(f"  {r.id}: {r.reason}")
+
+    def history(self, entries: Sequence[HistoryEntry]) -> None:
+        """Write stored runs."""
+        if self.as_json:
+            for e in entries:
+                obj = {"user": e.user, "finished_at": e.finished_at, "cpu": e.cpu}
+                self.json({**obj, **result_fields(e.result)})
+            return
+        if not entries:
+            self.line("no runs recorded yet; try: sshapp bench ref.reorder.f32 --size 256")
+            return
+        rows = [
+            [
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(e.finished_at)),
+                e.user,
+                *result_row(e.result),
+            ]
+            for e in entries
+        ]
+        for text in table(("when", "user", *RESULT_HEADERS), rows):
+            self.line(text)

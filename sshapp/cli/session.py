@@ -1,0 +1,103 @@
+"""Provides `sshapp session`: the one entry point of an SSH session (forced command).
+
+With SSH_ORIGINAL_COMMAND set, the client's command is split with `shlex` (never a
+shell) and only allow-listed verbs run, in this process. With no command and a terminal
+it starts the TUI. Otherwise it prints usage and exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from typing import TextIO
+
+from sshapp.cli.main import EXIT_USAGE, REMOTE_VERBS, main
+from sshapp.config import Settings
+
+MAX_COMMAND_CHARS = 4096
+"""Longest command accepted from a client."""
+
+USAGE = (
+    "usage: ssh HOST COMMAND [ARGS...]\n"
+    f"commands: {', '.join(REMOTE_VERBS)}\n"
+    "example: ssh HOST bench ref.reorder.f32 --size 256\n"
+    "(connect with a terminal, ssh -t HOST, for the interactive app)\n"
+)
+"""What a session without a command or terminal prints."""
+
+
+def _refuse(stderr: TextIO, why: str) -> int:
+    stderr.write(f"sshapp: refused: {why}\n")
+    stderr.flush()
+    return EXIT_USAGE
+
+
+def parse_command(command: str) -> list[str] | str:
+    """Split a client's command into argv, or return why it is refused.
+
+    Args:
+        command: SSH_ORIGINAL_COMMAND as the client sent it.
+
+    Returns:
+        The argv (first word allow-listed) or a one-line refusal reason.
+    """
+    if len(command) > MAX_COMMAND_CHARS:
+        return f"command longer than {MAX_COMMAND_CHARS} characters"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in command):
+        return "control characters (newline, tab, escape...) are not allowed in a command"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        return f"cannot parse the command: {exc}"
+    if not argv:
+        return "empty command"
+    if argv[0] not in REMOTE_VERBS:
+        shown = argv[0] if argv[0].isprintable() else repr(argv[0])
+        return (
+            f"{shown!r} is not an sshapp command, and this is not a shell; "
+            f"try one of: {', '.join(REMOTE_VERBS)}"
+        )
+    return argv
+
+
+def run_session(
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    settings: Settings,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Serve one SSH session: an allow-listed command, the TUI, or usage.
+
+    Args:
+        stdin: The session's input.
+        stdout: The session's output.
+        stderr: The session's error stream.
+        settings: Settings in force.
+        env: Environment to read SSH_ORIGINAL_COMMAND from (default os.environ).
+
+    Returns:
+        The exit code.
+    """
+    env = os.environ if env is None else env
+    command = env.get("SSH_ORIGINAL_COMMAND")
+    if command is not None and command.strip():
+        argv = parse_command(command)
+        if isinstance(argv, str):
+            return _refuse(stderr, argv)
+        return main(argv, stdin, stdout, stderr)
+    if _is_tty(stdin) and _is_tty(stdout):
+        from sshapp.cli.commands import tui
+
+        return tui(settings, stderr)
+    stderr.write(USAGE)
+    stderr.flush()
+    return EXIT_USAGE
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False

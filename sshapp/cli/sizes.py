@@ -1,0 +1,67 @@
+"""Provides parsing of size arguments: `--mnk M,N,K` and `--sweep A:B:xF` / `A:B:+S`."""
+
+from __future__ import annotations
+
+import argparse
+
+from sshapp.bench.spec import Shape
+
+MAX_SWEEP_POINTS = 64
+"""Most sizes one sweep may produce."""
+
+
+def _whole(text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"{what} {text!r} is not a whole number"
+        raise argparse.ArgumentTypeError(msg) from None
+    if value < 1:
+        msg = f"{what} must be >= 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def mnk(text: str) -> Shape:
+    """Parse "M,N,K" (also "MxNxK") into a Shape.
+
+    Raises:
+        argparse.ArgumentTypeError: Not three whole numbers >= 1.
+    """
+    parts = text.replace("x", ",").split(",")
+    if len(parts) != 3:
+        msg = f"expected M,N,K, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    m, n, k = (_whole(p.strip(), name) for p, name in zip(parts, "mnk", strict=True))
+    return Shape(m, n, k)
+
+
+def sweep(text: str) -> tuple[Shape, ...]:
+    """Parse "A:B:xF" (multiply by F) or "A:B:+S" (add S) into square shapes A..B.
+
+    Raises:
+        argparse.ArgumentTypeError: Malformed, empty, or more than MAX_SWEEP_POINTS sizes.
+    """
+    parts = text.split(":")
+    if len(parts) == 2:
+        parts.append("x2")
+    if len(parts) != 3 or len(parts[2]) < 2 or parts[2][0] not in "x+*":
+        msg = f"expected START:STOP:xFACTOR or START:STOP:+STEP, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    start, stop = _whole(parts[0], "sweep start"), _whole(parts[1], "sweep stop")
+    step = _whole(parts[2][1:], "sweep step")
+    if stop < start:
+        msg = f"sweep stop {stop} is below its start {start}"
+        raise argparse.ArgumentTypeError(msg)
+    if parts[2][0] in "x*" and step < 2:
+        msg = "sweep factor must be >= 2"
+        raise argparse.ArgumentTypeError(msg)
+    sizes: list[int] = []
+    size = start
+    while size <= stop:
+        sizes.append(size)
+        if len(sizes) > MAX_SWEEP_POINTS:
+            msg = f"sweep {text!r} has more than {MAX_SWEEP_POINTS} sizes"
+            raise argparse.ArgumentTypeError(msg)
+        size = size * step if parts[2][0] in "x*" else size + step
+    return tuple(Shape(s, s, s) for s in sizes)

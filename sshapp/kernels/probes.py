@@ -1,0 +1,116 @@
+"""Provides the machine probes: FMA peak per ISA and single-core memory bandwidth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sshapp import _native
+from sshapp.kernels.cpu import cpu_info
+from sshapp.kernels.errors import UnsupportedKernelError
+
+PROBE_ISAS: dict[str, tuple[str, ...]] = {
+    "avx2": ("avx2", "fma"),
+    "avx512": ("avx512f",),
+}
+"""ISA name -> CPU features its FMA probe needs."""
+
+PROBE_DTYPES = ("f32", "f64")
+"""Element types each FMA probe measures."""
+
+BANDWIDTH_BYTES = 288 * 2**20
+"""Triad footprint: well beyond any current last-level cache (32 MiB on the dev host)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Peaks:
+    """Measured ceilings of one core of this machine."""
+
+    fma_gflops: dict[str, float]
+    """"<isa>.<dtype>" (e.g. "avx2.f32") -> GFLOP/s; only ISAs this CPU supports."""
+    bandwidth_gbs: float
+    """STREAM-triad bandwidth of one core, GB/s."""
+
+    def peak_for(self, kernel_id: str) -> float | None:
+        """Return the FMA peak that bounds a kernel ("avx2.packed_6x16.f32" -> "avx2.f32").
+
+        Args:
+            kernel_id: A kernel id `<isa>.<algorithm>.<dtype>`.
+
+        Returns:
+            The matching peak in GFLOP/s; for portable (ref) kernels the widest one
+            measured of that dtype, the machine's ceiling; None if nothing matches.
+        """
+        isa, _, rest = kernel_id.partition(".")
+        dtype = rest.rpartition(".")[2]
+        if f"{isa}.{dtype}" in self.fma_gflops:
+            return self.fma_gflops[f"{isa}.{dtype}"]
+        same_dtype = [v for k, v in self.fma_gflops.items() if k.endswith(f".{dtype}")]
+        return max(same_dtype) if same_dtype and isa == "ref" else None
+
+
+def supported_isas() -> tuple[str, ...]:
+    """Return the ISAs whose FMA probe may run on this CPU (after SSHAPP_DISABLE_ISA)."""
+    features = cpu_info().features
+    return tuple(isa for isa, needs in PROBE_ISAS.items() if all(features.get(f) for f in needs))
+
+
+def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
+    """Measure one ISA's FMA throughput.
+
+    Args:
+        isa: "avx2" or "avx512".
+        dtype: "f32" or "f64".
+        seconds: Rough total duration of the three timed runs.
+        pin_core: Core to pin the measuring thread to (-1: leave it).
+
+    Returns:
+        GFLOP/s of independent FMAs (the best of three runs).
+
+    Raises:
+        ValueError: Unknown ISA or dtype.
+        UnsupportedKernelError: This CPU lacks the ISA (nothing was executed).
+    """
+    if isa not in PROBE_ISAS:
+        msg = f"unknown ISA {isa!r}; expected one of {', '.join(PROBE_ISAS)}"
+        raise ValueError(msg)
+    if dtype not in PROBE_DTYPES:
+        msg = f"unknown dtype {dtype!r}; expected f32 or f64"
+        raise ValueError(msg)
+    if isa not in supported_isas():
+        missing = [f for f in PROBE_ISAS[isa] if not cpu_info().features.get(f)]
+        msg = f"{isa} FMA probe cannot run here: this CPU lacks {', '.join(missing)}"
+        raise UnsupportedKernelError(msg)
+    try:
+        return _native.probe_fma(isa, dtype, seconds=seconds, pin_core=pin_core)
+    except RuntimeError as exc:  # compiled without this ISA
+        raise UnsupportedKernelError(str(exc)) from exc
+
+
+def measure_bandwidth(*, nbytes: int = BANDWIDTH_BYTES, pin_core: int = -1) -> float:
+    """Measure one core's memory bandwidth with a STREAM triad.
+
+    Args:
+        nbytes: Total size of the three arrays.
+        pin_core: Core to pin the measuring thread to (-1: leave it).
+
+    Returns:
+        GB/s (the best of four passes; 24 bytes counted per element).
+    """
+    return _native.probe_bandwidth(bytes=nbytes, pin_core=pin_core)
+
+
+def measure_peaks(pin_core: int = -1) -> Peaks:
+    """Measure every supported FMA ceiling and the memory bandwidth (about 1 s).
+
+    Args:
+        pin_core: Core to pin the measuring thread to (-1: leave it).
+
+    Returns:
+        The peaks of this machine's supported ISAs and its bandwidth.
+    """
+    fma = {
+        f"{isa}.{dtype}": measure_fma(isa, dtype, pin_core=pin_core)
+        for isa in supported_isas()
+        for dtype in PROBE_DTYPES
+    }
+    return Peaks(fma_gflops=fma, bandwidth_gbs=measure_bandwidth(pin_core=pin_core))

@@ -1,0 +1,83 @@
+"""Peaks: measured once per host through the probe API, cached, unknown without a probe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sshapp.bench import peaks
+from sshapp.bench.engine import Engine
+from sshapp.bench.events import Finished
+from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.config import Settings
+from sshapp.kernels import probes
+
+
+@dataclass(frozen=True)
+class FakePeaks:
+    fma_gflops: dict[str, float] = field(default_factory=lambda: {"avx2.f32": 100.0})
+    bandwidth_gbs: float = 12.5
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Replaces the native probe with a fake; returns a list counting its calls."""
+    calls: list[int] = []
+
+    def measure_peaks() -> FakePeaks:
+        calls.append(1)
+        return FakePeaks()
+
+    monkeypatch.setattr(probes, "measure_peaks", measure_peaks)
+    return calls
+
+
+def test_peak_of_an_isa_without_probe_is_the_dtypes_best() -> None:
+    p = peaks.HostPeaks({"avx2.f32": 100.0, "avx512.f32": 200.0, "avx2.f64": 50.0}, 10.0)
+    assert p.peak("avx2", "f32") == 100.0
+    assert p.peak("ref", "f32") == 200.0
+    assert p.peak("blas", "f64") == 50.0
+    assert p.peak("ref", "bf16") is None
+
+
+def test_cache_round_trip_is_keyed_by_host(tmp_path: Path) -> None:
+    cache = peaks.PeakCache(tmp_path)
+    assert cache.load() is None
+    cache.store(peaks.HostPeaks({"avx2.f32": 1.5}, None))
+    assert cache.load() == peaks.HostPeaks({"avx2.f32": 1.5}, None)
+    assert peaks.host_key() in cache.path.read_text()
+
+
+def test_unreadable_cache_counts_as_unmeasured(tmp_path: Path) -> None:
+    (tmp_path / "peaks.json").write_text("{not json")
+    assert peaks.PeakCache(tmp_path).load() is None
+
+
+async def test_measured_once_and_used_for_percent_of_peak(
+    settings: Settings, probe: list[int]
+) -> None:
+    engine = Engine(settings, "u")
+    assert engine.peak_gflops("avx2", "f32") is None
+    (run,) = engine.expand(BenchSpec(("ref.reorder.f32",), (Shape(32, 32, 32),), repeats=2))
+    for _ in range(2):
+        events = [e async for e in engine.run(run)]
+        assert isinstance(events[-1], Finished)
+        result = events[-1].result
+        assert result.peak_fraction == pytest.approx(result.best_gflops / 100.0)
+    assert probe == [1]
+    assert Engine(settings, "v").peak_gflops("avx2", "f32") == 100.0
+    assert engine.bandwidth_gbs() == 12.5
+
+
+async def test_failing_probe_leaves_peaks_unknown(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> FakePeaks:
+        raise RuntimeError("probe crashed")
+
+    monkeypatch.setattr(probes, "measure_peaks", broken)
+    engine = Engine(settings, "u")
+    assert await engine.measure_peaks() is None
+    assert engine.peak_gflops("avx2", "f32") is None
