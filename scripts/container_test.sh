@@ -136,6 +136,13 @@ log "uid version kernels: $out"
 if [[ $BUILD_ONLY == 1 ]]; then
     exit 0
 fi
+# The SSH front is a package of its own: a build without it cannot serve (nothing to test
+# beyond this point); a build with it must pass everything below.
+if ! podman run --rm --no-healthcheck --network none --entrypoint python "$TAG" -c \
+        'import importlib.util, sys; sys.exit(importlib.util.find_spec("sshapp.ssh") is None)'; then
+    log "SKIPPED serve/ssh phases: sshapp.ssh is not in this build"
+    exit 0
+fi
 
 # ---------------------------------------------------------------------------------------
 phase serve
