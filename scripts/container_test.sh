@@ -11,14 +11,15 @@
 #      the one the server presents, `podman healthcheck run` passes, and SIGTERM stops it
 #      with exit code 0.
 # Usage: scripts/container_test.sh [--build-only]   (run as root; see ../CONTAINER_NOTES)
-# Environment: SSHAPP_CTEST_KEEP=1 keeps the temp dir and the container for inspection.
+# Environment: SSHAPP_CTEST_KEEP=1 keeps the temp dir and the container for inspection;
+# SSHAPP_CTEST_IMAGE=<image> tests that image instead of building one (for iterating).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_ONLY=0
 [[ "${1:-}" == "--build-only" ]] && BUILD_ONLY=1
 BASE=docker.io/library/python:3.11-slim-bookworm
-TAG=sshapp:test
+TAG=${SSHAPP_CTEST_IMAGE:-sshapp:test}
 NAME=sshapp-ctest-$$
 TMP=$(mktemp -d /tmp/sshapp-ctest.XXXXXX)
 TIMINGS=()
@@ -113,11 +114,15 @@ fi
 
 # ---------------------------------------------------------------------------------------
 phase build
-old=$(podman image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
-buildah bud --quiet --isolation chroot --pull=never --format docker -t "$TAG" . >/dev/null
-new=$(podman image inspect -f '{{.Id}}' "$TAG")
-# The previous build of this tag is now untagged: drop it (unless a container still uses it).
-[[ -n "$old" && "$old" != "$new" ]] && podman rmi "$old" >/dev/null 2>&1 || true
+if [[ -n "${SSHAPP_CTEST_IMAGE:-}" ]]; then
+    log "not building: testing $TAG"
+else
+    old=$(podman image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
+    buildah bud --quiet --isolation chroot --pull=never --format docker -t "$TAG" . >/dev/null
+    new=$(podman image inspect -f '{{.Id}}' "$TAG")
+    # The previous build of this tag is now untagged: drop it (unless a container uses it).
+    [[ -n "$old" && "$old" != "$new" ]] && podman rmi "$old" >/dev/null 2>&1 || true
+fi
 log "image size: $(podman image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')"
 [[ $(podman image inspect -f '{{.Config.User}}' "$TAG") == 10001:10001 ]] || die "image USER is not 10001"
 podman image inspect -f '{{.Config.Healthcheck}}' "$TAG" | grep -q sshapp.health \
@@ -150,8 +155,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 mkdir -p "$TMP/hostkeys" "$TMP/state"
 ssh-keygen -q -t ed25519 -N '' -C sshapp-ctest -f "$TMP/id"
 # :U chowns the bind mounts to the image's uid. SSHAPP_PORT keeps the HEALTHCHECK on the
-# overridden port. Host network (containers.conf), so bind loopback only.
+# overridden port. Host network (containers.conf), so bind loopback only. Locked down as in
+# deploy/kubernetes (read-only root, /tmp on tmpfs, no capabilities, no privilege gain).
 podman run -d --name "$NAME" -e SSHAPP_PORT="$port" \
+    --read-only --read-only-tmpfs=false --tmpfs /tmp --cap-drop ALL \
+    --security-opt no-new-privileges \
     -v "$TMP/hostkeys:/var/lib/sshapp/hostkeys:U" -v "$TMP/state:/var/lib/sshapp/state:U" \
     "$TAG" --host 127.0.0.1 --port "$port" --auth open >/dev/null 2>"$TMP/run.err" \
     || { cat "$TMP/run.err" >&2; die "podman run failed"; }
@@ -201,6 +209,35 @@ samples = sum(o.get("event") == "sample" for o in objs)
 print(f"bench --json: {len(objs)} lines, {samples} samples, "
       f"best {last.get('best_gflops', gflops[0]):.2f} GFLOPS", file=sys.stderr)
 PY
+
+phase tui
+if podman exec "$NAME" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("sshapp.tui") is None)'; then
+    # A PTY session shows the terminal app (its kernel table) within 20 s.
+    python3 - "$port" "$TMP/id" <<'PY' || die "the TUI did not show over ssh -tt"
+import os, pty, re, select, signal, sys, time
+port, key = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["TERM"] = "xterm-256color"
+    os.execvp("ssh", ["ssh", "-tt", "-p", port, "-i", key, "-o", "BatchMode=yes",
+                      "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                      "-o", "LogLevel=ERROR", "ctest@127.0.0.1"])
+out, deadline = b"", time.monotonic() + 20
+while time.monotonic() < deadline and b"ref.naive.f32" not in out:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            out += os.read(fd, 65536)
+        except OSError:
+            break
+    out = re.sub(rb"\x1b\[[0-9;?]*[a-zA-Z]", b"", out)
+os.kill(pid, signal.SIGTERM)
+os.waitpid(pid, 0)
+print(f"tui: {len(out)} bytes of screen, kernel table shown", file=sys.stderr)
+sys.exit(0 if b"ref.naive.f32" in out else 1)
+PY
+else
+    log "SKIPPED tui: sshapp.tui is not in this build"
+fi
 
 phase checks
 # Every process of the container (tini, server, sessions) runs as the image's user.
