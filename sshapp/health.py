@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -100,28 +100,35 @@ def main(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = 5.
     return 0
 
 
-def _port_from_env() -> int:
-    raw = os.environ.get("SSHAPP_PORT", "").strip()
+def default_port(env: Mapping[str, str] | None = None) -> int:
+    """The port to probe when none is given: ``$SSHAPP_PORT`` if it is a number, else 2222.
+
+    Args:
+        env: Environment to read; defaults to `os.environ`.
+
+    Returns:
+        The port.
+    """
+    raw = (os.environ if env is None else env).get("SSHAPP_PORT", "").strip()
     return int(raw) if raw.isdigit() else DEFAULT_PORT
 
 
-def cli(argv: Sequence[str] | None = None) -> int:
-    """`python -m sshapp.health [--host H] [--port P] [--timeout S]`.
+def cli(argv: Sequence[str] | None = None, prog: str = "python -m sshapp.health") -> int:
+    """`python -m sshapp.health [--host H] [--port P] [--timeout S]` (or `sshapp health`).
 
     The port defaults to ``$SSHAPP_PORT`` (else 2222), so a container whose server port
     was changed through that variable keeps a working HEALTHCHECK.
 
     Args:
         argv: Arguments without the program name; defaults to ``sys.argv[1:]``.
+        prog: Program name shown in usage messages.
 
     Returns:
-        The exit code of `main`.
+        The exit code of `main` (2 for bad arguments, from argparse).
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m sshapp.health", description="Check that an SSH server answers."
-    )
+    parser = argparse.ArgumentParser(prog=prog, description="Check that an SSH server answers.")
     parser.add_argument("--host", default=DEFAULT_HOST, help="address (default %(default)s)")
-    parser.add_argument("--port", type=int, default=_port_from_env(), help="TCP port")
+    parser.add_argument("--port", type=int, default=default_port(), help="TCP port")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds (default 5)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="sshapp health: %(message)s")

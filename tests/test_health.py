@@ -168,3 +168,11 @@ def test_module_entry_point_reads_port_from_env(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(health, "main", fake_main)
     assert health.cli([]) == 0
     assert seen == [("127.0.0.1", 2345, 5.0)]
+
+
+@pytest.mark.parametrize(
+    ("env", "port"),
+    [({}, 2222), ({"SSHAPP_PORT": "2200"}, 2200), ({"SSHAPP_PORT": "x"}, 2222)],
+)
+def test_default_port(env: dict[str, str], port: int) -> None:
+    assert health.default_port(env) == port
