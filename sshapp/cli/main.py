@@ -118,6 +118,7 @@ def build_parser(out: TextIO) -> _Parser:
     sub.add_parser("session", help="entry point of an SSH session (forced command)")
     sub.add_parser("tui", help="the terminal app")
     sub.add_parser("serve", help="run the SSH server (its own options: serve --help)")
+    sub.add_parser("health", help="check an SSH server answers (its own options: health --help)")
     return root
 
 
@@ -162,6 +163,10 @@ def main(
     stderr = stderr or sys.stderr
     if argv[:1] == ["serve"]:  # the server parses its own options
         return _serve(argv[1:], stderr)
+    if argv[:1] == ["health"]:  # stdlib-only probe with its own options (container HEALTHCHECK)
+        from sshapp import health
+
+        return health.cli(argv[1:], prog="sshapp health")
     return _parse_and_run(argv, stdin, stdout, stderr)
 
 
