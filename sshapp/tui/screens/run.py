@@ -44,7 +44,7 @@ class RunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cancel", "Cancel run", show=True),
     ]
-    STATS_FPS: ClassVar[float] = 8.0
+    STATS_FPS: ClassVar[float] = 5.0
     """Upper bound on stats-line updates per second."""
 
     def __init__(self, session: Session) -> None:
