@@ -1,0 +1,176 @@
+"""Provides the options of `sshapp serve` (auth policy, limits, session command) and their CLI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sshapp.config import Settings
+
+AuthMode = Literal["open", "keys"]
+
+
+DEFAULT_PRELOAD = (
+    "sshapp.cli.main",
+    "sshapp.cli.session",
+    "sshapp.kernels",
+    "sshapp.bench.engine",
+    "sshapp.tui.app",
+    "textual.app",
+    "textual.drivers.linux_driver",
+    "sshapp.ssh.warmup:textual",
+)
+"""Modules the zygote imports once so that forked sessions start with them loaded."""
+
+
+def default_session_argv() -> tuple[str, ...]:
+    """The command each SSH session runs: this interpreter's `sshapp session`."""
+    return (sys.executable, "-m", "sshapp", "session")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """How the SSH front admits, limits and runs sessions (all times in seconds)."""
+
+    auth: AuthMode = "open"
+    """`open`: any user, any or no key; `keys`: only keys listed in `authorized_keys`."""
+    authorized_keys: Path | None = None
+    """The OpenSSH authorized_keys file used when `auth` is `keys`."""
+    max_sessions: int = 128
+    """Connections (and session processes) alive at once, server-wide."""
+    max_per_ip: int = 16
+    """Connections alive at once from one source address."""
+    rate_per_ip: int = 60
+    """New connections one source address may open per minute."""
+    max_channels: int = 4
+    """Session channels (processes) one connection may hold at once."""
+    login_grace: float = 30.0
+    """Seconds a client has to finish the handshake and authenticate."""
+    idle_timeout: float = 900.0
+    """Seconds without client input after which a connection is closed (0 = never)."""
+    shutdown_grace: float = 10.0
+    """Seconds sessions get after SIGTERM before they are ended."""
+    hangup_grace: float = 2.0
+    """Seconds between SIGHUP and SIGKILL when a session's client goes away."""
+    session_argv: tuple[str, ...] = field(default_factory=default_session_argv)
+    """The command each session runs (never through a shell)."""
+    zygote: bool = True
+    """Fork sessions from a process that has pre-imported `zygote_preload` (when the
+    session command is this Python running `-m MODULE` or a script); else spawn each."""
+    zygote_preload: tuple[str, ...] = DEFAULT_PRELOAD
+    """Modules the zygote imports up front (missing ones are skipped)."""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be >= 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        msg = f"must be >= 0 seconds, got {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _preload(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return DEFAULT_PRELOAD
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `sshapp serve`."""
+    d = ServerOptions()
+    p = argparse.ArgumentParser(
+        prog="sshapp serve", description="Serve the sshapp benchmark over SSH (asyncssh)."
+    )
+    p.add_argument("--host", help="address to listen on (default SSHAPP_HOST or 0.0.0.0)")
+    p.add_argument("--port", type=int, help="port (default SSHAPP_PORT or 2222; 0 = free port)")
+    p.add_argument("--hostkey-dir", type=Path, help="host-key directory (default hostkeys/)")
+    p.add_argument("--auth", choices=["open", "keys"], help="auth policy (default open)")
+    p.add_argument("--authorized-keys", type=Path, metavar="FILE", help="implies --auth keys")
+    p.add_argument("--max-sessions", type=_positive_int, default=d.max_sessions)
+    p.add_argument("--max-per-ip", type=_positive_int, default=d.max_per_ip)
+    p.add_argument(
+        "--rate-per-ip", type=_positive_int, default=d.rate_per_ip, help="new connections/minute"
+    )
+    p.add_argument("--login-grace", type=_seconds, default=d.login_grace)
+    p.add_argument("--idle-timeout", type=_seconds, default=d.idle_timeout, help="0 = never")
+    p.add_argument("--shutdown-grace", type=_seconds, default=d.shutdown_grace)
+    p.add_argument(
+        "--session-command",
+        metavar="CMD",
+        help="command each session runs, split like a shell would but never run by one"
+        " (default: this Python's `-m sshapp session`)",
+    )
+    p.add_argument(
+        "--no-zygote",
+        action="store_true",
+        help="spawn every session from scratch instead of forking a pre-loaded zygote",
+    )
+    p.add_argument(
+        "--zygote-preload",
+        metavar="MODULES",
+        help="comma-separated modules the zygote imports up front"
+        " (default SSHAPP_ZYGOTE_PRELOAD or the CLI, engine and TUI modules)",
+    )
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p
+
+
+def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
+    """Parse `sshapp serve` arguments over the SSHAPP_* environment.
+
+    Args:
+        argv: Arguments after `serve`.
+
+    Returns:
+        Settings, server options and the log level name.
+
+    Raises:
+        SystemExit: Bad arguments (argparse prints one usage line and exits 2).
+    """
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    overrides: dict[str, Any] = {}
+    if ns.host is not None:
+        overrides["host"] = ns.host
+    if ns.port is not None:
+        if not 0 <= ns.port <= 65535:
+            parser.error(f"--port must be 0..65535, got {ns.port}")
+        overrides["port"] = ns.port
+    if ns.hostkey_dir is not None:
+        overrides["hostkey_dir"] = ns.hostkey_dir
+    settings = Settings.from_env(**overrides)
+    auth: AuthMode = "keys" if ns.authorized_keys is not None else (ns.auth or "open")
+    if auth == "keys" and ns.authorized_keys is None:
+        parser.error("--auth keys needs --authorized-keys FILE")
+    if ns.auth == "open" and ns.authorized_keys is not None:
+        parser.error("--auth open and --authorized-keys exclude each other")
+    command = tuple(shlex.split(ns.session_command)) if ns.session_command else None
+    if command is not None and (not command or not Path(command[0]).is_absolute()):
+        parser.error("--session-command must start with an absolute path")
+    options = ServerOptions(
+        auth=auth,
+        authorized_keys=ns.authorized_keys,
+        max_sessions=ns.max_sessions,
+        max_per_ip=ns.max_per_ip,
+        rate_per_ip=ns.rate_per_ip,
+        login_grace=ns.login_grace,
+        idle_timeout=ns.idle_timeout,
+        shutdown_grace=ns.shutdown_grace,
+        session_argv=command or default_session_argv(),
+        zygote=not ns.no_zygote,
+        zygote_preload=_preload(ns.zygote_preload or os.environ.get("SSHAPP_ZYGOTE_PRELOAD")),
+    )
+    return settings, options, ns.log_level

@@ -1,0 +1,200 @@
+"""Provides the SSHServer subclass: admission limits, auth policy, idle timeout, logging."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+
+import asyncssh
+
+from sshapp.ssh.logline import log_event
+from sshapp.ssh.state import ServerState, SessionEntry, next_id
+
+REFUSE_BACKLOG = 32
+"""Over-limit handshakes kept open to tell the client why; beyond this they are dropped."""
+
+_USER = re.compile(r"^[A-Za-z0-9._@+-]{1,32}$")
+USER_RULE = "user names are 1-32 characters of A-Z a-z 0-9 . _ @ + -"
+
+
+class AuthorizedKeys:
+    """An authorized_keys file, re-read when it changes on disk."""
+
+    def __init__(self, path: Path) -> None:
+        """Read `path` now so a bad file fails at start-up.
+
+        Raises:
+            OSError: The file cannot be read.
+            ValueError: The file is malformed (asyncssh.KeyImportError).
+        """
+        self._path = path
+        self._mtime = path.stat().st_mtime_ns
+        self._keys = asyncssh.read_authorized_keys(str(path))
+
+    def allows(self, key: asyncssh.SSHKey, host: str, addr: str) -> bool:
+        """Whether `key` is listed (honouring `from=` options) for a client at host/addr."""
+        try:
+            mtime = self._path.stat().st_mtime_ns
+            if mtime != self._mtime:
+                self._keys, self._mtime = asyncssh.read_authorized_keys(str(self._path)), mtime
+        except (OSError, asyncssh.KeyImportError) as exc:
+            log_event("authorized_keys_unreadable", path=str(self._path), error=str(exc))
+        return self._keys.validate(key, host, addr) is not None
+
+
+class Server(asyncssh.SSHServer):
+    """One SSH connection: admission, authentication, idle tracking and its log lines."""
+
+    def __init__(self, state: ServerState, keys: AuthorizedKeys | None) -> None:
+        """Create the per-connection handler (asyncssh calls this once per connection)."""
+        self.state = state
+        self.keys = keys
+        self.id = next_id()
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.ip = "?"
+        self.user = ""
+        self.fingerprint = ""
+        self.admitted = False
+        self.refusal: str | None = None
+        self.sessions: set[SessionEntry] = set()
+        self.opened = time.monotonic()
+        self.last_input = self.opened
+        self._idle_timer: asyncio.TimerHandle | None = None
+
+    # -- admission -------------------------------------------------------------------
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        """Admit, refuse with a reason (told after key exchange) or drop the connection."""
+        self.conn = conn
+        peer = conn.get_extra_info("peername")
+        self.ip = str(peer[0]) if peer else "?"
+        state = self.state
+        state.connections.add(self)
+        if state.draining or state.limiter.rate_exceeded(self.ip):
+            # Floods get no handshake at all: dropping before the version exchange is cheap.
+            log_event("connect_dropped", conn=self.id, peer=self.ip, reason="rate")
+            conn.abort()
+            return
+        self.refusal = state.limiter.over_limit(self.ip)
+        if self.refusal is not None:
+            if state.refusing >= REFUSE_BACKLOG:
+                log_event("connect_dropped", conn=self.id, peer=self.ip, reason=self.refusal)
+                self.refusal = None
+                conn.abort()
+                return
+            state.refusing += 1
+            return
+        state.limiter.admit(self.ip)
+        self.admitted = True
+        log_event("connect", conn=self.id, peer=self.ip, port=peer[1] if peer else None)
+        self._arm_idle_timer(self.state.options.idle_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Release the connection's slot, end its sessions and log the disconnect."""
+        state = self.state
+        state.connections.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        if self.admitted:
+            self.admitted = False
+            state.limiter.release(self.ip)
+            log_event(
+                "disconnect",
+                conn=self.id,
+                peer=self.ip,
+                user=self.user or None,
+                seconds=round(time.monotonic() - self.opened, 3),
+                reason=str(exc) if exc else None,
+            )
+        elif self.refusal is not None:
+            self.refusal = None
+            state.refusing -= 1
+        for session in list(self.sessions):
+            session.end()
+
+    def disconnect(self, reason: str, code: int = asyncssh.DISC_BY_APPLICATION) -> None:
+        """Close the connection, sending `reason` (OpenSSH prints it)."""
+        if self.conn is not None:
+            self.conn.disconnect(code, reason)
+
+    # -- auth ------------------------------------------------------------------------
+    def begin_auth(self, username: str) -> bool:
+        """Refuse over-limit or oddly named clients with a message; otherwise require auth."""
+        assert self.conn is not None
+        if self.refusal is not None:
+            log_event("connect_refused", conn=self.id, peer=self.ip, reason=self.refusal)
+            reason, code = f"sshapp: {self.refusal}", asyncssh.DISC_TOO_MANY_CONNECTIONS
+        elif not _USER.match(username):
+            log_event("auth_refused", conn=self.id, peer=self.ip, user=username, reason="name")
+            reason, code = f"sshapp: {USER_RULE}", asyncssh.DISC_ILLEGAL_USER_NAME
+        else:
+            self.user = username
+            return True
+        # Let asyncssh finish handling this request before the connection goes away.
+        asyncio.get_running_loop().call_soon(self.disconnect, reason, code)
+        return True
+
+    def password_auth_supported(self) -> bool:
+        """Passwords are never used."""
+        return False
+
+    def public_key_auth_supported(self) -> bool:
+        """Keys identify users in both policies."""
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """`open`: any key (its fingerprint becomes the identity); `keys`: listed keys only."""
+        fingerprint = key.get_fingerprint("sha256")
+        if self.keys is not None and not self.keys.allows(key, self.ip, self.ip):
+            log_event("auth_refused", conn=self.id, user=username, key=fingerprint)
+            return False
+        # asyncssh asks again with the signature; the last key asked about is the one used.
+        self.fingerprint = fingerprint
+        return True
+
+    def kbdint_auth_supported(self) -> bool:
+        """Keyless clients get in through a prompt-less keyboard-interactive round (open)."""
+        return self.keys is None
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        """Succeed at once, without a prompt (open policy only)."""
+        del username, lang, submethods
+        self.fingerprint = ""
+        return True
+
+    def auth_completed(self) -> None:
+        """Record the identity and log the successful login."""
+        assert self.conn is not None
+        self.conn.set_extra_info(sshapp_fingerprint=self.fingerprint)
+        log_event(
+            "auth",
+            conn=self.id,
+            peer=self.ip,
+            user=self.user,
+            method="publickey" if self.fingerprint else "none",
+            key=self.fingerprint or None,
+        )
+
+    # -- idle timeout ----------------------------------------------------------------
+    def touch(self) -> None:
+        """Note client input (keys, resizes, new sessions) for the idle timeout."""
+        self.last_input = time.monotonic()
+
+    def _arm_idle_timer(self, delay: float) -> None:
+        if self.state.options.idle_timeout > 0:
+            loop = asyncio.get_running_loop()
+            self._idle_timer = loop.call_later(delay, self._check_idle)
+
+    def _check_idle(self) -> None:
+        limit = self.state.options.idle_timeout
+        idle = time.monotonic() - self.last_input
+        if idle < limit:
+            self._arm_idle_timer(limit - idle)
+            return
+        self._idle_timer = None
+        log_event("idle_timeout", conn=self.id, peer=self.ip, user=self.user or None)
+        message = f"sshapp: closing the connection after {limit:g} s without input"
+        for session in list(self.sessions):
+            session.notify(message)
+        self.disconnect(message)

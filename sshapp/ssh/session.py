@@ -1,0 +1,223 @@
+"""Provides the per-session handler: build a clean environment, run `sshapp session`, relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncssh
+
+from sshapp.ssh.child import Child, spawn_pipes, spawn_pty
+from sshapp.ssh.logline import log_event
+from sshapp.ssh.middleware import DEFAULT_CHAIN, Handler, chain
+from sshapp.ssh.relay import pump_in, pump_out
+from sshapp.ssh.state import ServerState, SessionEntry, next_id
+
+if TYPE_CHECKING:
+    from sshapp.ssh.server import Server
+
+DRAIN_SECONDS = 2.0
+"""How long output may keep flowing after the session process has exited."""
+
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+_CLIENT_HINTS = ("COLORTERM", "NO_COLOR")
+"""Client `env` requests that are passed on (display hints only; values sanitised)."""
+_SERVER_ONLY = ("SSHAPP_HOSTKEY_DIR", "SSHAPP_HOST", "SSHAPP_PORT")
+
+
+@dataclass(eq=False, slots=True)
+class Session:
+    """One SSH session channel as the middleware chain sees it."""
+
+    process: asyncssh.SSHServerProcess[bytes]
+    """The asyncssh process (bytes streams)."""
+    server: Server
+    """Its connection."""
+    state: ServerState
+    """Server-wide state."""
+    entry: SessionEntry
+    """Its registration (pid, notify, end)."""
+    command: str | None
+    """The exec command the client sent, if any."""
+    term: str
+    """TERM for the child (sanitised), when on a PTY."""
+    status: int | None = None
+    """Exit status sent to the client."""
+    hangup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set to end the session from outside (client gone, shutdown)."""
+
+    def notify(self, message: str) -> None:
+        """Show a one-line notice: on the screen for PTYs, on stderr for exec sessions."""
+        with contextlib.suppress(Exception):
+            if self.entry.pty:
+                self.process.stdout.write(f"\r\n{message}\r\n".encode())
+            else:
+                self.process.stderr.write(f"{message}\n".encode())
+
+    def fail(self, message: str, status: int) -> None:
+        """Tell the client why and close the channel with `status`."""
+        self.notify(message)
+        self.exit(status)
+
+    def exit(self, status: int) -> None:
+        """Send the exit status (negative: the signal that ended the process) and close."""
+        self.status = status
+        with contextlib.suppress(Exception):
+            if status >= 0:
+                self.process.exit(status)
+            else:
+                name = signal.Signals(-status).name.removeprefix("SIG")
+                self.process.exit_with_signal(name)
+
+
+def base_env(state: ServerState, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every session (and the zygote) starts from: minimal + SSHAPP_*."""
+    environ = dict(os.environ) if environ is None else environ
+    bindir = str(Path(state.options.session_argv[0]).parent)
+    env = {
+        "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": environ.get("HOME", "/"),
+        "LANG": "C.UTF-8",
+    }
+    env.update((k, v) for k, v in environ.items() if k.startswith("SSHAPP_"))
+    for key in _SERVER_ONLY:
+        env.pop(key, None)
+    env["SSHAPP_STATE_DIR"] = str(Path(state.settings.state_dir).absolute())
+    return env
+
+
+def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The child's complete environment: minimal, server settings, identity, hints.
+
+    Nothing the client sends reaches the child except TERM and allow-listed display
+    hints (no LD_PRELOAD, PYTHONPATH, TEXTUAL_*, COLUMNS/LINES …).
+    """
+    env = base_env(session.state, environ)
+    env["SSHAPP_USER"] = session.server.user
+    env["SSHAPP_KEY_FINGERPRINT"] = session.server.fingerprint
+    if session.entry.pty:
+        env["TERM"] = session.term
+        client_env = session.process.env
+        env.update(
+            (k, client_env[k])
+            for k in _CLIENT_HINTS
+            if k in client_env and _SAFE_VALUE.match(client_env[k])
+        )
+    if session.command is not None:
+        env["SSH_ORIGINAL_COMMAND"] = session.command
+    return env
+
+
+def _terminal_type(process: asyncssh.SSHServerProcess[bytes]) -> str:
+    term = process.term_type or ""
+    return term if _SAFE_VALUE.match(term) else "xterm-256color"
+
+
+async def run_child(session: Session) -> None:
+    """Spawn the session process, relay bytes both ways, report its exit status."""
+    process, options = session.process, session.state.options
+    if session.command is not None and "\0" in session.command:
+        session.fail("sshapp: the command contains a NUL byte", 2)
+        return
+    env = build_env(session)
+    argv = list(options.session_argv)
+    cols, rows = process.term_size[:2]
+    child = await _spawn(session.state, argv, env, pty=session.entry.pty, cols=cols, rows=rows)
+    if session.entry.pty:
+        outputs = [pump_out(child.fds["pty"], process.stdout)]
+        in_fd = child.fds["pty"]
+    else:
+        outputs = [
+            pump_out(child.fds["stdout"], process.stdout),
+            pump_out(child.fds["stderr"], process.stderr),
+        ]
+        in_fd = child.fds["stdin"]
+    session.entry.pid = child.pid
+    await _supervise(session, child, outputs, in_fd)
+
+
+async def _spawn(
+    state: ServerState, argv: list[str], env: dict[str, str], *, pty: bool, cols: int, rows: int
+) -> Child:
+    """Fork from the zygote when it can run `argv`; otherwise spawn from scratch."""
+    forkserver = state.forkserver
+    if forkserver is not None and forkserver.accepts(argv):
+        try:
+            if pty:
+                return await forkserver.spawn_pty(argv, env, cols, rows)
+            return await forkserver.spawn_pipes(argv, env)
+        except (OSError, TimeoutError) as exc:
+            log_event("zygote_failed", level=logging.WARNING, error=str(exc))
+    return spawn_pty(argv, env, cols, rows) if pty else spawn_pipes(argv, env)
+
+
+def _close_stdin(child: Child) -> Callable[[], None]:
+    def close() -> None:
+        fd = child.fds.pop("stdin", None)
+        if fd is not None:
+            os.close(fd)
+
+    return close
+
+
+async def _supervise(
+    session: Session, child: Child, outputs: list[Coroutine[Any, Any, None]], in_fd: int
+) -> None:
+    process, options = session.process, session.state.options
+    out_tasks = [asyncio.ensure_future(coro) for coro in outputs]
+    in_task = asyncio.ensure_future(
+        pump_in(
+            process.stdin,
+            in_fd,
+            pty=session.entry.pty,
+            on_input=session.server.touch,
+            on_eof=(lambda: None) if session.entry.pty else _close_stdin(child),
+        )
+    )
+    exit_task = asyncio.ensure_future(child.exited())
+    closed_task = asyncio.ensure_future(process.channel.wait_closed())
+    hangup_task = asyncio.ensure_future(session.hangup.wait())
+    try:
+        await asyncio.wait({exit_task, closed_task, hangup_task}, return_when="FIRST_COMPLETED")
+        if exit_task.done():
+            child.signal_group(signal.SIGKILL)  # leftovers would keep the PTY open
+            await asyncio.wait(out_tasks, timeout=DRAIN_SECONDS)
+            session.exit(await child.finish())
+        else:
+            status = await child.hang_up(options.hangup_grace)
+            session.status = status
+            if not closed_task.done():
+                session.exit(status)
+    finally:
+        for task in (*out_tasks, in_task, exit_task, closed_task, hangup_task):
+            task.cancel()
+        await asyncio.gather(*out_tasks, in_task, return_exceptions=True)
+        if child.returncode is None:
+            await child.finish()
+        child.close_fds()
+
+
+def make_process_factory(
+    state: ServerState, handler: Handler = run_child
+) -> Callable[[asyncssh.SSHServerProcess[bytes]], asyncio.Future[None]]:
+    """The asyncssh `process_factory`: each session goes through the middleware chain."""
+    wrapped = chain(handler, *DEFAULT_CHAIN)
+
+    def factory(process: asyncssh.SSHServerProcess[bytes]) -> asyncio.Future[None]:
+        server: Server = process.get_extra_info("connection").get_owner()
+        server.touch()
+        pty = process.term_type is not None
+        entry = SessionEntry(id=next_id(), server=server, pty=pty)
+        session = Session(process, server, state, entry, process.command, _terminal_type(process))
+        entry.notify, entry.end = session.notify, session.hangup.set
+        return asyncio.ensure_future(wrapped(session))
+
+    return factory

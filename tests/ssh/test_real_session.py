@@ -1,0 +1,83 @@
+"""The real `sshapp session` behind the SSH front (needs the CLI from the bench layer)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import shutil
+
+import pytest
+
+from sshapp.ssh.options import default_session_argv
+from tests.ssh.conftest import StartServer, connect
+from tests.ssh.test_openssh import run, ssh_argv
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+pytestmark = [
+    pytest.mark.timeout(120),
+    pytest.mark.skipif(
+        not _has("sshapp.cli.session"),
+        reason="the `sshapp session` entry point (sshapp.cli.session) is not on this branch yet",
+    ),
+]
+
+
+async def test_exec_kernels_and_bench_json(start: StartServer) -> None:
+    server = await start(session_argv=default_session_argv())
+    async with connect(server.port) as conn:
+        kernels = await conn.run("kernels", encoding=None)
+        bench = await conn.run("bench ref.naive.f32 --size 64 --json", encoding=None)
+        denied = await conn.run("sh -c id", encoding=None)
+    assert kernels.exit_status == 0, kernels.stderr
+    assert b"ref.naive.f32" in kernels.stdout
+    assert bench.exit_status == 0, bench.stderr
+    records = [json.loads(line) for line in bench.stdout.decode().splitlines() if line.strip()]
+    assert records
+    assert denied.exit_status == 2
+
+
+async def test_client_killed_mid_benchmark_leaves_no_process(start: StartServer) -> None:
+    server = await start(session_argv=default_session_argv())
+    conn = await connect(server.port)
+    proc = await conn.create_process("bench ref.naive.f32 --size 1024 --json", encoding=None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not any(entry.pid for entry in server.state.sessions) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    pid = next(entry.pid for entry in server.state.sessions)
+    await asyncio.wait_for(proc.stdout.readline(), 30)  # the run has started (or queued)
+    conn.abort()
+    deadline = loop.time() + 15
+    while loop.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    # The host-wide queue was released: the next run starts and finishes.
+    async with connect(server.port) as other:
+        after = await asyncio.wait_for(
+            other.run("bench ref.naive.f32 --size 32 --json", encoding=None), 60
+        )
+    assert after.exit_status == 0, after.stderr
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client not installed (apt)")
+async def test_openssh_exec_bench_json(start: StartServer) -> None:
+    server = await start(session_argv=default_session_argv())
+    argv = ssh_argv(server.port, "erin@127.0.0.1", "bench", "ref.naive.f32", "--size", "128")
+    status, out, err = await run([*argv, "--json"], timeout=90)
+    assert status == 0, err
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert records
