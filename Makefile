@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEPS_STAMP := $(VENV)/.deps-stamp
 PORT ?= 2222
 
-.PHONY: all build lint test serve bench clean
+.PHONY: all build lint test serve bench bench-ladder clean container-test
 
 all: test
 
@@ -32,8 +32,17 @@ lint: build
 test: lint
 	$(BIN)/pytest
 
+# Builds the Dockerfile with buildah (no registry: a local stand-in base image) and tests the
+# image end to end over OpenSSH. Needs root; apt-installs podman/buildah if missing.
+container-test:
+	scripts/container_test.sh
+
 serve: build
 	$(BIN)/sshapp serve --port $(PORT)
+
+# The kernel ladder and sweep beside numpy's OpenBLAS; one benchmark at a time per host.
+bench-ladder: build
+	flock /tmp/sshapp-bench.lock $(BIN)/python benchmarks/ladder.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info

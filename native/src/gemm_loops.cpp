@@ -23,6 +23,8 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 namespace mm {
 namespace {
@@ -53,41 +55,92 @@ private:
     std::size_t size_ = 0;
 };
 
+// Prefetches the kc elements of one row of A or B (a 64-byte line at a time).
 template <typename T>
-void pack_a(std::int64_t mc,
-            std::int64_t kc,
-            const T* a,
-            std::int64_t lda,
-            int MR,
-            T* a_packed) {
+void prefetch_row(const T* row, std::int64_t kc) {
+    const char* p = reinterpret_cast<const char*>(row);
+    const char* end = reinterpret_cast<const char*>(row + kc);
+    for (; p < end; p += 64) __builtin_prefetch(p, 0, 3);
+}
+
+// Rows of A are this many rows ahead of the one being packed when prefetched.
+constexpr std::int64_t PACK_PREFETCH_ROWS = 4;
+
+// Packs an mc×kc block of A into MR-row panels (see the picture above). A is read
+// row by row, each row's kc elements front to back, with the row PACK_PREFETCH_ROWS
+// further down requested early: a block of A is mc short row pieces (1 KiB at
+// KC = 256 f32) whose start addresses the hardware prefetchers cannot guess, so
+// without this the packing waits on memory for every row. The writes (stride MR)
+// stay within one panel, in L1. MR is a template constant so index math folds.
+template <typename T, int MR>
+void pack_a_panels(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t lda, T* a_packed) {
+    for (std::int64_t i = 0; i < std::min(mc, PACK_PREFETCH_ROWS); ++i) {
+        prefetch_row(a + i * lda, kc);
+    }
     for (std::int64_t ir = 0; ir < mc; ir += MR) {
-        std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
-        T* dst = a_packed + ir * kc;
-        for (std::int64_t p = 0; p < kc; ++p) {
-            std::int64_t i = 0;
-            for (; i < mr; ++i) dst[p * MR + i] = a[(ir + i) * lda + p];
-            for (; i < MR; ++i) dst[p * MR + i] = T(0);
+        const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
+        T* __restrict dst = a_packed + ir * kc;
+        for (std::int64_t i = 0; i < mr; ++i) {
+            const std::int64_t ahead = ir + i + PACK_PREFETCH_ROWS;
+            if (ahead < mc) prefetch_row(a + ahead * lda, kc);
+            const T* __restrict src = a + (ir + i) * lda;
+            for (std::int64_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p];
+        }
+        for (std::int64_t i = mr; i < MR; ++i) {  // last, partial panel: zero rows
+            for (std::int64_t p = 0; p < kc; ++p) dst[p * MR + i] = T(0);
+        }
+    }
+}
+
+// Packs a kc×nc block of B into NR-column panels. Row p of B is read once, front to
+// back (a sequential stream; walking down a panel instead would touch a new page
+// per row, where prefetchers stop), and scattered in NR-wide pieces to the panels.
+template <typename T, int NR>
+void pack_b_panels(std::int64_t kc, std::int64_t nc, const T* b, std::int64_t ldb, T* b_packed) {
+    const std::int64_t full = nc / NR * NR;
+    for (std::int64_t p = 0; p < kc; ++p) {
+        const T* src = b + p * ldb;
+        T* dst = b_packed + p * NR;
+        for (std::int64_t jr = 0; jr < full; jr += NR) {
+            std::memcpy(dst + jr * kc, src + jr, sizeof(T) * NR);
+        }
+        if (full < nc) {  // last, partial panel: zero columns right of the matrix
+            T* row = dst + full * kc;
+            std::int64_t j = 0;
+            for (; j < nc - full; ++j) row[j] = src[full + j];
+            for (; j < NR; ++j) row[j] = T(0);
         }
     }
 }
 
 template <typename T>
-void pack_b(std::int64_t kc,
-            std::int64_t nc,
-            const T* b,
-            std::int64_t ldb,
-            int NR,
-            T* b_packed) {
-    for (std::int64_t jr = 0; jr < nc; jr += NR) {
-        std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
-        T* dst = b_packed + jr * kc;
-        for (std::int64_t p = 0; p < kc; ++p) {
-            const T* src = b + p * ldb + jr;
-            T* row = dst + p * NR;
-            std::int64_t j = 0;
-            for (; j < nr; ++j) row[j] = src[j];
-            for (; j < NR; ++j) row[j] = T(0);
-        }
+using PackFn = void (*)(std::int64_t, std::int64_t, const T*, std::int64_t, T*);
+
+// The packers for one register block, chosen once per call. Register blocks of every
+// kernel in the table are listed; anything else is a programming error.
+template <typename T>
+PackFn<T> a_packer(int MR) {
+    switch (MR) {
+        case 4: return pack_a_panels<T, 4>;
+        case 6: return pack_a_panels<T, 6>;
+        case 8: return pack_a_panels<T, 8>;
+        case 12: return pack_a_panels<T, 12>;
+        case 14: return pack_a_panels<T, 14>;
+        case 16: return pack_a_panels<T, 16>;
+        default: throw std::logic_error("gemm_packed: no A packer for MR=" + std::to_string(MR));
+    }
+}
+
+template <typename T>
+PackFn<T> b_packer(int NR) {
+    switch (NR) {
+        case 8: return pack_b_panels<T, 8>;
+        case 16: return pack_b_panels<T, 16>;
+        case 24: return pack_b_panels<T, 24>;
+        case 32: return pack_b_panels<T, 32>;
+        case 48: return pack_b_panels<T, 48>;
+        case 64: return pack_b_panels<T, 64>;
+        default: throw std::logic_error("gemm_packed: no B packer for NR=" + std::to_string(NR));
     }
 }
 
@@ -107,6 +160,8 @@ void gemm_packed(const GemmArgs& g, const Blocking& blk, UkrFn<T> ukr) {
     const int MR = blk.MR, NR = blk.NR;
     const std::int64_t MC = blk.MC, KC = blk.KC, NC = blk.NC;
 
+    const PackFn<T> pack_a = a_packer<T>(MR);
+    const PackFn<T> pack_b = b_packer<T>(NR);
     thread_local Scratch a_buf, b_buf;
     T* a_packed = static_cast<T*>(a_buf.get(sizeof(T) * round_up(MC, MR) * KC));
     T* b_packed = static_cast<T*>(b_buf.get(sizeof(T) * round_up(NC, NR) * KC));
@@ -117,10 +172,10 @@ void gemm_packed(const GemmArgs& g, const Blocking& blk, UkrFn<T> ukr) {
         for (std::int64_t pc = 0; pc < g.k; pc += KC) {
             const std::int64_t kc = std::min(KC, g.k - pc);
             const bool accumulate = pc > 0;
-            pack_b(kc, nc, B + pc * g.ldb + jc, g.ldb, NR, b_packed);
+            pack_b(kc, nc, B + pc * g.ldb + jc, g.ldb, b_packed);
             for (std::int64_t ic = 0; ic < g.m; ic += MC) {
                 const std::int64_t mc = std::min(MC, g.m - ic);
-                pack_a(mc, kc, A + ic * g.lda + pc, g.lda, MR, a_packed);
+                pack_a(mc, kc, A + ic * g.lda + pc, g.lda, a_packed);
                 for (std::int64_t jr = 0; jr < nc; jr += NR) {
                     const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
                     const T* bp = b_packed + jr * kc;

@@ -87,7 +87,11 @@ struct FreeDeleter {
 
 std::uint64_t fma_probe_requires(const std::string& isa) {
     if (isa == "avx2") return FEAT_AVX2 | FEAT_FMA;
-    if (isa == "avx512") return FEAT_AVX512F;
+    // Same rule as the kernel table: the avx512/ folder is compiled with F/DQ/BW/VL.
+    if (isa == "avx512") {
+        return FEAT_AVX2 | FEAT_FMA | FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW |
+               FEAT_AVX512VL;
+    }
     throw std::invalid_argument("unknown ISA '" + isa + "' (expected avx2 or avx512)");
 }
 

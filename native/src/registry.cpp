@@ -10,15 +10,26 @@
 #if MM_HAVE_AVX2
 #include "kernels/avx2/avx2.hpp"
 #endif
+#if MM_HAVE_AVX512
+#include "kernels/avx512/avx512.hpp"
+#endif
 
 namespace mm {
 namespace {
 
 constexpr Blocking NONE{};
 [[maybe_unused]] constexpr std::uint64_t AVX2 = FEAT_AVX2 | FEAT_FMA;
+// The avx512/ folder is compiled with -mavx512f/bw/vl/dq (which imply AVX2 and FMA),
+// so the compiler may emit any of them: a kernel from there needs them all.
+[[maybe_unused]] constexpr std::uint64_t AVX512 =
+    AVX2 | FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW | FEAT_AVX512VL;
 
 const KernelInfo KERNELS[] = {
     // ---- f32 ------------------------------------------------------------------
+#if MM_HAVE_AVX512
+    {"avx512.packed_14x32.f32", "packed, cache-blocked 5-loop GEMM, 14x32 AVX-512 (28 acc.)",
+     DType::F32, AVX512, avx512::PACKED_14X32_F32, avx512::gemm_packed_14x32_f32},
+#endif
 #if MM_HAVE_AVX2
     {"avx2.packed_6x16.f32", "packed, cache-blocked 5-loop GEMM, 6x16 micro-kernel (12 acc.)",
      DType::F32, AVX2, avx2::PACKED_6X16_F32, avx2::gemm_packed_6x16_f32},
@@ -34,6 +45,10 @@ const KernelInfo KERNELS[] = {
     {"ref.naive.f32", "i-j-k triple loop; the reference every test trusts", DType::F32, 0, NONE,
      ref::gemm_naive_f32},
     // ---- f64 ------------------------------------------------------------------
+#if MM_HAVE_AVX512
+    {"avx512.packed_14x16.f64", "packed, cache-blocked 5-loop GEMM, 14x16 AVX-512 (28 acc.)",
+     DType::F64, AVX512, avx512::PACKED_14X16_F64, avx512::gemm_packed_14x16_f64},
+#endif
 #if MM_HAVE_AVX2
     {"avx2.packed_6x8.f64", "packed, cache-blocked 5-loop GEMM, 6x8 micro-kernel (12 acc.)",
      DType::F64, AVX2, avx2::PACKED_6X8_F64, avx2::gemm_packed_6x8_f64},

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
-from sshapp.bench import blas, peaks, plan
+from sshapp.bench import catalog, peaks, plan
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.queue import HostQueue, Ticket
@@ -17,7 +17,7 @@ from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchSpec, RunSpec, gflops
 from sshapp.config import Settings
-from sshapp.kernels import list_kernels
+from sshapp.kernels import cpu_info
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +78,7 @@ class Engine:
 
     def kernels(self) -> Sequence[KernelRow]:
         """Return every native kernel (table order) then the host-BLAS rows."""
-        rows = [
-            KernelRow(
-                id=k.id,
-                isa=k.isa,
-                dtype=k.dtype,
-                summary=k.summary,
-                blocking=str(k.blocking),
-                supported=k.supported,
-                reason=k.reason,
-            )
-            for k in list_kernels()
-        ]
-        return rows + blas.rows()
+        return catalog.kernel_rows()
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         """Validate a spec and expand globs and sweeps into runs.
@@ -138,12 +126,17 @@ class Engine:
         cached = self.peak_cache.load()
         if cached is not None:
             return cached
-        ticket = await asyncio.to_thread(self.queue.enqueue)
+        ticket = self.queue.enqueue()
         try:
             await self.queue.wait(ticket, lambda _: None)
             return await asyncio.to_thread(self._probe)
         finally:
             ticket.release()
+
+    def forget_peaks(self) -> None:
+        """Drop this host's cached peaks; the next run (or `measure_peaks`) measures again."""
+        self.peak_cache.forget()
+        self._probed = False
 
     def _probe(self) -> peaks.HostPeaks | None:
         """Measure and cache peaks if nobody did yet (call while holding the host)."""
@@ -167,7 +160,9 @@ class Engine:
         try:
             await asyncio.to_thread(self.store.check)
             cpu = peaks.host_key()
-            ticket = await asyncio.to_thread(self.queue.enqueue)
+            # Not in a thread: a cancel landing while a thread creates the ticket would
+            # leave it locked by this process, blocking the host until the process ends.
+            ticket = self.queue.enqueue()
         except (HistoryError, OSError) as exc:
             yield Failed(run, str(exc))
             return
@@ -186,8 +181,11 @@ class Engine:
                     return
             waiter.result()
             yield Started(run)
-            async for event in self._hold(run, cpu, cancel, handoff):
-                yield event
+            # aclosing: closing this stream must close the inner one now (it stops the
+            # worker), not whenever the garbage collector gets to it.
+            async with contextlib.aclosing(self._hold(run, cpu, cancel, handoff)) as events:
+                async for event in events:
+                    yield event
         finally:
             if waiter is not None and not waiter.done():
                 waiter.cancel()
@@ -195,32 +193,37 @@ class Engine:
 
     async def _hold(
         self, run: RunSpec, cpu: str, cancel: threading.Event, handoff: _Handoff
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Run the worker while holding the host; yield samples, then the verdict."""
         loop = asyncio.get_running_loop()
         samples: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
         stop = threading.Event()
-        deadline = time.monotonic() + self.settings.max_run_seconds
+        # Set once the worker starts timing: a first-run peak probe does not count.
+        deadline = [float("inf")]
         core = pick_core(self.settings.pin_core)
 
         def on_sample(index: int, seconds: float) -> bool:
             with contextlib.suppress(RuntimeError):  # the loop is gone: just stop
                 loop.call_soon_threadsafe(samples.put_nowait, (index, seconds))
-                return not (stop.is_set() or cancel.is_set()) and time.monotonic() < deadline
+                return not (stop.is_set() or cancel.is_set()) and time.monotonic() < deadline[0]
             return False
 
         def work() -> Outcome:
             try:
+                host_peaks = self._probe()
+                if stop.is_set() or cancel.is_set():
+                    return Outcome(None, cancelled=True)
+                deadline[0] = time.monotonic() + self.settings.max_run_seconds
                 job = Job(
                     run=run,
                     pin_core=core,
                     max_bytes=self.settings.max_run_bytes,
-                    deadline=deadline,
+                    deadline=deadline[0],
                     cpu=cpu,
                     history=self.store,
-                    peaks=self._probe(),
-                    blas_seconds_per_gflop=1 / plan.RATE_GFLOPS["blas"],
-                    time_left=lambda: max(deadline - time.monotonic(), 0.0),
+                    peaks=host_peaks,
+                    blas_seconds_per_gflop=1 / plan.BLAS_RATE,
+                    time_left=lambda: max(deadline[0] - time.monotonic(), 0.0),
                 )
                 return execute(job, on_sample)
             finally:
@@ -229,7 +232,11 @@ class Engine:
                 handoff.leave()
 
         handoff.join()
-        future = loop.run_in_executor(None, work)
+        try:
+            future = loop.run_in_executor(None, work)
+        except BaseException:
+            handoff.leave()
+            raise
         try:
             with away_from(core):
                 while (item := await samples.get()) is not None:
@@ -243,16 +250,19 @@ class Engine:
                 return
         finally:
             stop.set()
-        async for event in self._verdict(run, cpu, outcome):
+        async for event in self._verdict(run, outcome):
             yield event
 
-    async def _verdict(self, run: RunSpec, cpu: str, outcome: Outcome) -> AsyncIterator[Event]:
+    async def _verdict(self, run: RunSpec, outcome: Outcome) -> AsyncIterator[Event]:
         if outcome.result is None:
             yield Cancelled(run) if outcome.cancelled else Failed(run, "no sample was taken")
             return
         result = outcome.result
+        if outcome.peak_stale:
+            await asyncio.to_thread(self.forget_peaks)
         try:
-            await asyncio.to_thread(self.store.add, result, user=self._user, cpu=cpu)
+            brand = cpu_info().brand  # the key's hash suffix is for caches, not people
+            await asyncio.to_thread(self.store.add, result, user=self._user, cpu=brand)
         except HistoryError as exc:
             yield Failed(run, f"result not saved: {exc}")
             return

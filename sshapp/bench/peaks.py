@@ -79,10 +79,19 @@ class PeakCache:
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
+    def forget(self) -> None:
+        """Remove this host's entry (other hosts' entries stay)."""
+        data = self._read_all()
+        if data.pop(host_key(), None) is not None:
+            self._write_all(data)
+
     def store(self, peaks: HostPeaks) -> None:
         """Write this host's peaks (atomically: a reader never sees half a file)."""
         data = self._read_all()
         data[host_key()] = {"fma_gflops": peaks.fma_gflops, "bandwidth_gbs": peaks.bandwidth_gbs}
+        self._write_all(data)
+
+    def _write_all(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".peaks.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True))

@@ -17,20 +17,27 @@ from sshapp.kernels import (
     list_kernels,
 )
 
-# Rough, deliberately optimistic GFLOP/s of each kernel family on one core of a current
-# x86 server. Used only to refuse runs that obviously cannot fit the time limit; a
-# slower-than-estimated run is still stopped by the budget and the deadline while it runs.
-RATE_GFLOPS: dict[str, float] = {
-    "ref.naive": 1.5,
-    "ref.reorder": 12.0,
-    "blas": 150.0,
-    "avx2": 100.0,
-    "avx512": 200.0,
-    "amx": 2000.0,
-}
-"""Optimistic GFLOP/s per kernel family ("isa.algorithm" or "isa")."""
-DEFAULT_RATE = 50.0
-"""Rate of a family not listed above."""
+# Rough, optimistic GFLOP/s of each kernel family on one core, in cache and out of it
+# (unblocked kernels slow down 3-10x once A, B and C outgrow the caches; measured on a
+# Zen 3 core). Used only to refuse runs that obviously cannot fit the time limit: a
+# native call cannot be interrupted, so warm-up, one sample and the check call must fit.
+# Slower-than-estimated runs are still stopped by the budget and the deadline.
+RATES: tuple[tuple[str, float, float], ...] = (
+    ("ref.naive.*", 1.5, 0.4),
+    ("ref.*", 15.0, 5.0),
+    ("blas.*", 150.0, 150.0),
+    ("amx.*", 1000.0, 1000.0),
+    ("avx2.packed*", 100.0, 100.0),
+    ("avx512.packed*", 200.0, 200.0),
+    ("*.simd.*", 30.0, 6.0),
+    ("*.ukr*", 60.0, 10.0),
+    ("*", 50.0, 10.0),
+)
+"""(id glob, GFLOP/s in cache, GFLOP/s out of cache); the first matching row counts."""
+CACHE_BYTES = 8 << 20
+"""Footprint above which the out-of-cache rate applies."""
+BLAS_RATE = 150.0
+"""Optimistic host-BLAS GFLOP/s, to skip a too-long BLAS reference measurement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +50,19 @@ class Limits:
     """Longest run."""
 
 
-def rate_gflops(kernel_id: str) -> float:
+def rate_gflops(kernel_id: str, footprint: int = 0) -> float:
     """Return the optimistic GFLOP/s used to estimate a run of this kernel."""
-    isa, _, rest = kernel_id.partition(".")
-    algo = rest.partition(".")[0]
-    return RATE_GFLOPS.get(f"{isa}.{algo}", RATE_GFLOPS.get(isa, DEFAULT_RATE))
+    for pattern, in_cache, out_of_cache in RATES:
+        if fnmatch.fnmatchcase(kernel_id, pattern):
+            return in_cache if footprint <= CACHE_BYTES else out_of_cache
+    return RATES[-1][2]
 
 
 def estimate_seconds(run: RunSpec) -> float:
     """Return the least time a run takes: warm-up, one sample and the check call."""
-    per_call = run.shape.flops / (rate_gflops(run.kernel_id) * 1e9)
+    s = run.shape
+    footprint = (s.m * s.k + s.k * s.n + s.m * s.n) * (8 if run.dtype == "f64" else 4)
+    per_call = s.flops / (rate_gflops(run.kernel_id, footprint) * 1e9)
     return per_call * (max(run.warmup, 1) + 2)
 
 

@@ -79,7 +79,8 @@ class HostQueue:
         try:
             fcntl.flock(counter, fcntl.LOCK_EX)
             raw = os.pread(counter, 32, 0).decode("ascii", "replace").strip()
-            seq = int(raw) + 1 if raw.isdigit() else 1
+            # Never below a live ticket, even if the counter file was lost or damaged.
+            seq = max([int(raw) if raw.isdigit() else 0, *self._seqs()]) + 1
             os.pwrite(counter, f"{seq:020d}\n".encode(), 0)
             tmp = self.directory / f".{seq:020d}.{os.getpid()}.tmp"
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
@@ -91,19 +92,17 @@ class HostQueue:
             os.close(counter)
         return Ticket(path, fd, seq)
 
+    def _seqs(self) -> list[int]:
+        stems = (p.name.removesuffix(SUFFIX) for p in self.directory.glob(f"*{SUFFIX}"))
+        return [int(stem) for stem in stems if stem.isdigit()]
+
     def position(self, ticket: Ticket) -> int:
         """Return how many live tickets are ahead of `ticket` (0 = it may run).
 
         Dead tickets met on the way are removed.
         """
-        ahead = 0
-        for path in self.directory.glob(f"*{SUFFIX}"):
-            stem = path.name.removesuffix(SUFFIX)
-            if not stem.isdigit() or int(stem) >= ticket.seq:
-                continue
-            if _alive(path):
-                ahead += 1
-        return ahead
+        ahead = [seq for seq in self._seqs() if seq < ticket.seq]
+        return sum(_alive(self.directory / f"{seq:020d}{SUFFIX}") for seq in ahead)
 
     async def wait(self, ticket: Ticket, on_position: Callable[[int], None]) -> None:
         """Wait until `ticket` is at the head, reporting each new position.

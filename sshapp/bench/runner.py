@@ -27,6 +27,10 @@ BLAS_REFERENCE_SECONDS = 0.5
 """Timed-work budget of the host-BLAS reference measured next to a run."""
 
 
+PEAK_SLACK = 1.02
+"""A result this much above the cached peak proves the peak was measured too low."""
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the worker hands back to the event loop."""
@@ -35,6 +39,8 @@ class Outcome:
     """The checked result (None when the run stopped before its first sample)."""
     cancelled: bool
     """Whether the run was stopped by a cancel."""
+    peak_stale: bool = False
+    """Whether the result beat the cached peak (so the peak must be measured again)."""
 
 
 def pick_core(setting: int) -> int:
@@ -172,6 +178,11 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
         job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
         ref = best
     peak = job.peaks.peak(run.kernel_id.split(".", 1)[0], run.dtype) if job.peaks else None
+    stale = peak is not None and best > peak * PEAK_SLACK
+    if stale:
+        # Nothing beats the FMA peak: the probe must have run on a busy machine.
+        log.warning("%s at %.1f GFLOP/s beats the cached peak %.1f", run.kernel_id, best, peak)
+        peak = None
     result = BenchResult(
         run=run,
         samples=timing.samples,
@@ -183,4 +194,4 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
         check_error=error,
         check_ok=ok,
     )
-    return Outcome(result, cancelled=False)
+    return Outcome(result, cancelled=False, peak_stale=stale)

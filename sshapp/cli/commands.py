@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib
 import signal
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sshapp.bench.engine import Engine
+from sshapp.bench.catalog import kernel_rows
 from sshapp.bench.events import Failed
 from sshapp.bench.history import HistoryError
 from sshapp.bench.service import SpecError
@@ -26,6 +25,9 @@ from sshapp.cli.output import Printer
 from sshapp.config import Settings
 from sshapp.kernels import cpu_info
 
+if TYPE_CHECKING:  # the engine pulls in asyncio: `kernels` starts faster without it
+    from sshapp.bench.engine import Engine
+
 DEFAULT_SIZE = 256
 """Square size when no size option is given."""
 
@@ -37,6 +39,7 @@ def _error(stderr: TextIO, message: str) -> None:
 
 def run_async(body: Callable[[], Awaitable[int]]) -> int:
     """Run a coroutine; Ctrl+C, SIGTERM or SIGHUP cancel it cleanly (exit 130)."""
+    import asyncio
 
     async def guarded() -> int:
         task = asyncio.current_task()
@@ -105,6 +108,8 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
 def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     """Run `sshapp cpu`: features, caches and (measured once, then cached) peaks."""
     info = cpu_info()
+    if args.remeasure:
+        engine.forget_peaks()
     peaks = run_async(lambda: _measure(engine))
     if peaks == EXIT_INTERRUPTED:
         return EXIT_INTERRUPTED
@@ -150,10 +155,14 @@ async def _measure(engine: Engine) -> int:
 
 def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run one engine-backed verb and return its exit code."""
+    if args.verb == "kernels":
+        Printer(out, as_json=args.json).kernels(kernel_rows())
+        return EXIT_OK
+    from sshapp.bench.engine import Engine
+
     engine = Engine(settings, current_user())
     handlers: dict[str, Callable[[], int]] = {
         "bench": lambda: bench(args, engine, out, err),
-        "kernels": lambda: _kernels(args, engine, out),
         "cpu": lambda: cpu(args, engine, out),
         "results": lambda: _results(args, engine, out),
     }
@@ -170,11 +179,6 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
     except OSError as exc:
         _error(err, f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
         return EXIT_FAILURE
-
-
-def _kernels(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
-    Printer(out, as_json=args.json).kernels(engine.kernels())
-    return EXIT_OK
 
 
 def _results(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:

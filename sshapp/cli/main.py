@@ -100,11 +100,12 @@ def build_parser(out: TextIO) -> _Parser:
     )
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
-    for verb, text in (
-        ("kernels", "list kernels and whether they run here"),
-        ("cpu", "CPU features, caches, measured peaks and bandwidth"),
-    ):
-        sub.add_parser(verb, help=text).add_argument("--json", action="store_true")
+    sub.add_parser("kernels", help="list kernels and whether they run here").add_argument(
+        "--json", action="store_true"
+    )
+    cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")
+    cpu.add_argument("--json", action="store_true")
+    cpu.add_argument("--remeasure", action="store_true", help="measure the peaks again")
     res = sub.add_parser("results", help="past runs on this host")
     res.add_argument("--mine", action="store_true", help="only my runs")
     res.add_argument("--best", action="store_true", help="best run per kernel and size")

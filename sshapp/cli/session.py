@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Mapping
 from typing import TextIO
 
-from sshapp.cli.main import EXIT_USAGE, REMOTE_VERBS, main
+from sshapp.cli.main import EXIT_OK, EXIT_USAGE, REMOTE_VERBS, main
 from sshapp.config import Settings
 
 MAX_COMMAND_CHARS = 4096
@@ -22,6 +22,7 @@ USAGE = (
     "usage: ssh HOST COMMAND [ARGS...]\n"
     f"commands: {', '.join(REMOTE_VERBS)}\n"
     "example: ssh HOST bench ref.reorder.f32 --size 256\n"
+    "details: ssh HOST help COMMAND\n"
     "(connect with a terminal, ssh -t HOST, for the interactive app)\n"
 )
 """What a session without a command or terminal prints."""
@@ -86,6 +87,10 @@ def run_session(
         argv = parse_command(command)
         if isinstance(argv, str):
             return _refuse(stderr, argv)
+        if argv == ["help"]:  # the local help lists verbs an SSH client cannot use
+            stdout.write(USAGE)
+            stdout.flush()
+            return EXIT_OK
         return main(argv, stdin, stdout, stderr)
     if _is_tty(stdin) and _is_tty(stdout):
         from sshapp.cli.commands import tui

@@ -10,7 +10,7 @@ from sshapp.kernels.errors import UnsupportedKernelError
 
 PROBE_ISAS: dict[str, tuple[str, ...]] = {
     "avx2": ("avx2", "fma"),
-    "avx512": ("avx512f",),
+    "avx512": ("avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl"),
 }
 """ISA name -> CPU features its FMA probe needs."""
 

@@ -16,7 +16,7 @@ from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Samp
 from sshapp.bench.service import BenchService
 from sshapp.bench.spec import BenchSpec, RunSpec, Shape
 from sshapp.config import Settings
-from sshapp.kernels import CheckResult
+from sshapp.kernels import CheckResult, cpu_info
 
 
 def _run(engine: Engine, kernel: str, size: int, reps: int) -> RunSpec:
@@ -67,6 +67,7 @@ async def test_run_streams_samples_then_a_checked_result(settings: Settings, ker
     (entry,) = engine.history(mine=True)
     assert entry.result.run.kernel_id == kernel
     assert entry.user == "alice"
+    assert entry.cpu == cpu_info().brand
     assert _tickets(settings) == []
 
 

@@ -92,11 +92,13 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from tests.bench.test_history import _result
 from sshapp.bench.history import History
+from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
 h = History(Path(sys.argv[1]))
+run = RunSpec("ref.naive.f32", "f32", Shape(8, 9, 10))
 for i in range(int(sys.argv[2])):
-    h.add(_result(gf=float(i)), user=sys.argv[3], cpu="cpu")
+    r = BenchResult(run, (1e-3,), Stats.of((1e-3,)), float(i), float(i), None, None, 0.0, True)
+    h.add(r, user=sys.argv[3], cpu="cpu")
 """
 
 
@@ -104,10 +106,10 @@ def test_twenty_writer_processes_lose_no_row(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     root = Path(__file__).parents[2]
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), "10", f"user{i}"], cwd=root)
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), "25", f"user{i}"], cwd=root)
         for i in range(20)
     ]
     assert [p.wait(120) for p in procs] == [0] * 20
     h = History(path)
-    assert h.count() == 200
+    assert h.count() == 500
     assert {e.user for e in h.entries(limit=1000)} == {f"user{i}" for i in range(20)}

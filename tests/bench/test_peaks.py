@@ -81,3 +81,34 @@ async def test_failing_probe_leaves_peaks_unknown(
     engine = Engine(settings, "u")
     assert await engine.measure_peaks() is None
     assert engine.peak_gflops("avx2", "f32") is None
+
+
+async def test_measure_peaks_goes_through_the_queue_once(
+    settings: Settings, probe: list[int]
+) -> None:
+    engine = Engine(settings, "u")
+    first = await engine.measure_peaks()
+    again = await engine.measure_peaks()
+    assert first == again == peaks.HostPeaks({"avx2.f32": 100.0}, 12.5)
+    assert probe == [1]
+    assert list((settings.state_dir / "queue").glob("*.ticket")) == []
+
+
+async def test_a_result_above_the_peak_drops_the_cached_peak(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def tiny_peak() -> FakePeaks:
+        calls.append(1)
+        return FakePeaks(fma_gflops={"avx2.f32": 1e-6})
+
+    monkeypatch.setattr(probes, "measure_peaks", tiny_peak)
+    engine = Engine(settings, "u")
+    (run,) = engine.expand(BenchSpec(("ref.reorder.f32",), (Shape(32, 32, 32),), repeats=2))
+    for _ in range(2):
+        events = [e async for e in engine.run(run)]
+        assert isinstance(events[-1], Finished)
+        assert events[-1].result.peak_fraction is None
+    assert calls == [1, 1]
+    assert engine.host_peaks() is None

@@ -6,14 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
+from sshapp.bench import plan
 from sshapp.bench.plan import Limits, estimate_seconds, expand
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import BenchSpec, RunSpec, Shape
 from sshapp.config import GIB
-from sshapp.kernels import list_kernels
+from sshapp.kernels import get, list_kernels
 
 LIMITS = Limits(max_bytes=GIB, max_seconds=30.0)
 
@@ -97,3 +99,17 @@ def test_unsupported_kernel_is_refused() -> None:
     message = json.loads(out.stdout)
     assert "cannot run here" in message
     assert "SSHAPP_DISABLE_ISA" in message
+
+
+def test_unsupported_kernel_is_refused_with_a_faked_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs on any CPU: one kernel in the table pretends to need AVX-512."""
+    real = list_kernels()[0]
+    fake = replace(real, id="avx512.fake.f32", requires=("avx512f",), missing=("avx512f",))
+    monkeypatch.setattr(plan, "list_kernels", lambda: (*list_kernels(), fake))
+    monkeypatch.setattr(plan, "get", lambda kid: fake if kid == fake.id else get(kid))
+    with pytest.raises(SpecError, match=r"avx512.fake.f32 cannot run here: .*avx512f"):
+        expand(_spec("avx512.fake.f32"), LIMITS)
+    with pytest.raises(SpecError, match="can run here"):
+        expand(_spec("avx512.*"), LIMITS)
+    runs = expand(_spec("*.f32", dtype="f32"), LIMITS)
+    assert fake.id not in {r.kernel_id for r in runs}

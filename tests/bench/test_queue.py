@@ -7,6 +7,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,10 @@ class Proc:
 
 
 @pytest.fixture
-def procs() -> list[Proc]:
+def procs() -> Iterator[list[Proc]]:
     """Processes a test started; all killed at the end whatever happens."""
     started: list[Proc] = []
-    yield started  # type: ignore[misc]
+    yield started
     for p in started:
         p.kill()
 
@@ -116,7 +117,7 @@ def test_two_processes_never_overlap(
     worker_cmd: list[str], sub_env: dict[str, str], procs: list[Proc]
 ) -> None:
     """Started together, two benchmarks run one after the other; the second one waits."""
-    procs += [Proc([*worker_cmd, KERNEL, "256", "60"], sub_env) for _ in range(2)]
+    procs += [Proc([*worker_cmd, KERNEL, "256", "100"], sub_env) for _ in range(2)]
     assert [p.finish() for p in procs] == [0, 0]
     intervals = sorted((p.wait_for("started")["t"], p.wait_for("finished")["t"], p) for p in procs)
     (s1, e1, _), (s2, e2, later) = intervals
@@ -138,3 +139,14 @@ def test_sigkill_of_runner_lets_next_start(
     started = waiter.wait_for("started", timeout=10)["t"]
     assert started - killed_at < 2.0
     assert waiter.finish() == 0
+
+
+def test_lost_counter_never_jumps_the_queue(tmp_path: Path) -> None:
+    q = HostQueue(tmp_path / "q")
+    first = q.enqueue()
+    (tmp_path / "q" / "seq").write_text("garbage")
+    second = q.enqueue()
+    assert second.seq > first.seq
+    assert q.position(second) == 1
+    first.release()
+    second.release()

@@ -77,9 +77,11 @@ def _keygen(path: Path) -> None:
     )
 
 
-@pytest.fixture
-def server(tmp_path: Path, state_dir: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An sshd on 127.0.0.1 whose only key is forced to `sshapp session`."""
+    tmp_path = tmp_path_factory.mktemp("sshd")
+    state_dir = tmp_path / "state"
     if not SSHD.exists() or shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
         pytest.skip("OpenSSH server/client not installed (apt-get install openssh-server)")
     root = os.geteuid() == 0
@@ -153,6 +155,7 @@ def test_bench_streams_json_through_openssh(server: Server) -> None:
     ],
 )
 def test_anything_else_is_refused_and_nothing_runs(server: Server, command: str) -> None:
+    server.marker.unlink(missing_ok=True)
     result = server.ssh(command.format(marker=server.marker))
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert result.stdout == ""

@@ -9,11 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from sshapp.bench import plan
 from sshapp.cli.main import main
+from sshapp.kernels import get, list_kernels
 
 CLI = [sys.executable, "-m", "sshapp"]
 """The command line in a subprocess."""
@@ -129,6 +132,17 @@ def test_version_help_and_usage() -> None:
     assert _main()[0] == 2
 
 
+def test_unsupported_kernel_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs on any CPU: one kernel in the table pretends to need AVX-512."""
+    real = list_kernels()[0]
+    fake = replace(real, id="avx512.fake.f32", requires=("avx512f",), missing=("avx512f",))
+    monkeypatch.setattr(plan, "get", lambda kid: fake if kid == fake.id else get(kid))
+    code, out, err = _main("bench", "avx512.fake.f32", "--size", "64")
+    assert (code, out) == (2, "")
+    assert "cannot run here" in err
+    assert err.count("\n") == 1
+
+
 def test_missing_front_ends_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sshapp.tui.app", None)
     monkeypatch.setitem(sys.modules, "sshapp.ssh", None)
@@ -167,7 +181,11 @@ def test_json_stream_arrives_incrementally(sub_env: dict[str, str]) -> None:
     assert arrivals[-1][0] - first_sample > 0.25
 
 
-def test_ctrl_c_cancels_cleanly(sub_env: dict[str, str], state_dir: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM])
+def test_ctrl_c_or_hangup_cancels_cleanly(
+    sub_env: dict[str, str], state_dir: Path, sig: signal.Signals
+) -> None:
+    """Ctrl+C, a hang-up (disconnect) or a stop request: exit 130, host released."""
     argv = [*CLI, "bench", "ref.naive.f32", "--size", "256", "--reps", "5000", "--json"]
     with subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=sub_env
@@ -176,9 +194,9 @@ def test_ctrl_c_cancels_cleanly(sub_env: dict[str, str], state_dir: Path) -> Non
         for line in proc.stdout:
             if json.loads(line)["event"] == "sample":
                 break
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list((state_dir / "queue").glob("*.ticket")) == []
 
@@ -195,3 +213,20 @@ def test_cli_never_loads_ui_or_network_stacks() -> None:
     )
     loaded = set(json.loads(proc.stdout))
     assert not loaded & {"textual", "rich", "asyncssh"}
+
+
+def test_reader_going_away_stops_the_run(sub_env: dict[str, str], state_dir: Path) -> None:
+    """Like an ssh exec client disconnecting: the next write fails and the run stops."""
+    argv = [*CLI, "bench", "ref.naive.f32", "--size", "256", "--reps", "5000", "--json"]
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=sub_env
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "sample":
+                break
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 1
+    assert "Traceback" not in err
+    assert list((state_dir / "queue").glob("*.ticket")) == []

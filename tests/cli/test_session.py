@@ -119,3 +119,13 @@ def test_session_verb_reads_ssh_original_command(sub_env: dict[str, str]) -> Non
     )
     assert proc.returncode == 0
     assert proc.stdout == "sshapp 0.1.0\n"
+
+
+def test_remote_help_lists_only_remote_verbs(settings: Settings) -> None:
+    code, out, _ = _session("help", settings)
+    assert code == 0
+    assert "bench" in out
+    assert "serve" not in out
+    code, out, _ = _session("help bench", settings)
+    assert code == 0
+    assert "--sweep" in out

@@ -11,6 +11,9 @@ namespace mm::avx2 {
 // Step 3 (simd.cpp): i-k-j with explicit 256-bit FMA, no register blocking.
 void gemm_simd_f32(const GemmArgs& args);
 void gemm_simd_f64(const GemmArgs& args);
+// Also in simd.cpp: the m == 1 case of the packed kernels (row vector × matrix).
+void gemv_f32(const GemmArgs& args);
+void gemv_f64(const GemmArgs& args);
 
 // Step 4 (ukr_4x16.cpp, ukr_5x16.cpp): register-blocked outer products on A and B
 // in place, 8 and 10 accumulators, no packing.

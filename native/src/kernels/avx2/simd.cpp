@@ -92,6 +92,59 @@ void simd(const GemmArgs& g) {
     }
 }
 
+// One row: c[1×n] = a[1×k]·B[k×n], for the packed kernels' m == 1 case (a GEMV,
+// bound by streaming B from memory once). Four rows of B per pass over c: four
+// concurrent streams for the prefetchers, and one load/store of c per 4 FMAs.
+template <typename S>
+void row_times_matrix(const GemmArgs& g) {
+    using T = typename S::T;
+    using V = typename S::V;
+    constexpr int W = S::W;
+    const T* a = static_cast<const T*>(g.a);
+    const T* B = static_cast<const T*>(g.b);
+    T* c = static_cast<T*>(g.c);
+    const std::int64_t n_full = g.n / W * W;
+    const int tail = static_cast<int>(g.n - n_full);
+    const __m256i tail_mask = S::mask(tail);
+    std::fill(c, c + g.n, T(0));
+    std::int64_t p = 0;
+    for (; p + 4 <= g.k; p += 4) {
+        const V a0 = S::set1(a[p]), a1 = S::set1(a[p + 1]);
+        const V a2 = S::set1(a[p + 2]), a3 = S::set1(a[p + 3]);
+        const T* b0 = B + p * g.ldb;
+        const T* b1 = b0 + g.ldb;
+        const T* b2 = b1 + g.ldb;
+        const T* b3 = b2 + g.ldb;
+        std::int64_t j = 0;
+        for (; j < n_full; j += W) {
+            V acc = S::load(c + j);
+            acc = S::fma(a0, S::load(b0 + j), acc);
+            acc = S::fma(a1, S::load(b1 + j), acc);
+            acc = S::fma(a2, S::load(b2 + j), acc);
+            acc = S::fma(a3, S::load(b3 + j), acc);
+            S::store(c + j, acc);
+        }
+        if (tail != 0) {
+            V acc = S::mload(c + j, tail_mask);
+            acc = S::fma(a0, S::mload(b0 + j, tail_mask), acc);
+            acc = S::fma(a1, S::mload(b1 + j, tail_mask), acc);
+            acc = S::fma(a2, S::mload(b2 + j, tail_mask), acc);
+            acc = S::fma(a3, S::mload(b3 + j, tail_mask), acc);
+            S::mstore(c + j, tail_mask, acc);
+        }
+    }
+    for (; p < g.k; ++p) {
+        const V a0 = S::set1(a[p]);
+        const T* b0 = B + p * g.ldb;
+        std::int64_t j = 0;
+        for (; j < n_full; j += W) S::store(c + j, S::fma(a0, S::load(b0 + j), S::load(c + j)));
+        if (tail != 0) {
+            V acc = S::fma(a0, S::mload(b0 + j, tail_mask), S::mload(c + j, tail_mask));
+            S::mstore(c + j, tail_mask, acc);
+        }
+    }
+}
+
 }  // namespace
 
 void gemm_simd_f32(const GemmArgs& args) {
@@ -100,6 +153,14 @@ void gemm_simd_f32(const GemmArgs& args) {
 
 void gemm_simd_f64(const GemmArgs& args) {
     simd<F64>(args);
+}
+
+void gemv_f32(const GemmArgs& args) {
+    row_times_matrix<F32>(args);
+}
+
+void gemv_f64(const GemmArgs& args) {
+    row_times_matrix<F64>(args);
 }
 
 }  // namespace mm::avx2

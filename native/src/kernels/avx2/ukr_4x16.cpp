@@ -33,7 +33,7 @@ namespace {
 
 constexpr int MR = 4;
 constexpr int NR = 16;
-constexpr std::int64_t PF_ROWS = 16;  // rows of B ahead: covers ~L3 latency at this rate
+constexpr std::int64_t PF_ROWS = 16;  // rows of B ahead: covers L3 latency at this rate
 
 alignas(32) constexpr std::int32_t LANES[24] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                                 -1, -1, -1, -1, 0,  0,  0,  0,  0,  0,  0,  0};
@@ -63,9 +63,13 @@ void tile(std::int64_t k,
     const __m256i m1 = FULL ? __m256i{} : mask_hi(cols > 8 ? cols : 8);
     for (std::int64_t p = 0; p < k; ++p) {
         const float* bp = b + p * ldb;
-        // Each row of B is on another page, where the hardware prefetchers stop:
-        // ask for the row PF_ROWS ahead so B streams instead of missing every row.
-        if (p + PF_ROWS < k) _mm_prefetch(reinterpret_cast<const char*>(bp + PF_ROWS * ldb), _MM_HINT_T0);
+        // Rows of B are ldb apart (often on another page, where the hardware
+        // prefetchers stop): ask for the row PF_ROWS ahead so B streams instead of
+        // missing on every row. Into L2 only: at a power-of-two ldb every row of a
+        // panel maps to the same L1 set, and 16 rows in flight would evict A there.
+        if (p + PF_ROWS < k) {
+            _mm_prefetch(reinterpret_cast<const char*>(bp + PF_ROWS * ldb), _MM_HINT_T1);
+        }
         const __m256 b0 = FULL ? _mm256_loadu_ps(bp) : _mm256_maskload_ps(bp, m0);
         const __m256 b1 = FULL ? _mm256_loadu_ps(bp + 8) : _mm256_maskload_ps(bp + 8, m1);
 #pragma GCC unroll 8

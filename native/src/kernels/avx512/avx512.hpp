@@ -8,6 +8,25 @@
 
 namespace mm::avx512 {
 
+// Step 6 (packed_14x32.cpp, packed_14x16.cpp): micro-kernels for the portable
+// 5-loop driver (gemm_loops.hpp) and their blocking.
+constexpr Blocking PACKED_14X32_F32{14, 32, 336, 192, 3072};
+constexpr Blocking PACKED_14X16_F64{14, 16, 168, 192, 3072};
+void ukr_14x32_f32(std::int64_t k,
+                   const float* a_packed,
+                   const float* b_packed,
+                   float* c,
+                   std::int64_t ldc,
+                   bool accumulate);
+void ukr_14x16_f64(std::int64_t k,
+                   const double* a_packed,
+                   const double* b_packed,
+                   double* c,
+                   std::int64_t ldc,
+                   bool accumulate);
+void gemm_packed_14x32_f32(const GemmArgs& args);
+void gemm_packed_14x16_f64(const GemmArgs& args);
+
 // Machine probe (fma_peak.cpp): `iters` rounds of independent FMAs on 24 zmm
 // accumulators; returns a value derived from them so the work cannot be elided.
 constexpr int FMA_PEAK_ACCUMULATORS = 24;

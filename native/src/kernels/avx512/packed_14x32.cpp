@@ -1,0 +1,121 @@
+// Step 6 of the ladder (f32): the packed, cache-blocked 5-loop GEMM of step 5 with
+// a 14×32 AVX-512 micro-kernel. Same portable driver (gemm_loops.cpp), same packed
+// layouts, same micro-kernel signature and structure as avx2/packed_6x16.cpp; only
+// the register width, the tile and the blocking change.
+//
+// NOTE: written and compiled on a machine without AVX-512; the development host
+// never executed it. The tests run it (against the reference, on the same awkward
+// shapes as every kernel) wherever the CPU has AVX-512.
+//
+// Operation: one full tile C[14×32] = A_panel[14×kc]·B_panel[kc×32] (+ C when
+// accumulating over later kc slices), C row-major with leading dimension ldc.
+//
+// Packed layouts (made by the driver, 64-byte aligned, zero-padded):
+//
+//   a_packed (MR = 14 rows per panel)         b_packed (NR = 32 columns per panel)
+//   p=0: a0 a1 ... a13                        p=0: b0 b1 ... b31   = 2 zmm
+//   p=1: a0 a1 ... a13                        p=1: b0 b1 ... b31
+//   ...  kc columns of A, 14 floats each      ...  kc rows of B, 32 floats each
+//
+//   C tile (28 zmm accumulators)
+//   c00  c01    <- a0  · [b0..b15 | b16..b31]
+//   ...
+//   c13,0 c13,1 <- a13 · ...
+//
+// Register budget: 28 accumulators + 2 B vectors + 1 broadcast = 31 of 32 zmm.
+// Why 14×32: the largest tile whose accumulators fit beside one B row of 2 zmm
+// (32 - 2 - 1 = 29 ≥ 28). 28 independent FMA chains cover 2 FMA ports × latency
+// 4-6 with room to spare, and per k-step 16 loads (2 B + 14 broadcasts) feed 28
+// FMAs, under the 2 loads per FMA pair a core can issue. (6×64 would need 4 B
+// vectors and only 6 broadcasts, but its B micro-panel is twice as wide for L1.)
+//
+// Cache blocks, for AVX-512 server cores (Skylake-SP: L1d 32 KiB, L2 1 MiB;
+// Ice Lake-SP / Sapphire Rapids: L1d 48 KiB, L2 1.25-2 MiB; Zen 4: 32 KiB, 1 MiB):
+//   KC = 192: the B micro-panel KC×32×4 B = 24 KiB stays in L1 (¾ of 32 KiB, ½ of
+//             48 KiB) while 10.5 KiB A micro-panels stream past it.
+//   MC = 336: the packed A block MC×KC×4 B = 252 KiB stays in L2 (¼ of 1 MiB).
+//   NC = 3072: the packed B block KC×NC×4 B = 2.25 MiB lives in L3.
+//
+// What it adds over avx2.packed_6x16: twice the lanes per FMA (16 f32) and twice
+// the registers (32 zmm), so a 4.7× larger tile: more FMAs per byte loaded.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "gemm_loops.hpp"
+#include "kernels/avx512/avx512.hpp"
+
+namespace mm::avx512 {
+namespace {
+
+constexpr int MR = 14;
+constexpr int NR = 32;
+constexpr int UNROLL = 2;  // 4 makes GCC spill an accumulator: 31 of 32 zmm are live
+constexpr int PF_LINES = (UNROLL * MR * sizeof(float) + 63) / 64;
+constexpr int PF_A = 16 * MR;  // prefetch distance in A: 16 k-steps = 896 B
+
+}  // namespace
+
+void ukr_14x32_f32(std::int64_t k,
+                   const float* a_packed,
+                   const float* b_packed,
+                   float* c,
+                   std::int64_t ldc,
+                   bool accumulate) {
+    const float* __restrict a = static_cast<const float*>(__builtin_assume_aligned(a_packed, 64));
+    const float* __restrict b = static_cast<const float*>(__builtin_assume_aligned(b_packed, 64));
+    // Touch the C tile early: its lines arrive while the k loop runs.
+    for (int r = 0; r < MR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
+    }
+    __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+    // One step of k: 2 B loads, 14 broadcasts, 28 FMAs.
+    auto step = [&](int u) __attribute__((always_inline)) {
+        const __m512 b0 = _mm512_load_ps(b + u * NR);
+        const __m512 b1 = _mm512_load_ps(b + u * NR + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; ++r) {
+            const __m512 av = _mm512_set1_ps(a[u * MR + r]);
+            c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+        }
+    };
+    // Unrolled by UNROLL: fewer loop branches, and A (streaming in from L2) is
+    // prefetched PF_A elements ahead, PF_LINES lines per unrolled step
+    // (which eats 112 B of A).
+    std::int64_t p = 0;
+    for (; p + UNROLL <= k; p += UNROLL) {
+#pragma GCC unroll 8
+        for (int l = 0; l < PF_LINES; ++l) {
+            _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16 * l), _MM_HINT_T0);
+        }
+#pragma GCC unroll 8
+        for (int u = 0; u < UNROLL; ++u) step(u);
+        a += UNROLL * MR;
+        b += UNROLL * NR;
+    }
+    for (; p < k; ++p) {
+        step(0);
+        a += MR;
+        b += NR;
+    }
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) {
+        float* cr = c + r * ldc;
+        if (accumulate) {
+            c0[r] = _mm512_add_ps(c0[r], _mm512_loadu_ps(cr));
+            c1[r] = _mm512_add_ps(c1[r], _mm512_loadu_ps(cr + 16));
+        }
+        _mm512_storeu_ps(cr, c0[r]);
+        _mm512_storeu_ps(cr + 16, c1[r]);
+    }
+}
+
+void gemm_packed_14x32_f32(const GemmArgs& args) {
+    gemm_packed<float>(args, PACKED_14X32_F32, ukr_14x32_f32);
+}
+
+}  // namespace mm::avx512

@@ -1,0 +1,56 @@
+// Test-only harness (tests/native/test_avx512_emulated.py): runs the AVX-512 packed
+// kernels' source, with emu512.h standing in for <immintrin.h>, through the real
+// portable driver on the shapes tests/kernels/test_correctness.py uses, against a
+// double-precision reference. Prints one line per kernel; exit status = failures.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "kernels/avx512/avx512.hpp"
+
+using namespace mm;
+
+template <typename T>
+int check(void (*fn)(const GemmArgs&), const char* name, Blocking b) {
+    std::vector<std::array<long, 3>> shapes = {
+        {1, 1, 1},          {2, 3, 4},         {13, 31, 9},         {14, 32, 16},
+        {15, 33, 33},       {43, 63, 5},       {97, 101, 103},      {200, 300, 500},
+        {1, 4096, 64},      {4096, 1, 64},     {b.MR + 1, b.NR + 1, b.KC + 1},
+        {b.MR, b.NR, 2L * b.KC + 3},           {b.MC + 1, b.NR + 3, 7},
+        {2L * b.MC - 1, 2L * b.NR + 1, b.KC - 1}, {3, b.NC + 1, 5},
+        {b.MR + 2, b.NC + b.NR + 1, 3}};
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<double> d(-1, 1);
+    int bad = 0;
+    for (auto [m, n, k] : shapes) {
+        std::vector<T> A(m * k), B(k * n), C(m * n, T(-7));
+        for (auto& x : A) x = static_cast<T>(d(rng));
+        for (auto& x : B) x = static_cast<T>(d(rng));
+        fn(GemmArgs{m, n, k, A.data(), k, B.data(), n, C.data(), n});
+        double err = 0;
+        for (long i = 0; i < m; ++i) {
+            for (long j = 0; j < n; ++j) {
+                double s = 0;
+                for (long p = 0; p < k; ++p) s += double(A[i * k + p]) * double(B[p * n + j]);
+                err = std::max(err, std::abs(s - double(C[i * n + j])));
+            }
+        }
+        double tol = (sizeof(T) == 4 ? 1e-5 : 1e-13) * 4.0 * static_cast<double>(k);
+        if (!(err <= tol)) {
+            std::printf("%s %ldx%ldx%ld: error %g > %g\n", name, m, n, k, err, tol);
+            ++bad;
+        }
+    }
+    std::printf("%s: %s\n", name, bad ? "FAIL" : "ok");
+    return bad;
+}
+
+int main() {
+    return check<float>(avx512::gemm_packed_14x32_f32, "avx512.packed_14x32.f32",
+                        avx512::PACKED_14X32_F32) +
+           check<double>(avx512::gemm_packed_14x16_f64, "avx512.packed_14x16.f64",
+                         avx512::PACKED_14X16_F64);
+}

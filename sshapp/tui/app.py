@@ -1,0 +1,125 @@
+"""Provides BenchApp, the Textual shell, and main(), which runs it on the real engine."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from sshapp.tui.messages import KernelsPicked, RunsSubmitted
+from sshapp.tui.screens.cpu import CpuScreen
+from sshapp.tui.screens.help import HelpScreen
+from sshapp.tui.screens.kernels import KernelsScreen
+from sshapp.tui.screens.results import ResultsScreen
+from sshapp.tui.screens.run import RunScreen
+from sshapp.tui.screens.setup import SetupScreen
+from sshapp.tui.session import Session
+
+if TYPE_CHECKING:
+    from sshapp.bench.service import BenchService
+    from sshapp.config import Settings
+    from sshapp.kernels import CpuInfo
+
+log = logging.getLogger(__name__)
+
+SCREENS = {
+    "kernels": KernelsScreen,
+    "setup": SetupScreen,
+    "run": RunScreen,
+    "results": ResultsScreen,
+    "cpu": CpuScreen,
+}
+"""Mode name → screen class; each mode keeps its screen (and a running batch) alive."""
+
+
+class BenchApp(App[int]):
+    """The matmul benchmark TUI. Knows its session, never how it is reached."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live anywhere
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("k,f2", "switch_mode('kernels')", "Kernels"),
+        Binding("s,f3", "switch_mode('setup')", "Setup"),
+        Binding("v,f4", "switch_mode('run')", "Run view"),
+        Binding("r,f5", "switch_mode('results')", "Results"),
+        Binding("c,f6", "switch_mode('cpu')", "CPU", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        service: BenchService,
+        user: str,
+        *,
+        host: str = "",
+        cpu: CpuInfo | None = None,
+    ) -> None:
+        """Create the app for one session.
+
+        Args:
+            service: The bench engine (or a fake in tests).
+            user: Who is driving.
+            host: Host label for the title ("" = none).
+            cpu: CPU to describe (None = this host's, detected on first use).
+        """
+        super().__init__()
+        self.session = Session(service=service, user=user, host=host, cpu=cpu)
+        """Shared state the screens work on."""
+        for mode, screen in SCREENS.items():
+            self.add_mode(mode, partial(screen, self.session))
+        self.title = "sshapp · matmul ladder"
+        self.sub_title = f"{user}@{host}" if host else user
+
+    def on_mount(self) -> None:
+        """Start on the kernel table."""
+        self.switch_mode("kernels")
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def on_kernels_picked(self, _message: KernelsPicked) -> None:
+        """Kernels picked: go to the setup form (it reads the selection)."""
+        self.switch_mode("setup")
+
+    def on_runs_submitted(self, _message: RunsSubmitted) -> None:
+        """Runs validated: show the run view (it starts the pending runs)."""
+        self.switch_mode("run")
+
+
+def main(user: str, settings: Settings | None = None) -> int:
+    """Run the TUI on this host's engine until the user quits.
+
+    Args:
+        user: Identity recorded with every run.
+        settings: Engine settings (None = from SSHAPP_* variables).
+
+    Returns:
+        Exit code: 0 after a normal quit, 1 if the engine is unavailable.
+    """
+    from sshapp.config import Settings
+
+    try:
+        # Imported late: the engine pulls in the native kernels and SQLite history.
+        engine_type = importlib.import_module("sshapp.bench.engine").Engine
+    except (ImportError, AttributeError) as exc:
+        log.error("the benchmark engine is not available (%s); cannot start the TUI", exc)
+        return 1
+    engine: BenchService = engine_type(settings or Settings.from_env(), user)
+    host = _hostname()
+    result = BenchApp(engine, user, host=host).run()
+    return result if isinstance(result, int) else 0
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()

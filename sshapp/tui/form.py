@@ -1,0 +1,112 @@
+"""Provides the run setup form's parsing: text fields → BenchSpec (no Textual)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sshapp.bench.service import SpecError
+from sshapp.bench.spec import BenchSpec, Shape
+
+PRESETS: dict[str, tuple[int, int, int]] = {
+    "256": (256, 256, 256),
+    "1024": (1024, 1024, 1024),
+    "2048": (2048, 2048, 2048),
+    "200×300×500": (200, 300, 500),
+}
+"""Size presets offered as buttons: label → (m, n, k)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormValues:
+    """The setup form's raw text, one field each."""
+
+    kernels: str
+    """Ids or globs separated by spaces or commas."""
+    m: str
+    """Rows of A and C."""
+    n: str
+    """Columns of B and C."""
+    k: str
+    """Inner dimension."""
+    square: bool
+    """Use m for n and k."""
+    dtype: str
+    """"any", "f32", "f64"..."""
+    stop: str
+    """"repeats" or "seconds"."""
+    amount: str
+    """Repetitions, or seconds of timed work."""
+    sweep: str
+    """Sizes for a sweep ("" = one run at m×n×k)."""
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        msg = (
+            f"{name} must be a whole number, got {raw.strip()!r}"
+            if raw.strip()
+            else f"{name} is empty"
+        )
+        raise SpecError(msg) from None
+    if value < 1:
+        msg = f"{name} must be at least 1, got {value}"
+        raise SpecError(msg)
+    return value
+
+
+def parse_shape(token: str) -> Shape:
+    """Parse "512" (square) or "200x300x500" / "200×300×500" into a Shape.
+
+    Raises:
+        SpecError: Not a size.
+    """
+    parts = re.split(r"[x×*]", token.strip().lower())
+    if len(parts) == 1:
+        side = _int("size", parts[0])
+        return Shape(side, side, side)
+    if len(parts) == 3:
+        m, n, k = (_int(name, part) for name, part in zip("mnk", parts, strict=True))
+        return Shape(m, n, k)
+    msg = f"size {token!r} must be N or MxNxK"
+    raise SpecError(msg)
+
+
+def to_spec(form: FormValues) -> BenchSpec:
+    """Turn the form into a spec (the service validates it further).
+
+    Raises:
+        SpecError: A field cannot be parsed (one readable line).
+    """
+    kernels = tuple(k for k in re.split(r"[\s,]+", form.kernels.strip()) if k)
+    if not kernels:
+        msg = "pick at least one kernel (ids or globs such as avx2.*)"
+        raise SpecError(msg)
+    if form.sweep.strip():
+        shapes = tuple(parse_shape(t) for t in re.split(r"[\s,]+", form.sweep.strip()) if t)
+    else:
+        m = _int("m", form.m)
+        n, k = (m, m) if form.square else (_int("n", form.n), _int("k", form.k))
+        shapes = (Shape(m, n, k),)
+    if form.stop == "seconds":
+        try:
+            budget = float(form.amount)
+        except ValueError:
+            msg = f"time budget must be a number of seconds, got {form.amount.strip()!r}"
+            raise SpecError(msg) from None
+        if not budget > 0:
+            msg = "time budget must be more than 0 seconds"
+            raise SpecError(msg)
+        repeats, budget_seconds = 1000, budget
+    else:
+        repeats, budget_seconds = _int("repetitions", form.amount), None
+    dtype = None if form.dtype in ("", "any") else form.dtype
+    return BenchSpec(
+        kernels=kernels,
+        shapes=shapes,
+        dtype=dtype,
+        repeats=repeats,
+        budget_seconds=budget_seconds,
+    )

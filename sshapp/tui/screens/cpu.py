@@ -1,0 +1,52 @@
+"""Provides CpuScreen: what this host's CPU offers the kernels."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from sshapp.tui.session import Session
+from sshapp.tui.widgets.cpu_panel import CpuPanel
+
+PEAK_KEYS = (
+    ("avx2", "f32"),
+    ("avx2", "f64"),
+    ("avx512", "f32"),
+    ("avx512", "f64"),
+    ("amx", "bf16"),
+)
+"""(isa, dtype) pairs whose peaks the panel asks the service for."""
+
+
+class CpuScreen(Screen[None]):
+    """Model, features (present / masked / absent), caches and measured peaks."""
+
+    CSS_PATH = "cpu.tcss"
+
+    def __init__(self, session: Session) -> None:
+        """Create the screen for one session."""
+        super().__init__()
+        self.session = session
+        """The app's session."""
+
+    def compose(self) -> ComposeResult:
+        """The panel, then which kernels it leaves runnable."""
+        service = self.session.service
+        peaks = {
+            f"{isa}.{dtype}": peak
+            for isa, dtype in PEAK_KEYS
+            if (peak := service.peak_gflops(isa, dtype)) is not None
+        }
+        rows = service.kernels()
+        runnable = sum(r.supported for r in rows)
+        yield Header()
+        with VerticalScroll(id="cpu-body"):
+            yield CpuPanel(self.session.cpu_info(), peaks, service.bandwidth_gbs(), id="cpu-panel")
+            yield Static(
+                f"{runnable} of {len(rows)} kernels can run here; "
+                "the kernel table (k) says why the others cannot.",
+                id="cpu-kernels",
+            )
+        yield Footer()

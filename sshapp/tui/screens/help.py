@@ -1,0 +1,84 @@
+"""Provides HelpScreen: every key of every screen, in one modal."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "everywhere",
+        [
+            ("k / F2", "kernel table"),
+            ("s / F3", "run setup"),
+            ("v / F4", "live run view"),
+            ("r / F5", "results"),
+            ("c / F6", "CPU panel"),
+            ("? / F1", "this help"),
+            ("q, ctrl+c", "quit"),
+            ("tab, shift+tab", "next / previous control"),
+        ],
+    ),
+    (
+        "kernel table",
+        [
+            ("↑ ↓ pgup pgdn", "move"),
+            ("space", "mark / unmark a kernel"),
+            ("a", "mark every kernel of this dtype"),
+            ("enter", "set up a run with the marked kernels (or this one)"),
+        ],
+    ),
+    (
+        "run setup",
+        [
+            ("type", "edit the focused field; problems show at once"),
+            ("enter, ctrl+r", "run"),
+            ("escape", "leave the field (letters navigate again)"),
+        ],
+    ),
+    ("live run", [("x", "cancel the waiting or running batch"), ("enter", "results")]),
+    (
+        "results",
+        [
+            ("1 2 3 4", "table, ladder, sweep, roofline"),
+            ("o / i", "next sort column / invert (or click a header)"),
+            ("[ ]", "ladder: previous / next size"),
+        ],
+    ),
+]
+"""Help text: (section, [(keys, what)])."""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key; escape, q or ? closes it."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """One table with a heading row per section."""
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for section, keys in KEYS:
+            table.add_row(f"[reverse] {section} [/]", "")
+            for key, what in keys:
+                table.add_row(key, what)
+        with VerticalScroll(id="help-box"):
+            yield Static(table, id="help-text")
+
+    def on_mount(self) -> None:
+        """Title the box."""
+        self.query_one("#help-box").border_title = "keys (escape closes)"
+
+    def action_close(self) -> None:
+        """Close the help."""
+        self.dismiss(None)

@@ -1,0 +1,167 @@
+"""Provides ResultsScreen: sortable table, ladder, sweep chart and roofline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from sshapp.bench.spec import BenchResult
+from sshapp.tui.analysis import ladder, ladder_groups, roofline_series, sweep_series
+from sshapp.tui.screens.run import pct, ratio
+from sshapp.tui.session import Session
+from sshapp.tui.widgets.ladder import LadderChart
+from sshapp.tui.widgets.line_chart import LineChart
+
+SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
+    ("best GF/s", lambda r: -r.best_gflops),
+    ("kernel", lambda r: r.run.kernel_id),
+    ("size", lambda r: r.run.shape.flops),
+    ("% peak", lambda r: -(r.peak_fraction or 0.0)),
+    ("vs BLAS", lambda r: -(r.blas_ratio or 0.0)),
+    ("newest", lambda _r: 0),
+]
+"""Sort orders the `o` key cycles through: (column, key)."""
+TABS = ("table", "ladder", "sweep", "roofline")
+"""Tab ids, in order."""
+
+
+class ResultsScreen(Screen[None]):
+    """This session's runs and the user's history, four ways."""
+
+    CSS_PATH = "results.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "tab('table')", "Table"),
+        Binding("2", "tab('ladder')", "Ladder"),
+        Binding("3", "tab('sweep')", "Sweep"),
+        Binding("4", "tab('roofline')", "Roofline"),
+        Binding("o", "sort", "Sort"),
+        Binding("i", "invert", "Invert", show=False),
+        Binding("right_square_bracket", "group(1)", "Next size", show=False),
+        Binding("left_square_bracket", "group(-1)", "Prev size", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        """Create the screen for one session."""
+        super().__init__()
+        self.session = session
+        """The app's session."""
+        self.results: list[BenchResult] = []
+        """Session results then history, as last loaded."""
+        self.sort_index = 0
+        """Index into SORTS."""
+        self.reverse = False
+        """Invert the sort."""
+        self.group_index = 0
+        """Which (dtype, size) the ladder shows."""
+
+    def compose(self) -> ComposeResult:
+        """Four tabs."""
+        yield Header()
+        with TabbedContent(id="results-tabs"):
+            with TabPane("1 Table", id="table"):
+                yield Static(id="sort-line")
+                yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("2 Ladder", id="ladder"):
+                yield LadderChart(id="ladder-chart")
+            with TabPane("3 Sweep", id="sweep"):
+                yield LineChart(id="sweep-chart")
+            with TabPane("4 Roofline", id="roofline"):
+                yield Static(id="roof-caption")
+                yield LineChart(id="roof-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, then the data."""
+        table = self.query_one("#results-table", DataTable)
+        for name in ("kernel", "size", "dtype", "best GF/s", "median", "% peak", "vs BLAS", "from"):
+            table.add_column(name, key=name)
+        self.query_one("#sweep-chart", LineChart).empty_text = "no runs yet: try a sweep"
+        self.query_one("#roof-chart", LineChart).empty_text = "no runs yet"
+        self.on_screen_resume()
+
+    def on_screen_resume(self) -> None:
+        """Reload session results and history (they change while other screens run)."""
+        self.results = self.session.all_results()
+        self._fill_table()
+        self._fill_ladder()
+        series = sweep_series(self.results)
+        self.query_one("#sweep-chart", LineChart).set_series(series, "size ∛(m·n·k) → GF/s")
+        service = self.session.service
+        roof, caption = roofline_series(self.results, service.peak_gflops, service.bandwidth_gbs())
+        self.query_one("#roof-chart", LineChart).set_series(roof, "flops/byte → GF/s")
+        self.query_one("#roof-caption", Static).update(caption)
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#results-table", DataTable)
+        table.clear()
+        name, key = SORTS[self.sort_index]
+        session_ids = {id(r) for r in self.session.results}
+        ordered = list(self.results)
+        if name == "newest":
+            ordered = list(reversed(self.session.results)) + [
+                r for r in self.results if id(r) not in session_ids
+            ]
+        else:
+            ordered.sort(key=key)  # type: ignore[arg-type]
+        if self.reverse:
+            ordered.reverse()
+        for r in ordered:
+            table.add_row(
+                r.run.kernel_id,
+                str(r.run.shape),
+                r.run.dtype,
+                f"{r.best_gflops:.2f}",
+                f"{r.median_gflops:.2f}",
+                pct(r.peak_fraction),
+                ratio(r.blas_ratio),
+                "session" if id(r) in session_ids else "history",
+            )
+        order = " (inverted)" if self.reverse else ""
+        self.query_one("#sort-line", Static).update(
+            f"{len(ordered)} runs · sorted by {name}{order} · o: next sort, i: invert"
+        )
+
+    def _fill_ladder(self) -> None:
+        groups = ladder_groups(self.results)
+        chart = self.query_one("#ladder-chart", LadderChart)
+        if not groups:
+            chart.set_rungs([], "")
+            return
+        self.group_index %= len(groups)
+        dtype, shape = groups[self.group_index]
+        caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] other sizes)"
+        chart.set_rungs(ladder(self.results, dtype, shape), caption)
+
+    def action_tab(self, tab: str) -> None:
+        """Show one of the four views."""
+        self.query_one(TabbedContent).active = tab
+
+    def action_sort(self) -> None:
+        """Sort the table by the next column."""
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self._fill_table()
+
+    def action_invert(self) -> None:
+        """Invert the table's order."""
+        self.reverse = not self.reverse
+        self._fill_table()
+
+    def action_group(self, step: int) -> None:
+        """Show the ladder at the next or previous (dtype, size)."""
+        self.group_index += step
+        self._fill_ladder()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Clicking a column header sorts by it (clicking again inverts)."""
+        names = [n for n, _ in SORTS]
+        label = str(event.label)
+        if label in names:
+            index = names.index(label)
+            self.reverse = not self.reverse if index == self.sort_index else False
+            self.sort_index = index
+            self._fill_table()

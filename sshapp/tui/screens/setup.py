@@ -1,0 +1,213 @@
+"""Provides SetupScreen: kernels, sizes, dtype, repetitions or budget, sweep; checked live."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+from sshapp.bench.service import SpecError
+from sshapp.bench.spec import RunSpec
+from sshapp.tui.form import PRESETS, FormValues, to_spec
+from sshapp.tui.messages import RunsSubmitted
+from sshapp.tui.session import Session
+
+DTYPES = ("any", "f32", "f64")
+"""dtype choices (any = the kernels' own)."""
+
+
+class SetupScreen(Screen[None]):
+    """The run setup form; every change is validated through BenchService.expand."""
+
+    CSS_PATH = "setup.tcss"
+    AUTO_FOCUS = "#kernels"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "submit", "Run", show=True, priority=True),
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        """Create the form for one session."""
+        super().__init__()
+        self.session = session
+        """The app's session."""
+        self.runs: list[RunSpec] = []
+        """Runs the current form expands to ([] when invalid)."""
+        self.error = ""
+        """Why the form cannot run ("" when it can)."""
+        self._shown_selection: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        """The form: one line per field, then the verdict and the run button."""
+        yield Header()
+        with VerticalScroll(id="setup-form", can_focus=False):
+            with Horizontal(classes="field"):
+                yield Label("kernels", classes="name")
+                yield Input(
+                    placeholder="ids or globs, e.g. avx2.* blas.*", id="kernels", compact=True
+                )
+            with Horizontal(classes="field"):
+                yield Label("size", classes="name")
+                yield Label("m", classes="dim")
+                yield Input("1024", id="m", type="integer", compact=True, classes="side")
+                yield Label("n", classes="dim")
+                yield Input("1024", id="n", type="integer", compact=True, classes="side")
+                yield Label("k", classes="dim")
+                yield Input("1024", id="k", type="integer", compact=True, classes="side")
+                yield Checkbox("square", value=True, id="square", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("presets", classes="name")
+                for label in PRESETS:
+                    yield Button(label, id=f"preset-{label.replace('×', 'x')}", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("dtype", classes="name")
+                yield Select(
+                    [(d, d) for d in DTYPES],
+                    value="any",
+                    allow_blank=False,
+                    id="dtype",
+                    compact=True,
+                )
+                yield Label("stop after", classes="dim")
+                yield Select(
+                    [("repetitions", "repeats"), ("seconds", "seconds")],
+                    value="repeats",
+                    allow_blank=False,
+                    id="stop",
+                    compact=True,
+                )
+                yield Input("5", id="amount", compact=True, classes="side")
+            with Horizontal(classes="field"):
+                yield Label("sweep", classes="name")
+                yield Input(
+                    placeholder="sizes, e.g. 256 512 1024 (empty: one size)",
+                    id="sweep",
+                    compact=True,
+                )
+            yield Static(id="spec-status")
+            with Horizontal(classes="field"):
+                yield Label("", classes="name")
+                yield Button("Run  ctrl+r", id="submit", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Mirror m into n and k, fill the kernels from the picker, validate."""
+        self._apply_square()
+        self.on_screen_resume()
+
+    def on_screen_resume(self) -> None:
+        """Take over a new selection from the kernel picker."""
+        kernels = self.query_one("#kernels", Input)
+        if self.session.selected and self.session.selected != self._shown_selection:
+            self._shown_selection = list(self.session.selected)
+            kernels.value = " ".join(self.session.selected)
+            kernels.focus()
+        self.validate_form()
+
+    def on_resize(self) -> None:
+        """Reflow: on narrow terminals labels shrink (see setup.tcss)."""
+        self.set_class(self.size.width < 90, "-narrow")
+
+    def _values(self) -> FormValues:
+        def text(field: str) -> str:
+            return self.query_one(f"#{field}", Input).value
+
+        return FormValues(
+            kernels=text("kernels"),
+            m=text("m"),
+            n=text("n"),
+            k=text("k"),
+            square=self.query_one("#square", Checkbox).value,
+            dtype=str(self.query_one("#dtype", Select).value),
+            stop=str(self.query_one("#stop", Select).value),
+            amount=text("amount"),
+            sweep=text("sweep"),
+        )
+
+    def validate_form(self) -> None:
+        """Check the form now and show the verdict inline (never raises)."""
+        status = self.query_one("#spec-status", Static)
+        try:
+            self.runs = self.session.service.expand(to_spec(self._values()))
+            self.error = ""
+        except (SpecError, ValueError) as exc:
+            self.runs, self.error = [], str(exc) or type(exc).__name__
+        if self.error:
+            status.update(Text(f"✗ {self.error}", "bold"))
+        else:
+            count = len(self.runs)
+            first = self.runs[0] if self.runs else None
+            what = f" starting with {first.kernel_id} at {first.shape}" if first else ""
+            status.update(Text(f"✓ {count} run{'s' if count != 1 else ''}{what}"))
+        status.set_class(bool(self.error), "-error")
+        self.query_one("#submit", Button).disabled = bool(self.error)
+
+    def _apply_square(self) -> None:
+        square = self.query_one("#square", Checkbox).value
+        m = self.query_one("#m", Input).value
+        for name in ("n", "k"):
+            field = self.query_one(f"#{name}", Input)
+            field.disabled = square
+            if square:
+                field.value = m
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.input.id == "m":
+            self._apply_square()
+        self.validate_form()
+
+    @on(Checkbox.Changed, "#square")
+    def _square(self) -> None:
+        self._apply_square()
+        self.validate_form()
+
+    @on(Select.Changed)
+    def _selected(self) -> None:
+        self.validate_form()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        if button == "submit":
+            self.action_submit()
+            return
+        label = str(event.button.label)
+        if label in PRESETS:
+            m, n, k = PRESETS[label]
+            square = m == n == k
+            self.query_one("#square", Checkbox).value = square
+            self.query_one("#sweep", Input).value = ""
+            self.query_one("#m", Input).value = str(m)
+            if not square:
+                self.query_one("#n", Input).value = str(n)
+                self.query_one("#k", Input).value = str(k)
+            self._apply_square()
+            self.validate_form()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        """Hand the runs to the run view, or point at what is wrong."""
+        self.validate_form()
+        if self.error:
+            self.notify(self.error, title="cannot run", severity="error")
+            return
+        self.session.pending = list(self.runs)
+        self.post_message(RunsSubmitted(list(self.runs)))
+
+    def action_leave_field(self) -> None:
+        """Leave the text field (to the run button if enabled) so letter keys navigate."""
+        submit = self.query_one("#submit", Button)
+        if submit.disabled:
+            self.set_focus(None)
+        else:
+            submit.focus()

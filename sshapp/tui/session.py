@@ -1,0 +1,55 @@
+"""Provides Session: what one TUI session knows (service, user, this session's runs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sshapp.bench.service import BenchService, HistoryEntry
+from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.kernels import CpuInfo
+
+
+@dataclass(slots=True)
+class Session:
+    """State shared by the screens of one app instance (plain data, no Textual)."""
+
+    service: BenchService
+    """The engine runs go through."""
+    user: str
+    """Who is driving (shown in the header; recorded by the service)."""
+    host: str = ""
+    """Host label for the title ("" = none)."""
+    selected: list[str] = field(default_factory=list)
+    """Kernel ids picked in the kernel table, in table order."""
+    results: list[BenchResult] = field(default_factory=list)
+    """Runs finished in this session, oldest first."""
+    pending: list[RunSpec] = field(default_factory=list)
+    """Runs submitted by the setup screen and not yet started by the run screen."""
+    cpu: CpuInfo | None = None
+    """CPU to describe (None = detect this host's with sshapp.kernels.cpu_info)."""
+
+    def cpu_info(self) -> CpuInfo:
+        """Return the CPU description (detected on first use)."""
+        if self.cpu is None:
+            from sshapp.kernels import cpu_info
+
+            self.cpu = cpu_info()
+        return self.cpu
+
+    def history(self) -> list[HistoryEntry]:
+        """Return the user's stored runs, or none if the history cannot be read."""
+        try:
+            return list(self.service.history(mine=True, limit=200))
+        except Exception:
+            return []
+
+    def all_results(self) -> list[BenchResult]:
+        """Return this session's results then stored ones not already among them."""
+        seen = {id(r) for r in self.results}
+        mine = list(self.results)
+        keys = {(r.run, r.samples) for r in mine}
+        for entry in self.history():
+            r = entry.result
+            if id(r) not in seen and (r.run, r.samples) not in keys:
+                mine.append(r)
+        return mine

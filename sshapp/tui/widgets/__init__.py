@@ -1,0 +1,3 @@
+"""Provides the TUI's widgets: tables, charts and panels (no screen logic)."""
+
+from __future__ import annotations

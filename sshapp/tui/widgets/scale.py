@@ -1,0 +1,60 @@
+"""Provides axis helpers shared by the charts: log/linear mapping and short numbers."""
+
+from __future__ import annotations
+
+import math
+
+
+def short(value: float) -> str:
+    """Return a number in at most 6 characters (1.23k, 45.6, 0.012)."""
+    if value == 0 or not math.isfinite(value):
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if magnitude >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+class Axis:
+    """Maps values in [low, high] to [0, span], on a linear or log scale."""
+
+    def __init__(self, low: float, high: float, span: int, *, log: bool = False) -> None:
+        """Create an axis.
+
+        Args:
+            low: Value mapped to 0.
+            high: Value mapped to span.
+            span: Number of steps (dots or cells) the axis covers.
+            log: Whether to use a log10 scale (values must then be > 0).
+        """
+        self.log = log
+        if log:
+            low, high = max(low, 1e-12), max(high, 1e-12)
+        if high <= low:
+            high = low * 10 if log else low + 1
+        self.low = low
+        """Value at position 0."""
+        self.high = high
+        """Value at position span."""
+        self.span = span
+        """Positions on the axis."""
+
+    def _t(self, value: float) -> float:
+        if self.log:
+            value = max(value, 1e-12)
+            return (math.log10(value) - math.log10(self.low)) / (
+                math.log10(self.high) - math.log10(self.low)
+            )
+        return (value - self.low) / (self.high - self.low)
+
+    def position(self, value: float) -> int:
+        """Return the nearest position of `value`, clamped to [0, span]."""
+        return min(max(round(self._t(value) * self.span), 0), self.span)
+
+    def fraction(self, value: float) -> float:
+        """Return where `value` lies, 0 at low and 1 at high (clamped)."""
+        return min(max(self._t(value), 0.0), 1.0)

@@ -1,0 +1,228 @@
+"""A deterministic BenchService for TUI tests: fixed kernels, fixed GFLOP/s, small delays."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+from collections.abc import AsyncIterator, Sequence
+
+from sshapp.bench.events import Event, Finished, Queued, Sampled, Started
+from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
+from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
+from sshapp.kernels import CpuInfo
+
+KERNELS = [
+    ("avx512.packed_16x14.f32", "f32", "packed 5-loop, AVX-512", "16x14 MC=... ", False),
+    (
+        "avx2.packed_6x16.f32",
+        "f32",
+        "packed, cache-blocked 5-loop (Goto)",
+        "6x16 MC=72 KC=256 NC=4080",
+        True,
+    ),
+    ("avx2.ukr_6x16.f32", "f32", "register-blocked 6x16 micro-kernel", "6x16", True),
+    ("avx2.simd.f32", "f32", "vectorised inner loop, no blocking", "-", True),
+    ("ref.reorder.f32", "f32", "ikj loop order: unit-stride inner loop", "-", True),
+    ("ref.naive.f32", "f32", "the textbook ijk triple loop", "-", True),
+    ("blas.numpy.f32", "f32", "host BLAS via numpy matmul, one thread", "-", True),
+    (
+        "avx2.packed_4x8.f64",
+        "f64",
+        "packed, cache-blocked 5-loop (Goto)",
+        "4x8 MC=96 KC=256 NC=4080",
+        True,
+    ),
+    ("ref.naive.f64", "f64", "the textbook ijk triple loop", "-", True),
+    ("blas.numpy.f64", "f64", "host BLAS via numpy matmul, one thread", "-", True),
+]
+"""(id, dtype, summary, blocking, supported)."""
+RATES = {
+    "avx2.packed_6x16.f32": 52.0,
+    "avx2.ukr_6x16.f32": 31.0,
+    "avx2.simd.f32": 9.5,
+    "ref.reorder.f32": 4.1,
+    "ref.naive.f32": 0.9,
+    "blas.numpy.f32": 58.0,
+    "avx2.packed_4x8.f64": 26.0,
+    "ref.naive.f64": 0.8,
+    "blas.numpy.f64": 29.0,
+}
+"""Fixed best GFLOP/s per kernel."""
+WIGGLE = (0.81, 0.97, 1.0, 0.95, 0.98, 0.93, 0.99, 0.96, 0.94, 0.97, 0.92, 0.98)
+"""Per-repetition factors, so the chart has some texture but never changes."""
+PEAKS = {("avx2", "f32"): 64.0, ("avx2", "f64"): 32.0, ("blas", "f32"): 64.0, ("blas", "f64"): 32.0}
+"""Fake measured FMA peaks."""
+
+FAKE_CPU = CpuInfo(
+    vendor="AuthenticAMD",
+    brand="AMD EPYC 7B13 (fake)",
+    l1d_bytes=32 << 10,
+    l2_bytes=512 << 10,
+    l3_bytes=32 << 20,
+    features={
+        "sse4_2": True,
+        "avx": True,
+        "avx2": True,
+        "fma": True,
+        "avx512f": False,
+        "amx_tile": False,
+    },
+    detected={
+        "sse4_2": True,
+        "avx": True,
+        "avx2": True,
+        "fma": True,
+        "avx512f": False,
+        "amx_tile": False,
+    },
+    amx_note="",
+    unknown_disable_names=(),
+)
+"""A fixed CPU description for deterministic screens."""
+
+
+def result_of(run: RunSpec, gflops: list[float]) -> BenchResult:
+    """Build the result a run with these GFLOP/s samples would have."""
+    seconds = tuple(run.shape.flops / g / 1e9 for g in gflops)
+    stats = Stats.of(seconds)
+    best = run.shape.flops / stats.best_seconds / 1e9
+    isa = run.kernel_id.split(".", 1)[0]
+    peak = PEAKS.get((isa, run.dtype))
+    blas = RATES.get(f"blas.numpy.{run.dtype}")
+    return BenchResult(
+        run=run,
+        samples=seconds,
+        stats=stats,
+        best_gflops=best,
+        median_gflops=run.shape.flops / stats.median_seconds / 1e9,
+        peak_fraction=best / peak if peak else None,
+        blas_ratio=best / blas if blas else None,
+        check_error=1e-7,
+        check_ok=True,
+    )
+
+
+class FakeService:
+    """Implements BenchService with fixed data; runs sleep `delay` between samples."""
+
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        queue_ahead: int = 0,
+        queue_delay: float = 0.3,
+        history: list[HistoryEntry] | None = None,
+        measured: bool = True,
+    ) -> None:
+        """Create the fake.
+
+        Args:
+            delay: Seconds between samples (asyncio.sleep: never blocks the loop).
+            queue_ahead: Queue positions reported before the run starts (0 = none).
+            queue_delay: Seconds each queue position lasts.
+            history: Stored runs to report.
+            measured: Whether peaks and bandwidth are known.
+        """
+        self.delay = delay
+        self.queue_ahead = queue_ahead
+        self.queue_delay = queue_delay
+        self.stored = history or []
+        self.measured = measured
+        self.started: list[RunSpec] = []
+        self.cancelled: list[RunSpec] = []
+
+    @property
+    def user(self) -> str:
+        return "tester"
+
+    def kernels(self) -> Sequence[KernelRow]:
+        return [
+            KernelRow(
+                id=kid,
+                isa=kid.split(".", 1)[0],
+                dtype=dtype,
+                summary=summary,
+                blocking=blocking,
+                supported=ok,
+                reason="" if ok else "CPU has no avx512f",
+            )
+            for kid, dtype, summary, blocking, ok in KERNELS
+        ]
+
+    def expand(self, spec: BenchSpec) -> list[RunSpec]:
+        rows = {r.id: r for r in self.kernels()}
+        chosen: list[KernelRow] = []
+        for pattern in spec.kernels:
+            matches = [r for r in rows.values() if fnmatch.fnmatchcase(r.id, pattern)]
+            if not matches:
+                msg = f"unknown kernel {pattern!r}; 'sshapp kernels' lists them"
+                raise SpecError(msg)
+            chosen.extend(m for m in matches if m not in chosen)
+        if spec.dtype:
+            chosen = [r for r in chosen if r.dtype == spec.dtype]
+            if not chosen:
+                msg = f"no chosen kernel has dtype {spec.dtype}"
+                raise SpecError(msg)
+        for row in chosen:
+            if not row.supported:
+                msg = f"kernel {row.id} cannot run here: {row.reason}"
+                raise SpecError(msg)
+        for shape in spec.shapes:
+            if shape.m * shape.n + shape.n * shape.k + shape.m * shape.k > 64 << 20:
+                msg = f"{shape} needs more memory than the 1,024 MiB limit"
+                raise SpecError(msg)
+        return [
+            RunSpec(row.id, row.dtype, shape, spec.repeats, spec.budget_seconds, spec.warmup)
+            for shape in spec.shapes
+            for row in chosen
+        ]
+
+    async def run(self, run: RunSpec) -> AsyncIterator[Event]:
+        self.started.append(run)
+        try:
+            for ahead in range(self.queue_ahead, 0, -1):
+                yield Queued(run, ahead)
+                await asyncio.sleep(self.queue_delay)
+            yield Started(run)
+            rate = RATES.get(run.kernel_id, 1.0)
+            gflops: list[float] = []
+            for index in range(run.repeats):
+                await asyncio.sleep(self.delay)
+                value = rate * WIGGLE[index % len(WIGGLE)]
+                gflops.append(value)
+                yield Sampled(run, index, run.shape.flops / value / 1e9, value)
+            yield Finished(result_of(run, gflops))
+        except (asyncio.CancelledError, GeneratorExit):
+            self.cancelled.append(run)
+            raise
+
+    def history(
+        self,
+        *,
+        mine: bool = True,  # noqa: ARG002
+        best: bool = False,  # noqa: ARG002
+        limit: int = 100,
+    ) -> Sequence[HistoryEntry]:
+        return self.stored[:limit]
+
+    def peak_gflops(self, isa: str, dtype: str) -> float | None:
+        return PEAKS.get((isa, dtype)) if self.measured else None
+
+    def bandwidth_gbs(self) -> float | None:
+        return 12.5 if self.measured else None
+
+
+def ladder_history() -> list[HistoryEntry]:
+    """Stored runs: the f32 ladder at 1024 and a small sweep, enough for every view."""
+    entries: list[HistoryEntry] = []
+    for kid, dtype, *_ in KERNELS:
+        if kid not in RATES:
+            continue
+        for side in (256, 512, 1024):
+            if side != 1024 and kid.startswith("ref.naive.f64"):
+                continue
+            scale = {256: 0.8, 512: 0.95, 1024: 1.0}[side]
+            run = RunSpec(kid, dtype, Shape(side, side, side), 5)
+            gflops = [RATES[kid] * scale * w for w in WIGGLE[:5]]
+            entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
+    return entries

@@ -1,0 +1,48 @@
+"""The results screen: session runs then history, sorting, ladder sizes, tabs."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, TabbedContent
+
+from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.results import SORTS, ResultsScreen
+from sshapp.tui.widgets.ladder import LadderChart
+from tests.tui.fakes import ladder_history
+
+
+async def test_table_sorts_and_inverts(app: BenchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        table = screen.query_one("#results-table", DataTable)
+        assert table.row_count == len(ladder_history())
+        best = [float(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert best == sorted(best, reverse=True)
+        await pilot.press("o")  # kernel
+        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        assert names == sorted(names)
+        await pilot.press("i")
+        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        assert names == sorted(names, reverse=True)
+        for _ in SORTS:
+            await pilot.press("o")
+        assert "sorted by kernel" in str(screen.query_one("#sort-line").render())
+
+
+async def test_tabs_and_ladder_sizes(app: BenchApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "2")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one(TabbedContent).active == "ladder"
+        ladder = screen.query_one(LadderChart)
+        assert ladder.caption.startswith("f32 at 1024")
+        await pilot.press("right_square_bracket")
+        assert ladder.caption.startswith("f32 at 512")
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert "(6/6" in ladder.caption
+        for key, tab in (("3", "sweep"), ("4", "roofline"), ("1", "table")):
+            await pilot.press(key)
+            assert screen.query_one(TabbedContent).active == tab

@@ -1,0 +1,65 @@
+"""The setup form: presets, square shortcut, sweeps, budgets, inline errors."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, Input, Select
+
+from sshapp.bench.spec import Shape
+from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.setup import SetupScreen
+
+
+async def test_presets_square_and_rectangular(app: BenchApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"ref.naive.f32")
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        await pilot.click("#preset-200x300x500")
+        await pilot.pause()
+        assert not screen.query_one("#square", Checkbox).value
+        assert screen.runs[0].shape == Shape(200, 300, 500)
+        await pilot.click("#preset-2048")
+        await pilot.pause()
+        assert screen.query_one("#square", Checkbox).value
+        assert screen.query_one("#n", Input).disabled
+        assert screen.runs[0].shape == Shape(2048, 2048, 2048)
+
+
+async def test_sweep_budget_and_dtype_filter(app: BenchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s", *"ref.naive.*")
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        screen.query_one("#sweep", Input).value = "64 128 256"
+        screen.query_one("#dtype", Select).value = "f64"
+        screen.query_one("#stop", Select).value = "seconds"
+        screen.query_one("#amount", Input).value = "1.5"
+        await pilot.pause()
+        assert screen.error == ""
+        assert [(r.kernel_id, r.shape.m) for r in screen.runs] == [
+            ("ref.naive.f64", 64),
+            ("ref.naive.f64", 128),
+            ("ref.naive.f64", 256),
+        ]
+        assert all(r.budget_seconds == 1.5 for r in screen.runs)
+        assert "3 runs" in str(screen.query_one("#spec-status").render())
+
+
+async def test_errors_show_inline_as_one_line(app: BenchApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"ref.naive.f32")
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        for field, value, message in (
+            ("#m", "0", "m must be at least 1"),
+            ("#m", "100000", "limit"),
+            ("#sweep", "12 abc", "whole number"),
+            ("#amount", "", "repetitions is empty"),
+        ):
+            screen.query_one(field, Input).value = value
+            await pilot.pause()
+            assert message in screen.error
+            assert screen.query_one("#spec-status").has_class("-error")
+            screen.query_one(field, Input).value = {"#m": "64", "#sweep": "", "#amount": "5"}[field]
+            await pilot.pause()
+            assert screen.error == ""

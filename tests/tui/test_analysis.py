@@ -1,0 +1,60 @@
+"""The numbers behind the ladder, sweep and roofline views."""
+
+from __future__ import annotations
+
+import pytest
+
+from sshapp.bench.spec import RunSpec, Shape
+from sshapp.tui.analysis import intensity, ladder, ladder_groups, roofline_series, sweep_series
+from tests.tui.fakes import ladder_history, result_of
+
+
+def test_intensity_is_flops_per_byte_of_a_b_c() -> None:
+    # 2·n³ flops over 3·n²·4 bytes = n/6 for square f32.
+    assert intensity(Shape(600, 600, 600), "f32") == pytest.approx(100.0)
+    assert intensity(Shape(600, 600, 600), "f64") == pytest.approx(50.0)
+
+
+def test_ladder_takes_best_per_kernel_and_marks_blas() -> None:
+    results = [e.result for e in ladder_history()]
+    run = RunSpec("ref.naive.f32", "f32", Shape(1024, 1024, 1024))
+    results.append(result_of(run, [100.0]))  # a faster naive run: the ladder keeps the best
+    rungs = {r.label: r for r in ladder(results, "f32", Shape(1024, 1024, 1024))}
+    assert rungs["ref.naive.f32"].gflops == pytest.approx(100.0)
+    assert rungs["blas.numpy.f32"].reference
+    assert not rungs["avx2.packed_6x16.f32"].reference
+    assert "avx2.packed_4x8.f64" not in rungs
+
+
+def test_ladder_groups_prefer_most_kernels_then_largest() -> None:
+    groups = ladder_groups([e.result for e in ladder_history()])
+    assert groups[0] == ("f32", Shape(1024, 1024, 1024))
+
+
+def test_sweep_has_one_line_per_kernel_sorted_by_size() -> None:
+    series = {s.label: s for s in sweep_series([e.result for e in ladder_history()])}
+    xs = [x for x, _ in series["avx2.packed_6x16.f32"].points]
+    assert xs == sorted(xs)
+    assert len(xs) == 3
+    assert xs[0] == pytest.approx(256.0)
+
+
+def test_roofline_roof_bends_at_the_ridge_point() -> None:
+    results = [e.result for e in ladder_history()]
+    series, caption = roofline_series(
+        results, lambda isa, _dt: 64.0 if isa == "avx2" else None, 10.0
+    )
+    assert series[0].label == "roof"
+    roof = series[0].points
+    assert roof[0][1] < 64.0  # memory-bound end
+    assert roof[-1][1] == 64.0  # compute-bound end
+    assert "avx2.f32 peak 64.0" in caption
+    assert all(not s.lines for s in series[1:])
+
+
+def test_roofline_without_measurements_still_places_results() -> None:
+    results = [e.result for e in ladder_history()]
+    series, caption = roofline_series(results, lambda _isa, _dt: None, None)
+    assert caption == "peak not measured"
+    assert series
+    assert all(s.label != "roof" for s in series)

@@ -1,0 +1,83 @@
+"""Parsing the setup form into a BenchSpec: good input and one clear line for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from sshapp.bench.service import SpecError
+from sshapp.bench.spec import Shape
+from sshapp.tui.form import FormValues, parse_shape, to_spec
+
+
+def form(**changes: object) -> FormValues:
+    values: dict[str, object] = {
+        "kernels": "avx2.* ref.naive.f32",
+        "m": "64",
+        "n": "32",
+        "k": "16",
+        "square": False,
+        "dtype": "any",
+        "stop": "repeats",
+        "amount": "7",
+        "sweep": "",
+    }
+    values.update(changes)
+    return FormValues(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("token", "shape"),
+    [
+        ("512", Shape(512, 512, 512)),
+        ("200x300x500", Shape(200, 300, 500)),
+        ("2×3×4", Shape(2, 3, 4)),
+    ],
+)
+def test_parse_shape(token: str, shape: Shape) -> None:
+    assert parse_shape(token) == shape
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [("0", "at least 1"), ("abc", "whole number"), ("1x2", "N or MxNxK"), ("-5", "at least 1")],
+)
+def test_parse_shape_rejects(token: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        parse_shape(token)
+
+
+def test_single_rectangular_run() -> None:
+    spec = to_spec(form())
+    assert spec.kernels == ("avx2.*", "ref.naive.f32")
+    assert spec.shapes == (Shape(64, 32, 16),)
+    assert spec.repeats == 7
+    assert spec.budget_seconds is None
+    assert spec.dtype is None
+
+
+def test_square_ignores_n_and_k() -> None:
+    assert to_spec(form(square=True, n="junk", k="")).shapes == (Shape(64, 64, 64),)
+
+
+def test_sweep_and_budget_and_dtype() -> None:
+    spec = to_spec(form(sweep="128, 256 8x9x10", stop="seconds", amount="2.5", dtype="f64"))
+    assert spec.shapes == (Shape(128, 128, 128), Shape(256, 256, 256), Shape(8, 9, 10))
+    assert spec.budget_seconds == 2.5
+    assert spec.dtype == "f64"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"kernels": "  "}, "pick at least one kernel"),
+        ({"m": ""}, "m is empty"),
+        ({"n": "1.5"}, "n must be a whole number"),
+        ({"stop": "seconds", "amount": "soon"}, "time budget must be a number"),
+        ({"stop": "seconds", "amount": "0"}, "more than 0"),
+        ({"amount": "0"}, "repetitions must be at least 1"),
+    ],
+)
+def test_bad_fields_are_one_line(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(SpecError, match=message) as info:
+        to_spec(form(**changes))
+    assert "\n" not in str(info.value)

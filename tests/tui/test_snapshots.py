@@ -1,0 +1,77 @@
+"""Snapshot tests of the main screens at 80×24 and 120×40 (fixed fake data, no clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.run import RunScreen
+from tests.tui.conftest import wait_for
+from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+"""Terminal sizes every main screen must look right at."""
+
+SnapCompare = Callable[..., bool]
+
+
+def make_app() -> BenchApp:
+    return BenchApp(FakeService(history=ladder_history()), "tester", host="bench", cpu=FAKE_CPU)
+
+
+async def finished_run(pilot: Pilot[Any]) -> None:
+    """Pick two kernels, run them at 256 and wait until both finished."""
+    await pilot.press("down", "down", "space", "down", "space", "enter")
+    await pilot.click("#preset-256")
+    await pilot.press("ctrl+r")
+    app = pilot.app
+    assert isinstance(app, BenchApp)
+    await wait_for(lambda: isinstance(app.screen, RunScreen) and len(app.session.results) == 2)
+    await wait_for(lambda: not app.screen.busy)  # type: ignore[attr-defined]
+    await pilot.pause(0.3)  # the throttled chart and stats timers tick
+
+
+def keys(*pressed: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.press(*pressed)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_kernel_table(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("down", "down"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_setup_with_an_error(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("s", *"avx512.*"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_run_view_after_a_run(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=finished_run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_ladder(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("r", "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_roofline(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("r", "4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_cpu_panel(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("c"))
+
+
+def test_help(snap_compare: SnapCompare) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=keys("question_mark"))
