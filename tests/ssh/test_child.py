@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import signal
 import sys
@@ -82,5 +83,18 @@ async def test_pipes_child_exit_status() -> None:
     try:
         await asyncio.wait_for(child.exited(), 10)
         assert await child.finish() == 7
+    finally:
+        child.close_fds()
+
+
+async def test_exit_is_noticed_without_pidfd(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pidfd(pid: int, flags: int = 0) -> int:
+        raise OSError(errno.ENOSYS, "pidfd_open not available")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    child = spawn_pipes([sys.executable, "-c", "import time; time.sleep(0.2)"], {})
+    try:
+        await asyncio.wait_for(child.exited(), 10)
+        assert await child.finish() == 0  # still reapable: the poll did not reap it
     finally:
         child.close_fds()
