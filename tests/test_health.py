@@ -176,3 +176,15 @@ def test_module_entry_point_reads_port_from_env(monkeypatch: pytest.MonkeyPatch)
 )
 def test_default_port(env: dict[str, str], port: int) -> None:
     assert health.default_port(env) == port
+
+
+def test_cli_health_verb_probes_a_server() -> None:
+    """`sshapp health` reaches the same probe: healthy on an SSH banner, 1 when refused."""
+    from sshapp.cli.main import main
+
+    async def scenario() -> int:
+        async with serving(sends(b"SSH-2.0-Test_1\r\n", linger=0.5)) as port:
+            return await asyncio.to_thread(main, ["health", "--port", str(port)])
+
+    assert asyncio.run(scenario()) == 0
+    assert main(["health", "--port", str(closed_port()), "--timeout", "1"]) == 1

@@ -79,6 +79,21 @@ class PeakCache:
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
+    def raise_peak(self, isa: str, dtype: str, gflops: float) -> None:
+        """Raise the peak a kernel of `isa` and `dtype` is compared with to `gflops`."""
+        cached = self.load()
+        if cached is None:
+            return
+        fma = dict(cached.fma_gflops)
+        key = f"{isa}.{dtype}"
+        if key not in fma:  # ref / blas rows: the dtype's best peak is the one compared
+            same = [k for k in fma if k.endswith(f".{dtype}")]
+            if not same:
+                return
+            key = max(same, key=fma.__getitem__)
+        fma[key] = max(fma[key], gflops)
+        self.store(HostPeaks(fma, cached.bandwidth_gbs))
+
     def forget(self) -> None:
         """Remove this host's entry (other hosts' entries stay)."""
         data = self._read_all()

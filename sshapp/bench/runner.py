@@ -40,7 +40,7 @@ class Outcome:
     cancelled: bool
     """Whether the run was stopped by a cancel."""
     peak_stale: bool = False
-    """Whether the result beat the cached peak (so the peak must be measured again)."""
+    """Whether the result beat the cached peak (which is then raised to it)."""
 
 
 def pick_core(setting: int) -> int:
@@ -181,7 +181,7 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
     stale = peak is not None and best > peak * PEAK_SLACK
     if stale:
         # Nothing beats the FMA peak: the probe must have run on a busy machine.
-        log.warning("%s at %.1f GFLOP/s beats the cached peak %.1f", run.kernel_id, best, peak)
+        log.info("%s at %.1f GFLOP/s beats the cached peak %.1f", run.kernel_id, best, peak)
         peak = None
     result = BenchResult(
         run=run,

@@ -139,7 +139,7 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
         names = [n for n, s in states.items() if s == state]
         printer.line(f"{state}: {' '.join(names) if names else '-'}")
     if measured is None:
-        printer.line("peaks: not measured (no probe in this build)")
+        printer.line("peaks: not measured (the probe failed; see the warning)")
     else:
         for key, value in sorted(measured.fma_gflops.items()):
             printer.line(f"peak {key}: {value:.1f} GFLOP/s")

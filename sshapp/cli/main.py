@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -117,6 +118,7 @@ def build_parser(out: TextIO) -> _Parser:
     sub.add_parser("session", help="entry point of an SSH session (forced command)")
     sub.add_parser("tui", help="the terminal app")
     sub.add_parser("serve", help="run the SSH server (its own options: serve --help)")
+    sub.add_parser("health", help="check an SSH server answers (its own options: health --help)")
     return root
 
 
@@ -161,6 +163,24 @@ def main(
     stderr = stderr or sys.stderr
     if argv[:1] == ["serve"]:  # the server parses its own options
         return _serve(argv[1:], stderr)
+    if argv[:1] == ["health"]:  # stdlib-only probe with its own options (container HEALTHCHECK)
+        from sshapp import health
+
+        return health.cli(argv[1:], prog="sshapp health")
+    return _parse_and_run(argv, stdin, stdout, stderr)
+
+
+class _OneLine(logging.Formatter):
+    """Log records as `sshapp: warning: ...`, one line, no traceback (SSHAPP_DEBUG: all)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"sshapp: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and os.environ.get("SSHAPP_DEBUG"):
+            text += "\n" + self.formatException(record.exc_info)
+        return text.splitlines()[0] if not os.environ.get("SSHAPP_DEBUG") else text
+
+
+def _parse_and_run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     parser = build_parser(stdout)
     try:
         args = parser.parse_args(argv)
@@ -195,7 +215,19 @@ def _dispatch(
         return session.run_session(stdin, stdout, stderr, settings)
     if args.verb == "tui":
         return commands.tui(settings, stderr)
-    return commands.dispatch(args, settings, stdout, stderr)
+    # Engine warnings reach the user as one line each (the TUI shows its own).
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(_OneLine())
+    debug = bool(os.environ.get("SSHAPP_DEBUG"))
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logger = logging.getLogger("sshapp")
+    logger.addHandler(handler)
+    if debug:
+        logger.setLevel(logging.DEBUG)
+    try:
+        return commands.dispatch(args, settings, stdout, stderr)
+    finally:
+        logger.removeHandler(handler)
 
 
 def _help(parser: _Parser, topic: str | None, out: TextIO, err: TextIO) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from sshapp.bench import plan
 from sshapp.cli.main import main
-from sshapp.kernels import get, list_kernels
+from sshapp.kernels import get, list_kernels, probes
 
 CLI = [sys.executable, "-m", "sshapp"]
 """The command line in a subprocess."""
@@ -230,3 +230,16 @@ def test_reader_going_away_stops_the_run(sub_env: dict[str, str], state_dir: Pat
     assert proc.returncode == 1
     assert "Traceback" not in err
     assert list((state_dir / "queue").glob("*.ticket")) == []
+
+
+def test_engine_warnings_are_one_line_without_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("probe crashed\nsecond line")
+
+    monkeypatch.setattr(probes, "measure_peaks", broken)
+    code, out, err = _main("cpu")
+    assert code == 0
+    assert "not measured" in out
+    assert err == "sshapp: warning: measuring peaks failed; peaks stay unknown\n"
