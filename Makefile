@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEPS_STAMP := $(VENV)/.deps-stamp
 PORT ?= 2222
+# Loopback by default: `--auth open` lets anyone in. `make serve HOST=0.0.0.0` to publish.
+HOST ?= 127.0.0.1
 
 .PHONY: all build lint test serve bench bench-ladder clean container-test
 
@@ -38,7 +40,7 @@ container-test:
 	scripts/container_test.sh
 
 serve: build
-	$(BIN)/sshapp serve --port $(PORT)
+	$(BIN)/sshapp serve --host $(HOST) --port $(PORT)
 
 # The kernel ladder and sweep beside numpy's OpenBLAS; one benchmark at a time per host.
 bench-ladder: build

@@ -36,7 +36,8 @@ SWEEP = [(s, s, s) for s in (64, 128, 256, 512, 1024, 2048)] + [
     (4096, 64, 4096),
 ]
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-LADDER_BUDGET = 3.0  # seconds of samples per ladder step: naive at 1024³ gets 1-2
+LADDER_ROUNDS = 5  # the ladder is timed round-robin: one sample of every step per round
+SLOW_SAMPLE = 1.0  # seconds: a step this slow (naive at 1024³) gets its first sample only
 TARGETS = {"f32": 0.90, "f64": 0.85}  # issue 3: AVX2 packed vs OpenBLAS-Haswell
 
 
@@ -49,25 +50,6 @@ def _stats(seconds: list[float], flops: float) -> dict[str, Any]:
         "best_gflops": flops / min(seconds) / 1e9,
         "median_gflops": flops / statistics.median(seconds) / 1e9,
     }
-
-
-def _time_ours(kernel_id: str, shape: tuple[int, int, int], core: int, budget: float) -> Any:
-    """Times one of our kernels in C++ (inputs allocated once, ≥ 50 ms per sample)."""
-    from sshapp import kernels
-
-    m, n, k = shape
-    t = kernels.time_kernel(
-        kernel_id,
-        m,
-        n,
-        k,
-        warmup=1,
-        repeats=7,
-        budget_seconds=budget,
-        pin_core=core,
-        min_sample_seconds=0.05,
-    )
-    return {**_stats(list(t.samples), 2.0 * m * n * k), "calls_per_sample": t.calls_per_sample}
 
 
 class _NumpyTimer:
@@ -98,13 +80,6 @@ class _NumpyTimer:
 
     def result(self) -> dict[str, Any]:
         return {**_stats(self.samples, self.flops), "calls_per_sample": self.calls}
-
-
-def _time_numpy(dtype: str, shape: tuple[int, int, int], repeats: int = 7) -> Any:
-    timer = _NumpyTimer(dtype, shape)
-    for _ in range(repeats):
-        timer.sample()
-    return timer.result()
 
 
 def _time_pair(kernel_id: str, dtype: str, shape: tuple[int, int, int], core: int) -> Any:
@@ -140,6 +115,37 @@ def _ladder(dtype: str) -> list[str]:
     return [k.id for k in reversed(kernels.list_kernels()) if k.dtype == dtype and k.supported]
 
 
+def _time_ladder(dtype: str, core: int) -> list[dict[str, Any]]:
+    """Times every ladder step of one dtype and numpy round-robin at LADDER_SIZE³.
+
+    Adjacent steps are compared ("each step beats the one before"), so each round
+    takes one sample of every step: a burst of load elsewhere on the host then hits
+    all of them alike instead of one step's whole series.
+    """
+    from sshapp import kernels
+
+    ids = _ladder(dtype)
+    shape = (LADDER_SIZE,) * 3
+    samples: dict[str, list[float]] = {kid: [] for kid in ids}
+    calls: dict[str, int] = {}
+    reference = _NumpyTimer(dtype, shape)
+    for round_ in range(LADDER_ROUNDS):
+        for kid in ids:
+            if round_ > 0 and samples[kid][0] > SLOW_SAMPLE:
+                continue
+            t = kernels.time_kernel(
+                kid, *shape, warmup=1, repeats=1, pin_core=core, min_sample_seconds=0.05
+            )
+            samples[kid].extend(t.samples)
+            calls[kid] = t.calls_per_sample
+        reference.sample()
+    rows = [
+        {"id": kid, **_stats(samples[kid], reference.flops), "calls_per_sample": calls[kid]}
+        for kid in ids
+    ]
+    return [*rows, {"id": "numpy.matmul", **reference.result()}]
+
+
 def worker(label: str, core: int, with_ladder: bool) -> dict[str, Any]:
     """Measures in this process (OpenBLAS already chose its kernel from our env)."""
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -155,15 +161,9 @@ def worker(label: str, core: int, with_ladder: bool) -> dict[str, Any]:
             if i.get("user_api") == "blas"
         ]
         if with_ladder:
-            shape = (LADDER_SIZE,) * 3
             out["ladder"] = {}
             for dtype in ("f32", "f64"):
-                rows = [
-                    {"id": kid, **_time_ours(kid, shape, core, LADDER_BUDGET)}
-                    for kid in _ladder(dtype)
-                ]
-                rows.append({"id": "numpy.matmul", **_time_numpy(dtype, shape)})
-                out["ladder"][dtype] = rows
+                out["ladder"][dtype] = _time_ladder(dtype, core)
                 _progress(f"[{label}] ladder {dtype} done")
         out["sweep"] = []
         for dtype in ("f32", "f64"):
@@ -213,8 +213,9 @@ def render(report: dict[str, Any], peaks: Any) -> str:
         "(inputs allocated once, ≥ 50 ms per sample), numpy as `np.matmul(a, b, out=c)` "
         "with as many calls per sample; in the sweep one numpy sample follows each of "
         "ours (interleaved); BLAS limited to 1 thread; process pinned. "
-        f"Ladder steps stop after {LADDER_BUDGET:.0f} s of samples, so the slow first steps "
-        "(naive) have only 1-2 samples; the sweep runs only the best kernel per dtype.",
+        f"The ladder is timed round-robin ({LADDER_ROUNDS} rounds, one sample of each "
+        f"step per round); steps slower than {SLOW_SAMPLE:.0f} s per call (naive) get one "
+        "sample only. The sweep runs only the best kernel per dtype.",
         "- FMA peak (1 core): "
         + ", ".join(f"{key} {v:.1f} GFLOPS" for key, v in peaks.fma_gflops.items())
         + f"; triad bandwidth {peaks.bandwidth_gbs:.1f} GB/s",
@@ -312,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     from sshapp import kernels
 
     started = time.monotonic()
+    loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     os.sched_setaffinity(0, {args.core})
     peaks = kernels.measure_peaks(pin_core=args.core)
     base_env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": now.strftime("%Y-%m-%d %H:%M:%S"),
         "host": platform.node(),
         "core": args.core,
-        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "loadavg": loadavg,
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "cpu": {"brand": cpu.brand, "features": [f for f, on in cpu.features.items() if on]},
         "peaks": {"fma_gflops": peaks.fma_gflops, "bandwidth_gbs": peaks.bandwidth_gbs},

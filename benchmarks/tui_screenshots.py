@@ -1,9 +1,12 @@
 """Renders README screenshots of the TUI (run view with a live chart, ladder) as SVG and PNG.
 
-Usage: python benchmarks/tui_screenshots.py [OUT_DIR]   (default: docs/)
+Usage: python benchmarks/tui_screenshots.py [--real] [OUT_DIR]   (default: docs/)
 
-Runs the app on the deterministic fake service used by the tests (tests/tui/fakes.py), so the
-pictures do not depend on this machine. PNG conversion needs cairosvg (pip) and the Fira Code
+By default the app runs on the deterministic fake service used by the tests
+(tests/tui/fakes.py), so the pictures do not depend on this machine. With --real it runs the
+real engine (temporary state directory): every f32 kernel at 512 for the ladder, then a
+3-second budget run of avx2.packed_6x16.f32 at 1024 for the live chart; run it under
+`flock /tmp/sshapp-bench.lock`. PNG conversion needs cairosvg (pip) and the Fira Code
 font (apt: fonts-firacode) plus DejaVu Sans for braille and symbols (apt: fonts-dejavu-core).
 """
 
@@ -12,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,19 +66,44 @@ def to_png(svg_path: Path) -> Path:
     return png
 
 
-async def shoot(out: Path) -> list[Path]:
+async def _submit(
+    app: BenchApp, pilot: Any, kernels: str, *, m: str, stop: str, amount: str
+) -> None:
+    await pilot.press("s")
+    await pilot.pause()
+    setup = app.screen
+    setup.query_one("#kernels").value = kernels
+    setup.query_one("#m").value = m
+    setup.query_one("#stop").value = stop
+    setup.query_one("#amount").value = amount
+    await pilot.pause()
+    await pilot.press("ctrl+r")
+
+
+async def shoot(out: Path, real: bool) -> list[Path]:
     """Drive the app to the two views and save their SVGs."""
-    service = FakeService(delay=0.12, history=ladder_history())
-    app = BenchApp(service, "demo", host="bench.host", cpu=FAKE_CPU)
+    if real:
+        from sshapp.bench.engine import Engine
+        from sshapp.config import Settings
+
+        state = Path(tempfile.mkdtemp(prefix="sshapp-shots-"))
+        app = BenchApp(
+            Engine(Settings.from_env(state_dir=state), "demo"), "demo", host="bench.host"
+        )
+    else:
+        service = FakeService(delay=0.12, history=ladder_history())
+        app = BenchApp(service, "demo", host="bench.host", cpu=FAKE_CPU)
     saved: list[Path] = []
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        setup = app.screen
-        setup.query_one("#kernels").value = "avx2.packed_6x16.f32"  # type: ignore[attr-defined]
-        setup.query_one("#amount").value = "40"  # type: ignore[attr-defined]
-        await pilot.pause()
-        await pilot.press("ctrl+r")
+        if real:
+            await _submit(app, pilot, "*.f32", m="512", stop="repeats", amount="5")
+            while not (isinstance(app.screen, RunScreen) and app.session.results):
+                await asyncio.sleep(0.2)
+            while app.screen.busy:
+                await asyncio.sleep(0.2)
+            await _submit(app, pilot, "avx2.packed_6x16.f32", m="1024", stop="seconds", amount="3")
+        else:
+            await _submit(app, pilot, "avx2.packed_6x16.f32", m="1024", stop="repeats", amount="40")
         while not (isinstance(app.screen, RunScreen) and len(app.screen.samples) >= 24):
             await asyncio.sleep(0.02)
         await pilot.pause(0.3)
@@ -88,9 +118,10 @@ async def shoot(out: Path) -> list[Path]:
 
 def main() -> int:
     """Write docs/tui-run.{svg,png} and docs/tui-ladder.{svg,png}."""
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    args = [a for a in sys.argv[1:] if a != "--real"]
+    out = Path(args[0]) if args else ROOT / "docs"
     out.mkdir(parents=True, exist_ok=True)
-    for svg in asyncio.run(shoot(out)):
+    for svg in asyncio.run(shoot(out, real="--real" in sys.argv)):
         print(svg, to_png(svg))
     return 0
 

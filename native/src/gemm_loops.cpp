@@ -3,7 +3,8 @@
 //   jc: NC columns of B and C      (B block kc×nc packed once per pc: lives in L3)
 //   pc: KC deep slice              (first slice overwrites C, later ones accumulate)
 //   ic: MC rows of A               (A block mc×kc packed: lives in L2)
-//   jr: NR-wide sliver of packed B (kc×NR: lives in L1 while ir sweeps)
+//   jr: NR-wide sliver of packed B (kc×NR: lives in L1 while ir sweeps; the next
+//                                   sliver is prefetched into L2 meanwhile)
 //   ir: MR-tall sliver of packed A -> micro-kernel on one MR×NR tile of C
 //
 // Packed layouts (zero-padded to whole panels, so the micro-kernel never branches):
@@ -17,6 +18,9 @@
 // aligned scratch tile which is then copied into C, as BLIS does: the caller's arrays
 // are never read or written out of bounds and need no alignment.
 #include "gemm_loops.hpp"
+
+#include <emmintrin.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -64,14 +68,59 @@ void prefetch_row(const T* row, std::int64_t kc) {
 }
 
 // Rows of A are this many rows ahead of the one being packed when prefetched.
-constexpr std::int64_t PACK_PREFETCH_ROWS = 4;
+constexpr std::int64_t PACK_PREFETCH_ROWS = 6;
 
-// Packs an mc×kc block of A into MR-row panels (see the picture above). A is read
-// row by row, each row's kc elements front to back, with the row PACK_PREFETCH_ROWS
-// further down requested early: a block of A is mc short row pieces (1 KiB at
-// KC = 256 f32) whose start addresses the hardware prefetchers cannot guess, so
-// without this the packing waits on memory for every row. The writes (stride MR)
-// stay within one panel, in L1. MR is a template constant so index math folds.
+// One full 6-row panel, p in steps of 4 (f32) or 2 (f64): load that many elements
+// from each row, transpose in SSE2 registers (baseline x86-64, no ISA flag needed)
+// and store them contiguously. A third of the stores of the scalar loop, which is
+// what bounds packing when A is used for few columns (e.g. 4096×64×4096).
+void pack_panel_6(std::int64_t kc, const float* a, std::int64_t lda, float* dst) {
+    std::int64_t p = 0;
+    for (; p + 4 <= kc; p += 4, dst += 24) {
+        __m128 r0 = _mm_loadu_ps(a + p), r1 = _mm_loadu_ps(a + lda + p);
+        __m128 r2 = _mm_loadu_ps(a + 2 * lda + p), r3 = _mm_loadu_ps(a + 3 * lda + p);
+        const __m128 r4 = _mm_loadu_ps(a + 4 * lda + p), r5 = _mm_loadu_ps(a + 5 * lda + p);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);  // r0 = rows 0-3 at p, r1 at p+1, ...
+        const __m128 lo = _mm_unpacklo_ps(r4, r5);  // r4p0 r5p0 r4p1 r5p1
+        const __m128 hi = _mm_unpackhi_ps(r4, r5);  // r4p2 r5p2 r4p3 r5p3
+        _mm_storeu_ps(dst, r0);
+        _mm_storel_pi(reinterpret_cast<__m64*>(dst + 4), lo);
+        _mm_storeu_ps(dst + 6, r1);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dst + 10), lo);
+        _mm_storeu_ps(dst + 12, r2);
+        _mm_storel_pi(reinterpret_cast<__m64*>(dst + 16), hi);
+        _mm_storeu_ps(dst + 18, r3);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dst + 22), hi);
+    }
+    for (; p < kc; ++p, dst += 6) {
+        for (int i = 0; i < 6; ++i) dst[i] = a[i * lda + p];
+    }
+}
+
+void pack_panel_6(std::int64_t kc, const double* a, std::int64_t lda, double* dst) {
+    std::int64_t p = 0;
+    for (; p + 2 <= kc; p += 2, dst += 12) {
+        const __m128d r0 = _mm_loadu_pd(a + p), r1 = _mm_loadu_pd(a + lda + p);
+        const __m128d r2 = _mm_loadu_pd(a + 2 * lda + p), r3 = _mm_loadu_pd(a + 3 * lda + p);
+        const __m128d r4 = _mm_loadu_pd(a + 4 * lda + p), r5 = _mm_loadu_pd(a + 5 * lda + p);
+        _mm_storeu_pd(dst, _mm_unpacklo_pd(r0, r1));
+        _mm_storeu_pd(dst + 2, _mm_unpacklo_pd(r2, r3));
+        _mm_storeu_pd(dst + 4, _mm_unpacklo_pd(r4, r5));
+        _mm_storeu_pd(dst + 6, _mm_unpackhi_pd(r0, r1));
+        _mm_storeu_pd(dst + 8, _mm_unpackhi_pd(r2, r3));
+        _mm_storeu_pd(dst + 10, _mm_unpackhi_pd(r4, r5));
+    }
+    for (; p < kc; ++p, dst += 6) {
+        for (int i = 0; i < 6; ++i) dst[i] = a[i * lda + p];
+    }
+}
+
+// Packs an mc×kc block of A into MR-row panels (see the picture above). The rows
+// PACK_PREFETCH_ROWS further down are requested early: a block of A is mc short row
+// pieces (1 KiB at KC = 256 f32) whose start addresses the hardware prefetchers
+// cannot guess, so without this the packing waits on memory for every row.
+// MR = 6 (the AVX2 kernels) has a transposing SSE2 path; other MR copy row by row,
+// each row front to back, with stride-MR writes that stay within one panel in L1.
 template <typename T, int MR>
 void pack_a_panels(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t lda, T* a_packed) {
     for (std::int64_t i = 0; i < std::min(mc, PACK_PREFETCH_ROWS); ++i) {
@@ -80,6 +129,16 @@ void pack_a_panels(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t ld
     for (std::int64_t ir = 0; ir < mc; ir += MR) {
         const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
         T* __restrict dst = a_packed + ir * kc;
+        if constexpr (MR == 6) {
+            if (mr == MR) {
+                for (std::int64_t i = 0; i < MR; ++i) {
+                    const std::int64_t ahead = ir + i + PACK_PREFETCH_ROWS;
+                    if (ahead < mc) prefetch_row(a + ahead * lda, kc);
+                }
+                pack_panel_6(kc, a + ir * lda, lda, dst);
+                continue;
+            }
+        }
         for (std::int64_t i = 0; i < mr; ++i) {
             const std::int64_t ahead = ir + i + PACK_PREFETCH_ROWS;
             if (ahead < mc) prefetch_row(a + ahead * lda, kc);
@@ -179,10 +238,22 @@ void gemm_packed(const GemmArgs& g, const Blocking& blk, UkrFn<T> ukr) {
                 for (std::int64_t jr = 0; jr < nc; jr += NR) {
                     const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
                     const T* bp = b_packed + jr * kc;
+                    // The next B micro-panel comes from L3; pull it into L2 a slice
+                    // per micro-kernel call, so the next jr does not start on misses.
+                    const char* b_next = reinterpret_cast<const char*>(bp + NR * kc);
+                    const char* b_next_end =
+                        jr + NR < nc ? reinterpret_cast<const char*>(bp + 2 * NR * kc) : b_next;
+                    const std::int64_t slice = round_up(
+                        static_cast<std::int64_t>(b_next_end - b_next) / ((mc + MR - 1) / MR) + 1,
+                        64);
                     for (std::int64_t ir = 0; ir < mc; ir += MR) {
                         const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
                         const T* ap = a_packed + ir * kc;
                         T* c = C + (ic + ir) * g.ldc + jc + jr;
+                        for (std::int64_t off = 0; off < slice && b_next < b_next_end;
+                             off += 64, b_next += 64) {
+                            __builtin_prefetch(b_next, 0, 2);
+                        }
                         if (mr == MR && nr == NR) {
                             ukr(kc, ap, bp, c, g.ldc, accumulate);
                             continue;

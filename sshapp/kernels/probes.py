@@ -60,11 +60,11 @@ def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -
     Args:
         isa: "avx2" or "avx512".
         dtype: "f32" or "f64".
-        seconds: Rough total duration of the three timed runs.
+        seconds: Rough total CPU time of the five timed runs.
         pin_core: Core to pin the measuring thread to (-1: leave it).
 
     Returns:
-        GFLOP/s of independent FMAs (the best of three runs).
+        GFLOP/s of independent FMAs (the best of five runs, in thread CPU time).
 
     Raises:
         ValueError: Unknown ISA or dtype.

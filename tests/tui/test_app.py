@@ -17,8 +17,8 @@ from tests.tui.fakes import FAKE_CPU, FakeService
 async def test_pick_set_up_run_and_see_samples(app: BenchApp, service: FakeService) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, KernelsScreen)
-        # Row 0 is the f32 header, row 1 the unsupported AVX-512 kernel.
-        await pilot.press("down", "space", "down", "space", "enter")
+        # Row 0 is the f32 header, row 1 the unsupported AVX-512 kernel (skipped).
+        await pilot.press("space", "down", "space", "enter")
         await pilot.pause()
         assert isinstance(app.screen, SetupScreen)
         assert app.session.selected == ["avx2.packed_6x16.f32", "avx2.ukr_6x16.f32"]
@@ -132,3 +132,21 @@ async def test_resize_reflows_without_losing_state(app: BenchApp) -> None:
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert not app.screen.has_class("-short")
+
+
+async def test_runs_submitted_during_a_batch_follow_it() -> None:
+    service = FakeService(delay=0.1)
+    app = BenchApp(service, "tester", cpu=FAKE_CPU)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for kernel in ("avx2.simd.f32", "ref.naive.f32"):
+            await pilot.press("f3")
+            setup = app.screen
+            assert isinstance(setup, SetupScreen)
+            setup.query_one("#kernels").value = kernel  # type: ignore[attr-defined]
+            setup.query_one("#amount").value = "20"  # type: ignore[attr-defined]
+            await pilot.pause()
+            await pilot.press("ctrl+r")
+            await wait_for(lambda: isinstance(app.screen, RunScreen))
+            assert app.screen.busy  # type: ignore[attr-defined]
+        await wait_for(lambda: len(app.session.results) == 2, timeout=15)
+        assert [r.run.kernel_id for r in app.session.results] == ["avx2.simd.f32", "ref.naive.f32"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -61,26 +62,75 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         )
 
 
+def pick_and_run(tmux: Tmux, command: str) -> None:
+    """Open the app in tmux, pick the first kernel, run it at 256, check the pane, quit."""
+    tmux("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", command)
+    table = tmux.wait_for("app", "kernel", "blocking", "summary")
+    # The cursor starts on the first (fastest) f32 kernel this CPU supports; enter picks it.
+    first = next(
+        line.split()[0]
+        for line in table.splitlines()
+        if ".f32" in line and "unsupported" not in line and "[f32]" not in line
+    )
+    tmux("send-keys", "-t", "app", "Enter")
+    tmux.wait_for("app", f"1 run starting with {first} at 1024")
+    tmux("send-keys", "-t", "app", "Tab")
+    tmux("send-keys", "-t", "app", "BSpace", "BSpace", "BSpace", "BSpace")
+    tmux.wait_for("app", "m is empty")
+    tmux("send-keys", "-t", "app", "-l", "256")
+    tmux.wait_for("app", f"1 run starting with {first} at 256")
+    tmux("send-keys", "-t", "app", "C-r")
+    screen = tmux.wait_for("app", "finished", "GFLOP/s per repetition", "best", "of peak")
+    assert f"{first} at 256: best" in screen
+    assert "rep" in screen
+    tmux("send-keys", "-t", "app", "q")
+    tmux.wait_for("app", "exited=0", timeout=20)
+
+
 @pytest.mark.timeout(180)
 def test_pick_and_run_a_kernel_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
     command = (
         f"env TERM=xterm-256color SSHAPP_STATE_DIR={tmp_path / 'state'} "
         f"{sys.executable} -m sshapp tui; echo exited=$?; sleep 30"
     )
-    tmux("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", command)
-    tmux.wait_for("app", "kernel", "blocking", "summary")
-    tmux("send-keys", "-t", "app", "s")
-    tmux.wait_for("app", "kernels", "presets")
-    tmux("send-keys", "-t", "app", "-l", "avx2.simd.f32")
-    tmux.wait_for("app", "1 run starting with avx2.simd.f32 at 1024")
-    tmux("send-keys", "-t", "app", "Tab")
-    tmux("send-keys", "-t", "app", "BSpace", "BSpace", "BSpace", "BSpace")
-    tmux.wait_for("app", "m is empty")
-    tmux("send-keys", "-t", "app", "-l", "256")
-    tmux.wait_for("app", "1 run starting with avx2.simd.f32 at 256")
-    tmux("send-keys", "-t", "app", "C-r")
-    screen = tmux.wait_for("app", "finished", "GFLOP/s per repetition", "best", "of peak")
-    assert "avx2.simd.f32 at 256: best" in screen
-    assert "rep" in screen
-    tmux("send-keys", "-t", "app", "q")
-    tmux.wait_for("app", "exited=0", timeout=20)
+    pick_and_run(tmux, command)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server_port(tmp_path: Path) -> Iterator[int]:
+    """`sshapp serve` on 127.0.0.1 (open auth, temporary host key and state)."""
+    port = free_port()
+    env = {**os.environ, "SSHAPP_STATE_DIR": str(tmp_path / "state")}
+    argv = [sys.executable, "-m", "sshapp", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--hostkey-dir", str(tmp_path / "keys"), "--log-level", "WARNING"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("sshapp serve did not start")
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="openssh-client is not installed")
+@pytest.mark.timeout(180)
+def test_pick_and_run_a_kernel_over_ssh(tmux: Tmux, server_port: int) -> None:
+    ssh = (
+        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+        "-o LogLevel=ERROR -o PubkeyAuthentication=no "
+        f"-p {server_port} -tt carol@127.0.0.1"
+    )
+    pick_and_run(tmux, f"env TERM=xterm-256color {ssh}; echo exited=$?; sleep 30")

@@ -14,13 +14,14 @@ namespace mm {
 // Throws std::invalid_argument for any other name.
 std::uint64_t fma_probe_requires(const std::string& isa);
 
-// GFLOP/s of independent FMAs of `isa` on `dtype`, best of three runs lasting about
-// `seconds` in total, optionally pinned to `pin_core`. Throws std::runtime_error when
-// the CPU lacks the ISA (the instruction never runs) or the build lacks the probe.
+// GFLOP/s of independent FMAs of `isa` on `dtype`, best of five runs lasting about
+// `seconds` of thread CPU time in total, optionally pinned to `pin_core`. Throws
+// std::runtime_error when the CPU lacks the ISA (the instruction never runs) or the
+// build lacks the probe.
 double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core);
 
 // GB/s of a STREAM-style triad a[i] = b[i] + s·c[i] over three arrays of `bytes` in
-// total (24 bytes counted per element), best of `repeats` passes.
+// total (24 bytes counted per element), best of `repeats` passes (thread CPU time).
 double probe_bandwidth_gbs(std::size_t bytes, int repeats, int pin_core);
 
 }  // namespace mm

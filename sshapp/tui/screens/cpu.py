@@ -31,14 +31,25 @@ class CpuScreen(Screen[None]):
         self.session = session
         """The app's session."""
 
-    def compose(self) -> ComposeResult:
-        """The panel, then which kernels it leaves runnable."""
+    def _peaks(self) -> dict[str, float | None]:
         service = self.session.service
-        peaks = {
+        return {
             f"{isa}.{dtype}": peak
             for isa, dtype in PEAK_KEYS
             if (peak := service.peak_gflops(isa, dtype)) is not None
         }
+
+    def on_screen_resume(self) -> None:
+        """Show peaks measured since the last visit (the engine measures before a first run)."""
+        panel = self.query_one(CpuPanel)
+        panel.peaks = self._peaks()
+        panel.bandwidth_gbs = self.session.service.bandwidth_gbs()
+        panel.update(panel.describe())
+
+    def compose(self) -> ComposeResult:
+        """The panel, then which kernels it leaves runnable."""
+        service = self.session.service
+        peaks = self._peaks()
         rows = service.kernels()
         runnable = sum(r.supported for r in rows)
         yield Header()

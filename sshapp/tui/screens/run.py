@@ -44,7 +44,7 @@ class RunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cancel", "Cancel run", show=True),
     ]
-    STATS_FPS: ClassVar[float] = 8.0
+    STATS_FPS: ClassVar[float] = 5.0
     """Upper bound on stats-line updates per second."""
 
     def __init__(self, session: Session) -> None:
@@ -90,6 +90,8 @@ class RunScreen(Screen[None]):
         if self.session.pending and not self.busy:
             runs, self.session.pending = self.session.pending, []
             self.start(runs)
+        elif self.session.pending:
+            self.notify("these runs start when the current batch ends")
 
     def on_resize(self) -> None:
         """Reflow: a short terminal gives the chart the room and shrinks the log."""
@@ -108,6 +110,13 @@ class RunScreen(Screen[None]):
     @work(exclusive=True, group="bench")
     async def _drive(self, runs: list[RunSpec]) -> None:
         self._batch = asyncio.current_task()
+        await self._run_all(runs)
+        while self.session.pending:  # submitted while this batch ran
+            runs, self.session.pending = self.session.pending, []
+            self.total, self.done = len(runs), 0
+            await self._run_all(runs)
+
+    async def _run_all(self, runs: list[RunSpec]) -> None:
         service = self.session.service
         for run in runs:
             gflops: list[float] = []
@@ -135,6 +144,7 @@ class RunScreen(Screen[None]):
         if not self.busy:
             self.notify("nothing is running")
             return
+        self.session.pending = []  # runs queued behind this batch go too
         self.workers.cancel_group(self, "bench")
 
     def _begin(self, run: RunSpec, state: str) -> None:

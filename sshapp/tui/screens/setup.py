@@ -30,6 +30,10 @@ class SetupScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "submit", "Run", show=True, priority=True),
         Binding("escape", "leave_field", "Leave field", show=False),
+        # Priority: focus moves when the key is read, so keys typed right after a tab
+        # (a paste, a fast typist, tmux send-keys) land in the next field, not this one.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, session: Session) -> None:

@@ -78,7 +78,8 @@ class CpuPanel(Static):
         for key, value in self.peaks.items():
             shown = f"{value:.1f}" if value else "not measured"
             peaks.append(f"{key} {shown}   ")
-        grid.add_row("FMA peak GF/s", peaks if self.peaks else Text("not measured", "dim"))
-        bandwidth = f"{self.bandwidth_gbs:.1f} GB/s" if self.bandwidth_gbs else "not measured"
+        later = "not measured yet (measured before the first run)"
+        grid.add_row("FMA peak GF/s", peaks if self.peaks else Text(later, "dim"))
+        bandwidth = f"{self.bandwidth_gbs:.1f} GB/s" if self.bandwidth_gbs else later
         grid.add_row("bandwidth", bandwidth)
         return grid

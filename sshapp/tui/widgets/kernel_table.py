@@ -74,7 +74,11 @@ class KernelTable(DataTable[Text]):
             for row in self.rows_by_id.values():
                 if row.dtype == dtype:
                     self.add_row(*self._cells(row), key=row.id)
-        self.move_cursor(row=1)
+        keys = [row.key.value for row in self.ordered_rows]
+        first = next(
+            (k for k in keys if k in self.rows_by_id and self.rows_by_id[k].supported), None
+        )
+        self.move_cursor(row=keys.index(first) if first else 1)
 
     def _cells(self, row: KernelRow) -> tuple[Text, Text, Text, Text]:
         mark = "●" if row.id in self.marked else " "

@@ -66,11 +66,13 @@ class LadderChart(Widget):
         tail_w = 24  # " 1234.5  ×123.4  ×12.34"
         bar_w = max(width - label_w - tail_w - 2, 4)
         steps = [r for r in self.rungs if not r.reference]
-        naive = next((r for r in steps if "naive" in r.label), steps[0] if steps else None)
+        naive = next((r for r in steps if "naive" in r.label), None)
+        base_name = "×naive" if naive else "×first"
+        naive = naive or (steps[0] if steps else None)
         low = min(r.gflops for r in self.rungs)
         high = max(r.gflops for r in self.rungs)
         axis = Axis(low / 2, high, bar_w * 8, log=True)
-        text.append(f"{self.caption}   (bars: log scale)  GF/s  ×naive  ×prev\n", muted)
+        text.append(f"{self.caption}   (bars: log scale)  GF/s  {base_name}  ×prev\n", muted)
         previous: Rung | None = None
         for rung in self.rungs:
             eighths = max(axis.position(rung.gflops), 1)

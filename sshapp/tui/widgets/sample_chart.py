@@ -33,7 +33,7 @@ class SampleChart(Widget):
         "sample-chart--best",
         "sample-chart--axis",
     }
-    MAX_FPS: ClassVar[float] = 8.0
+    MAX_FPS: ClassVar[float] = 5.0
     """Upper bound on repaints per second while data streams."""
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:

@@ -26,8 +26,9 @@
 // Why 14×32: the largest tile whose accumulators fit beside one B row of 2 zmm
 // (32 - 2 - 1 = 29 ≥ 28). 28 independent FMA chains cover 2 FMA ports × latency
 // 4-6 with room to spare, and per k-step 16 loads (2 B + 14 broadcasts) feed 28
-// FMAs, under the 2 loads per FMA pair a core can issue. (6×64 would need 4 B
-// vectors and only 6 broadcasts, but its B micro-panel is twice as wide for L1.)
+// FMAs: well within the one load per FMA that a core with 2 load and 2 FMA ports
+// sustains. (6×64 would need 4 B vectors and only 6 broadcasts, but its B
+// micro-panel is twice as wide for L1.)
 //
 // Cache blocks, for AVX-512 server cores (Skylake-SP: L1d 32 KiB, L2 1 MiB;
 // Ice Lake-SP / Sapphire Rapids: L1d 48 KiB, L2 1.25-2 MiB; Zen 4: 32 KiB, 1 MiB):
