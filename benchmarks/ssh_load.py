@@ -89,7 +89,7 @@ async def connect(target: Target) -> asyncssh.SSHClientConnection:
 async def open_screen(
     target: Target, marker: str, cols: int = 100, rows: int = 30
 ) -> tuple[float, asyncssh.SSHClientConnection, asyncssh.SSHClientProcess[bytes]]:
-    """Connect, ask for a PTY session, wait until `marker` is on the pyte screen."""
+    """Connect, ask for a PTY session, time until `marker` arrives and shows on a pyte screen."""
     start = time.perf_counter()
     conn = await connect(target)
     proc = await conn.create_process(
@@ -97,13 +97,24 @@ async def open_screen(
     )
     screen = pyte.Screen(cols, rows)
     stream = pyte.ByteStream(screen)
-    while not any(marker in line for line in screen.display):
+    needle, raw = marker.encode(), b""
+    elapsed = None
+    while True:
         chunk = await proc.stdout.read(65536)
         if not chunk:
             msg = "session ended before its first screen"
             raise RuntimeError(msg)
-        stream.feed(chunk)
-    elapsed = time.perf_counter() - start
+        raw += chunk
+        if elapsed is None and needle in raw:
+            # Timed when the bytes arrive; pyte (slow, client-side) confirms afterwards.
+            elapsed = time.perf_counter() - start
+        if elapsed is not None or len(raw) > 1 << 18:  # (fallback: styled mid-word)
+            stream.feed(raw)
+            raw = b""
+            if any(marker in line for line in screen.display):
+                elapsed = elapsed or time.perf_counter() - start
+                break
+    assert elapsed is not None
     # Keep draining output so an idle TUI is never blocked by a full channel window.
     drain = asyncio.ensure_future(_drain(proc))
     conn.drain_task = drain  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import os
 import signal
@@ -32,6 +33,24 @@ def get_winsize(fd: int) -> tuple[int, int]:
     return cols, rows
 
 
+POLL_SECONDS = 0.05
+"""Exit polling interval where pidfd_open is unavailable."""
+
+
+async def _poll_exit(pid: int) -> None:
+    """Poll until `pid` has exited, without reaping it (WNOWAIT) if it is our child."""
+    while True:
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:  # not our child: watch it from outside
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+        await asyncio.sleep(POLL_SECONDS)
+
+
 async def wait_pidfd(pid: int) -> None:
     """Wait until process `pid` exits (any process, not only our children).
 
@@ -39,7 +58,13 @@ async def wait_pidfd(pid: int) -> None:
         ProcessLookupError: There is no such process (already gone and reaped).
     """
     loop = asyncio.get_running_loop()
-    pidfd = os.pidfd_open(pid)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EPERM, errno.EACCES):
+            raise
+        await _poll_exit(pid)  # old kernel or a seccomp filter without pidfd_open
+        return
     try:
         done: asyncio.Future[None] = loop.create_future()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sshapp.ssh.child import Child, set_winsize, wait_pidfd
 from sshapp.ssh.logline import log_event
+from sshapp.ssh.relay import wait_ready
 
 READY_SECONDS = 60.0
 """How long preloading may take before the zygote is given up on."""
@@ -119,11 +120,19 @@ class ForkServer:
         self._replies[request_id] = reply
         try:
             data = json.dumps({"id": request_id, **request}).encode()
-            socket.send_fds(self._sock, [data], fds)
+            await self._send(data, fds)
             pid = await asyncio.wait_for(asyncio.shield(reply), 10)
         finally:
             self._replies.pop(request_id, None)
         return pid, self._exits.setdefault(pid, self._loop.create_future())
+
+    async def _send(self, data: bytes, fds: list[int]) -> None:
+        while True:
+            try:
+                socket.send_fds(self._sock, [data], fds)
+                return
+            except BlockingIOError:  # the zygote is busy forking: wait for room
+                await asyncio.wait_for(wait_ready(self._sock.fileno(), write=True), 10)
 
     def _on_readable(self) -> None:
         while True:

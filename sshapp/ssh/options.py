@@ -99,14 +99,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hostkey-dir", type=Path, help="host-key directory (default hostkeys/)")
     p.add_argument("--auth", choices=["open", "keys"], help="auth policy (default open)")
     p.add_argument("--authorized-keys", type=Path, metavar="FILE", help="implies --auth keys")
-    p.add_argument("--max-sessions", type=_positive_int, default=d.max_sessions)
-    p.add_argument("--max-per-ip", type=_positive_int, default=d.max_per_ip)
     p.add_argument(
-        "--rate-per-ip", type=_positive_int, default=d.rate_per_ip, help="new connections/minute"
+        "--max-sessions",
+        type=_positive_int,
+        default=d.max_sessions,
+        help=f"connections and session processes at once (default {d.max_sessions})",
     )
-    p.add_argument("--login-grace", type=_seconds, default=d.login_grace)
-    p.add_argument("--idle-timeout", type=_seconds, default=d.idle_timeout, help="0 = never")
-    p.add_argument("--shutdown-grace", type=_seconds, default=d.shutdown_grace)
+    p.add_argument(
+        "--max-per-ip",
+        type=_positive_int,
+        default=d.max_per_ip,
+        help=f"connections at once from one address (default {d.max_per_ip})",
+    )
+    p.add_argument(
+        "--rate-per-ip",
+        type=_positive_int,
+        default=d.rate_per_ip,
+        help=f"new connections per minute from one address (default {d.rate_per_ip})",
+    )
+    p.add_argument(
+        "--login-grace",
+        type=_seconds,
+        default=d.login_grace,
+        help=f"seconds to authenticate (default {d.login_grace:g})",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=d.idle_timeout,
+        help=f"seconds without client input before closing (default {d.idle_timeout:g}; 0 = never)",
+    )
+    p.add_argument(
+        "--shutdown-grace",
+        type=_seconds,
+        default=d.shutdown_grace,
+        help=f"seconds sessions get after SIGTERM (default {d.shutdown_grace:g})",
+    )
     p.add_argument(
         "--session-command",
         metavar="CMD",

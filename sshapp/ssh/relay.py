@@ -14,7 +14,8 @@ from sshapp.ssh.child import set_winsize
 CHUNK = 65536
 
 
-async def _ready(fd: int, *, write: bool) -> None:
+async def wait_ready(fd: int, *, write: bool) -> None:
+    """Wait until a non-blocking fd is readable (or writable, with `write`)."""
     loop = asyncio.get_running_loop()
     fut: asyncio.Future[None] = loop.create_future()
 
@@ -40,7 +41,7 @@ async def write_all(fd: int, data: bytes) -> None:
         try:
             view = view[os.write(fd, view) :]
         except BlockingIOError:
-            await _ready(fd, write=True)
+            await wait_ready(fd, write=True)
 
 
 async def pump_out(fd: int, writer: asyncssh.SSHWriter[bytes]) -> None:
@@ -53,7 +54,7 @@ async def pump_out(fd: int, writer: asyncssh.SSHWriter[bytes]) -> None:
         try:
             data = os.read(fd, CHUNK)
         except BlockingIOError:
-            await _ready(fd, write=False)
+            await wait_ready(fd, write=False)
             continue
         except OSError as exc:
             if exc.errno == errno.EIO:  # every slave fd closed: the session is over

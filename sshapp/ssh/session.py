@@ -24,9 +24,6 @@ from sshapp.ssh.state import ServerState, SessionEntry, next_id
 if TYPE_CHECKING:
     from sshapp.ssh.server import Server
 
-DRAIN_SECONDS = 2.0
-"""How long output may keep flowing after the session process has exited."""
-
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 _CLIENT_HINTS = ("COLORTERM", "NO_COLOR")
 """Client `env` requests that are passed on (display hints only; values sanitised)."""
@@ -189,7 +186,11 @@ async def _supervise(
         await asyncio.wait({exit_task, closed_task, hangup_task}, return_when="FIRST_COMPLETED")
         if exit_task.done():
             child.signal_group(signal.SIGKILL)  # leftovers would keep the PTY open
-            await asyncio.wait(out_tasks, timeout=DRAIN_SECONDS)
+            # All writers are gone, so the pumps reach EOF once the client has read
+            # everything (a client that stops reading meets the idle timeout).
+            drained: asyncio.Future[Any] = asyncio.gather(*out_tasks, return_exceptions=True)
+            waiters: set[asyncio.Future[Any]] = {drained, closed_task, hangup_task}
+            await asyncio.wait(waiters, return_when="FIRST_COMPLETED")
             session.exit(await child.finish())
         else:
             status = await child.hang_up(options.hangup_grace)

@@ -77,6 +77,19 @@ async def test_exec_passes_stdin_and_eof(server: ServerHandle) -> None:
     assert result.stdout == data
 
 
+async def test_slow_reader_gets_all_output_after_the_child_exits(server: ServerHandle) -> None:
+    data = os.urandom(6 << 20)  # more than the channel window: the rest waits in pipes
+    async with connect(server.port) as conn:
+        proc = await conn.create_process("cat", encoding=None)
+        proc.stdin.write(data)
+        proc.stdin.write_eof()
+        await asyncio.sleep(3)  # not reading; the server must keep the tail for us
+        out = await asyncio.wait_for(proc.stdout.read(), 30)
+        await proc.wait()
+    assert out == data
+    assert proc.exit_status == 0
+
+
 async def test_child_env_is_clean_and_carries_identity(server: ServerHandle) -> None:
     hostile = {
         "LD_PRELOAD": "/tmp/evil.so",
