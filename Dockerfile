@@ -6,7 +6,7 @@
 #   ssh -p 2222 localhost
 #
 # Three stages: `builder` compiles the wheel (the C++ kernels for every ISA, picked at run
-# time, never -march=native, so the image starts on any x86-64 CPU), `venv` installs it
+# time, no native -march flag, so the image starts on any x86-64 CPU), `venv` installs it
 # with its dependencies from wheels only, and the runtime copies that venv: no compiler,
 # no wheel files, no pip cache in the final image.
 
