@@ -30,14 +30,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "aligned.hpp"
+
 namespace mm {
 namespace {
-
-struct FreeDeleter {
-    void operator()(void* p) const {
-        std::free(p);
-    }
-};
 
 // A grow-only, 64-byte aligned scratch buffer per thread: the timed loop allocates
 // nothing after the first (warm-up) call.
@@ -45,17 +41,14 @@ class Scratch {
 public:
     void* get(std::size_t bytes) {
         if (bytes > size_) {
-            std::size_t rounded = (bytes + 63) / 64 * 64;
-            void* p = std::aligned_alloc(64, rounded);
-            if (p == nullptr) throw std::bad_alloc();
-            buf_.reset(p);
-            size_ = rounded;
+            buf_ = aligned_bytes(bytes);
+            size_ = bytes;
         }
         return buf_.get();
     }
 
 private:
-    std::unique_ptr<void, FreeDeleter> buf_;
+    AlignedBuffer buf_;
     std::size_t size_ = 0;
 };
 

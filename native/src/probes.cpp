@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "mm/cpu.hpp"
+#include "aligned.hpp"
 #include "pin.hpp"
 #if MM_HAVE_AVX2
 #include "kernels/avx2/avx2.hpp"
@@ -80,12 +81,6 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
 
 volatile double g_sink = 0;  // keeps every probe's result observable
 
-struct FreeDeleter {
-    void operator()(void* p) const {
-        std::free(p);
-    }
-};
-
 }  // namespace
 
 std::uint64_t fma_probe_requires(const std::string& isa) {
@@ -139,10 +134,9 @@ double probe_bandwidth_gbs(std::size_t bytes, int repeats, int pin_core) {
     if (repeats < 1) throw std::invalid_argument("repeats must be >= 1");
     const std::size_t n = bytes / 3 / sizeof(double) / 8 * 8;
     const std::size_t each = n * sizeof(double);
-    std::unique_ptr<void, FreeDeleter> pa(std::aligned_alloc(64, each));
-    std::unique_ptr<void, FreeDeleter> pb(std::aligned_alloc(64, each));
-    std::unique_ptr<void, FreeDeleter> pc(std::aligned_alloc(64, each));
-    if (!pa || !pb || !pc) throw std::bad_alloc();
+    AlignedBuffer pa = aligned_bytes(each);
+    AlignedBuffer pb = aligned_bytes(each);
+    AlignedBuffer pc = aligned_bytes(each);
     double* __restrict a = static_cast<double*>(pa.get());
     double* __restrict b = static_cast<double*>(pb.get());
     double* __restrict c = static_cast<double*>(pc.get());

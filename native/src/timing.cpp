@@ -14,22 +14,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "aligned.hpp"
 #include "pin.hpp"
 
 namespace mm {
 namespace {
 
-struct FreeDeleter {
-    void operator()(void* p) const {
-        std::free(p);
-    }
-};
-using Buffer = std::unique_ptr<void, FreeDeleter>;
-
-Buffer alloc_filled(DType dt, std::int64_t count, unsigned seed) {
-    std::size_t bytes = (static_cast<std::size_t>(count) * dtype_size(dt) + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
-    if (p == nullptr) throw std::bad_alloc();
+AlignedBuffer alloc_filled(DType dt, std::int64_t count, unsigned seed) {
+    AlignedBuffer buf = aligned_bytes(static_cast<std::size_t>(count) * dtype_size(dt));
+    void* p = buf.get();
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> dist(-1.0, 1.0);
     if (dt == DType::F32) {
@@ -39,7 +32,7 @@ Buffer alloc_filled(DType dt, std::int64_t count, unsigned seed) {
         auto* d = static_cast<double*>(p);
         for (std::int64_t i = 0; i < count; ++i) d[i] = dist(rng);
     }
-    return Buffer(p);
+    return buf;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -58,9 +51,9 @@ TimingResult time_gemm(const KernelInfo& info,
                        const SampleFn& on_sample) {
     if (m < 1 || n < 1 || k < 1) throw std::invalid_argument("sizes must be >= 1");
     if (opts.repeats < 1) throw std::invalid_argument("repeats must be >= 1");
-    Buffer a = alloc_filled(info.dtype, m * k, 1);
-    Buffer b = alloc_filled(info.dtype, k * n, 2);
-    Buffer c = alloc_filled(info.dtype, m * n, 3);
+    AlignedBuffer a = alloc_filled(info.dtype, m * k, 1);
+    AlignedBuffer b = alloc_filled(info.dtype, k * n, 2);
+    AlignedBuffer c = alloc_filled(info.dtype, m * n, 3);
     const GemmArgs args{m, n, k, a.get(), k, b.get(), n, c.get(), n};
 
     CorePin pin(opts.pin_core);
