@@ -50,6 +50,23 @@ _COLUMNS = (
 )
 
 
+def _switch_to_wal(db: sqlite3.Connection) -> str:
+    """Set WAL mode, waiting while another process holds the lock.
+
+    SQLite answers "database is locked" at once to a journal-mode change that races
+    another connection (the busy timeout does not apply to it), so two processes that
+    open a new database together need this bounded retry.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class HistoryError(RuntimeError):
     """The history database cannot be read or written (one readable line)."""
 
@@ -97,7 +114,7 @@ class History:
 
     @staticmethod
     def _create(db: sqlite3.Connection) -> None:
-        if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+        if _switch_to_wal(db) != "wal":
             msg = "cannot switch the history database to WAL mode"
             raise sqlite3.OperationalError(msg)
         db.execute("BEGIN IMMEDIATE")

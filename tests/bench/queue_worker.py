@@ -12,7 +12,7 @@ import sys
 import time
 
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Queued
+from sshapp.bench.events import Failed, Queued
 from sshapp.bench.spec import BenchSpec, Shape
 from sshapp.config import Settings
 
@@ -24,6 +24,8 @@ async def main(kernel: str, size: int, reps: int) -> None:
         line = {"event": type(event).__name__.lower(), "t": time.monotonic()}
         if isinstance(event, Queued):
             line["position"] = event.position
+        if isinstance(event, Failed):
+            line["error"] = event.error
         print(json.dumps(line), flush=True)
 
 
