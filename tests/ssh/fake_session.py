@@ -70,8 +70,22 @@ def tui() -> int:
     def write(text: str) -> None:
         os.write(1, text.encode())  # os.write: safe to call from the signal handler
 
+    state = {"drawing": False, "pending": False}
+
     def draw(*_: object) -> None:
-        write(f"\x1b[2J\x1b[HFAKE TUI {_size()} pid {os.getpid()}\r\n")
+        # A resize storm delivers SIGWINCH inside this handler; nesting handlers would
+        # recurse without bound, so a nested call only asks the running one to redraw.
+        if state["drawing"]:
+            state["pending"] = True
+            return
+        state["drawing"] = True
+        try:
+            state["pending"] = True
+            while state["pending"]:
+                state["pending"] = False
+                write(f"\x1b[2J\x1b[HFAKE TUI {_size()} pid {os.getpid()}\r\n")
+        finally:
+            state["drawing"] = False
 
     signal.signal(signal.SIGWINCH, draw)
     draw()
