@@ -23,7 +23,7 @@ DEFAULT_PRELOAD = (
     "sshapp.tui.app",
     "textual.app",
     "textual.drivers.linux_driver",
-    "sshapp.ssh.warmup:textual",
+    "sshapp.tui.warmup:warm_up",
 )
 """Modules the zygote imports once so that forked sessions start with them loaded."""
 

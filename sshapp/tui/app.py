@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from sshapp.tui import css_cache
 from sshapp.tui.messages import KernelsPicked, RunsSubmitted
 from sshapp.tui.screens.cpu import CpuScreen
 from sshapp.tui.screens.help import HelpScreen
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from sshapp.kernels import CpuInfo
 
 log = logging.getLogger(__name__)
+
+css_cache.install()  # every BenchApp in this process (and in forks of it) parses CSS once
 
 SCREENS = {
     "kernels": KernelsScreen,

@@ -23,12 +23,13 @@ async def test_failing_preloads_are_skipped(start: StartServer) -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("textual") is None, reason="textual not installed")
-def test_textual_warm_up_leaves_a_forkable_process() -> None:
+def test_tui_warm_up_fills_the_css_cache_and_leaves_a_forkable_process() -> None:
     code = (
-        "import threading, sys; from sshapp.ssh import warmup; warmup.textual();"
-        "print(threading.active_count(), 'asyncssh' in sys.modules)"
+        "import threading, sys; from sshapp.tui import warmup, css_cache; warmup.warm_up();"
+        "print(threading.active_count(), 'asyncssh' in sys.modules,"
+        " css_cache.cached_sources() > 20)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert out.stdout.split() == ["1", "False"]
+    assert out.stdout.split() == ["1", "False", "True"]

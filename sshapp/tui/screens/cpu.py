@@ -60,4 +60,4 @@ class CpuScreen(Screen[None]):
                 "the kernel table (k) says why the others cannot.",
                 id="cpu-kernels",
             )
-        yield Footer()
+        yield Footer(compact=True)

@@ -35,7 +35,7 @@ class KernelsScreen(Screen[None]):
         yield Header()
         yield KernelTable(self.session.service.kernels(), id="kernel-table")
         yield Static(id="kernel-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Focus the table."""

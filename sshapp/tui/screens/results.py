@@ -73,7 +73,7 @@ class ResultsScreen(Screen[None]):
             with TabPane("4 Roofline", id="roofline"):
                 yield Static(id="roof-caption")
                 yield LineChart(id="roof-chart")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Columns, then the data."""

@@ -74,7 +74,7 @@ class RunScreen(Screen[None]):
         yield SampleChart(id="sample-chart")
         yield Static(id="run-stats")
         yield DataTable(id="run-log", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Prepare the log table, start the stats timer, pick up pending runs."""

@@ -98,7 +98,7 @@ class SetupScreen(Screen[None]):
             with Horizontal(classes="field"):
                 yield Label("", classes="name")
                 yield Button("Run  ctrl+r", id="submit", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Mirror m into n and k, fill the kernels from the picker, validate."""

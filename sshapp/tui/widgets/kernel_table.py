@@ -1,4 +1,10 @@
-"""Provides KernelTable: every kernel grouped by dtype, unsupported ones dimmed."""
+"""Provides KernelTable: every kernel grouped by dtype, unsupported ones dimmed.
+
+A line-API widget (ScrollView + render_line) rather than a DataTable: the table is the
+first thing every SSH session draws, and DataTable renders each cell through Rich's
+padding and wrapping machinery, about 40 ms of a session's first screen on a 2-core
+host. Here a row is a handful of pre-styled segments, cut to the width once per size.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,84 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from sshapp.bench.service import KernelRow
 
 GROUP_PREFIX = "dtype:"
 """Row keys of the dtype header rows."""
 
+HEADINGS = (" ", "kernel", "blocking", "summary")
+"""Column headings (the first column is the mark)."""
 
-class KernelTable(DataTable[Text]):
+GAP = 2
+"""Spaces between columns."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One table line: a dtype header (kernel None) or a kernel row."""
+
+    key: str
+    kernel: KernelRow | None
+    title: str = ""
+
+
+class KernelTable(ScrollView, can_focus=True):
     """Kernel rows under one header row per dtype; space marks rows, enter confirms."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Pick", show=False),
         Binding("space", "mark", "Mark", show=True),
         Binding("a", "mark_group", "Mark dtype", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
     ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "kernel-table--header",
+        "kernel-table--group",
+        "kernel-table--cursor",
+    }
+
+    DEFAULT_CSS = """
+    KernelTable {
+        background: $surface;
+        color: $foreground;
+        & > .kernel-table--header {
+            text-style: bold;
+            background: $panel;
+        }
+        &:ansi > .kernel-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .kernel-table--group {
+            text-style: bold;
+        }
+        & > .kernel-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .kernel-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
 
     @dataclass
     class Highlighted(Message):
@@ -46,64 +112,169 @@ class KernelTable(DataTable[Text]):
             rows: Kernel rows in table order (BLAS rows included).
             id: Widget id.
         """
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id)
         self.rows_by_id = {row.id: row for row in rows}
         """Every kernel row by id."""
         self.marked: list[str] = []
         """Marked kernel ids, in the order they were marked."""
+        self.lines: list[_Line] = []
+        """Table lines in order: a header per dtype, then its kernels."""
+        dtypes = list(dict.fromkeys(row.dtype for row in rows))
+        for dtype in dtypes:
+            group = [row for row in rows if row.dtype == dtype]
+            self.lines.append(
+                _Line(f"{GROUP_PREFIX}{dtype}", None, f"── {dtype} ({len(group)}) ──")
+            )
+            self.lines.extend(_Line(row.id, row) for row in group)
+        self.cursor_row = next(
+            (i for i, line in enumerate(self.lines) if line.kernel and line.kernel.supported),
+            min(1, len(self.lines) - 1),
+        )
+        """Index into `lines` of the highlighted line."""
+        self._widths = (
+            1,
+            max([cell_len(HEADINGS[1]), *(cell_len(r.id) for r in rows)]),
+            max([cell_len(HEADINGS[2]), *(cell_len(r.blocking) for r in rows)]),
+        )
+
+    @property
+    def keys(self) -> list[str]:
+        """Line keys in table order (`dtype:…` for headers, else kernel ids)."""
+        return [line.key for line in self.lines]
+
+    def cells(self, key: str) -> tuple[str, str, str, str]:
+        """Return the text of one kernel row's four cells (mark, id, blocking, summary)."""
+        row = self.rows_by_id[key]
+        mark = "●" if row.id in self.marked else " "
+        summary = row.summary if row.supported else f"unsupported: {row.reason}"
+        return mark, row.id, row.blocking, summary
 
     def on_mount(self) -> None:
-        """Fill the table: a header row per dtype, then its kernels."""
-        self.add_column(" ", key="mark", width=1)
-        self.add_column("kernel", key="id")
-        self.add_column("blocking", key="blocking")
-        self.add_column("summary", key="summary")
-        dtypes: list[str] = []
-        for row in self.rows_by_id.values():
-            if row.dtype not in dtypes:
-                dtypes.append(row.dtype)
-        for dtype in dtypes:
-            count = sum(r.dtype == dtype for r in self.rows_by_id.values())
-            self.add_row(
-                Text(""),
-                Text(f"── {dtype} ({count}) ──", style="bold"),
-                Text(""),
-                Text(""),
-                key=f"{GROUP_PREFIX}{dtype}",
-            )
-            for row in self.rows_by_id.values():
-                if row.dtype == dtype:
-                    self.add_row(*self._cells(row), key=row.id)
-        keys = [row.key.value for row in self.ordered_rows]
-        first = next(
-            (k for k in keys if k in self.rows_by_id and self.rows_by_id[k].supported), None
-        )
-        self.move_cursor(row=keys.index(first) if first else 1)
+        """Announce the first highlighted kernel."""
+        self._highlight()
 
-    def _cells(self, row: KernelRow) -> tuple[Text, Text, Text, Text]:
-        mark = "●" if row.id in self.marked else " "
-        if not row.supported:
-            return (
-                Text(mark),
-                Text(row.id, style="dim"),
-                Text(row.blocking, style="dim"),
-                Text(f"unsupported: {row.reason}", style="dim italic"),
-            )
-        style = "italic" if row.isa == "blas" else ""
-        return Text(mark), Text(row.id, style=style), Text(row.blocking), Text(row.summary)
+    def on_resize(self) -> None:
+        """Keep the content exactly as wide as the widget (the summary is cut to fit)."""
+        self.virtual_size = Size(self.size.width, len(self.lines) + 1)
+        self._scroll_cursor_visible()
+
+    # Drawing.
+
+    def _row_style(self, line: _Line) -> Style:
+        if line.kernel is None:
+            return self.get_component_rich_style("kernel-table--group", partial=True)
+        if not line.kernel.supported:
+            return Style(dim=True)
+        return Style(italic=True) if line.kernel.isa == "blas" else Style()
+
+    def _segments(self, texts: Sequence[str], width: int) -> list[Segment]:
+        """Cells laid out at the column widths, the last one taking what is left."""
+        out: list[str] = []
+        for text, column in zip(texts, self._widths, strict=False):
+            out.append(set_cell_size(text, column) + " " * GAP)
+        used = sum(self._widths[: len(out)]) + GAP * len(out)
+        rest = max(0, width - used - 1)
+        tail = texts[len(out)] if len(texts) > len(out) else ""
+        return [Segment(" " + "".join(out) + set_cell_size(tail, rest))]
+
+    def render_line(self, y: int) -> Strip:
+        """Line y of the widget: the column headings, then table lines from the scroll offset."""
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            style = base + self.get_component_rich_style("kernel-table--header", partial=True)
+            segments = self._segments(HEADINGS, width)
+            return Strip(segments).apply_style(style).adjust_cell_length(width, style)
+        index = y - 1 + round(self.scroll_offset.y)
+        if index >= len(self.lines):
+            return Strip.blank(width, base)
+        line = self.lines[index]
+        style = base + self._row_style(line)
+        if index == self.cursor_row:
+            style += self.get_component_rich_style("kernel-table--cursor", partial=True)
+        texts = ("", line.title) if line.kernel is None else self.cells(line.key)
+        strip = Strip(self._segments(texts, width)).apply_style(style)
+        return strip.adjust_cell_length(width, style)
+
+    # Cursor.
+
+    def _kernel_at(self, index: int) -> KernelRow | None:
+        return self.lines[index].kernel if 0 <= index < len(self.lines) else None
 
     def _current(self) -> KernelRow | None:
-        if self.row_count == 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.rows_by_id.get(key or "")
+        return self._kernel_at(self.cursor_row)
+
+    def _highlight(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.post_message(self.Highlighted(row))
+
+    def _scroll_cursor_visible(self) -> None:
+        rows_shown = max(1, self.size.height - 1)
+        top = round(self.scroll_offset.y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + rows_shown:
+            self.scroll_to(y=self.cursor_row - rows_shown + 1, animate=False, immediate=True)
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on a kernel line near `index` (dtype headers are skipped)."""
+        index = max(0, min(index, len(self.lines) - 1))
+        step = 1 if index >= self.cursor_row else -1
+        for direction in (step, -step):  # onward first; back if only headers lie ahead
+            while self._kernel_at(index) is None and 0 <= index + direction < len(self.lines):
+                index += direction
+        if self._kernel_at(index) is None or index == self.cursor_row:
+            return
+        self.cursor_row = index
+        self._scroll_cursor_visible()
+        self.refresh()
+        self._highlight()
+
+    def action_cursor_up(self) -> None:
+        """Previous kernel."""
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        """Next kernel."""
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        """One screenful up."""
+        self.move_cursor(self.cursor_row - max(1, self.size.height - 2))
+
+    def action_page_down(self) -> None:
+        """One screenful down."""
+        self.move_cursor(self.cursor_row + max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        """First kernel."""
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        """Last kernel."""
+        self.move_cursor(len(self.lines) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        """Click a row to highlight it; click the highlighted row to pick it."""
+        if event.y < 1:
+            return
+        index = event.y - 1 + round(self.scroll_offset.y)
+        if self._kernel_at(index) is None:
+            return
+        if index == self.cursor_row:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(index)
+
+    # Marking and picking.
 
     def _set_mark(self, row: KernelRow, on: bool) -> None:
         if on and row.id not in self.marked and row.supported:
             self.marked.append(row.id)
         elif not on and row.id in self.marked:
             self.marked.remove(row.id)
-        self.update_cell(row.id, "mark", Text("●" if row.id in self.marked else " "))
+        self.refresh()
 
     def action_mark(self) -> None:
         """Mark or unmark the kernel under the cursor (unsupported ones cannot be marked)."""
@@ -125,19 +296,12 @@ class KernelTable(DataTable[Text]):
         for one in group:
             self._set_mark(one, on)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Tell the screen which kernel is under the cursor."""
-        row = self.rows_by_id.get(event.row_key.value or "")
-        if row is not None:
-            self.post_message(self.Highlighted(row))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def action_select_cursor(self) -> None:
         """Confirm: the marked kernels in table order, else the one under the cursor."""
-        event.stop()
         if self.marked:
             ids = [k for k in self.rows_by_id if k in self.marked]
         else:
-            row = self.rows_by_id.get(event.row_key.value or "")
+            row = self._current()
             if row is None:
                 return
             if not row.supported:
