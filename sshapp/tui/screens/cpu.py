@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.cpu_panel import CpuPanel
+from sshapp.tui.widgets.key_bar import KeyBar
 
 PEAK_KEYS = (
     ("avx2", "f32"),
@@ -60,4 +61,4 @@ class CpuScreen(Screen[None]):
                 "the kernel table (k) says why the others cannot.",
                 id="cpu-kernels",
             )
-        yield Footer(compact=True)
+        yield KeyBar()

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from sshapp.tui.messages import KernelsPicked
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.kernel_table import KernelTable
+from sshapp.tui.widgets.key_bar import KeyBar
 
 
 class KernelsScreen(Screen[None]):
@@ -35,7 +36,7 @@ class KernelsScreen(Screen[None]):
         yield Header()
         yield KernelTable(self.session.service.kernels(), id="kernel-table")
         yield Static(id="kernel-detail")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Focus the table."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from sshapp.bench.spec import BenchResult
 from sshapp.tui.analysis import ladder, ladder_groups, roofline_series, sweep_series
 from sshapp.tui.screens.run import pct, ratio
 from sshapp.tui.session import Session
+from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.ladder import LadderChart
 from sshapp.tui.widgets.line_chart import LineChart
 
@@ -73,7 +74,7 @@ class ResultsScreen(Screen[None]):
             with TabPane("4 Roofline", id="roofline"):
                 yield Static(id="roof-caption")
                 yield LineChart(id="roof-chart")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Columns, then the data."""

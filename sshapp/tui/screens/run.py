@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from sshapp.bench.events import Cancelled, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.spec import BenchResult, RunSpec
@@ -24,6 +24,7 @@ from sshapp.tui.messages import (
     RunStarted,
 )
 from sshapp.tui.session import Session
+from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.sample_chart import SampleChart
 
 
@@ -74,7 +75,7 @@ class RunScreen(Screen[None]):
         yield SampleChart(id="sample-chart")
         yield Static(id="run-stats")
         yield DataTable(id="run-log", cursor_type="row", zebra_stripes=False)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Prepare the log table, start the stats timer, pick up pending runs."""

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import RunSpec
 from sshapp.tui.form import PRESETS, FormValues, to_spec
 from sshapp.tui.messages import RunsSubmitted
 from sshapp.tui.session import Session
+from sshapp.tui.widgets.key_bar import KeyBar
 
 DTYPES = ("any", "f32", "f64")
 """dtype choices (any = the kernels' own)."""
@@ -98,7 +99,7 @@ class SetupScreen(Screen[None]):
             with Horizontal(classes="field"):
                 yield Label("", classes="name")
                 yield Button("Run  ctrl+r", id="submit", variant="primary", compact=True)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Mirror m into n and k, fill the kernels from the picker, validate."""
