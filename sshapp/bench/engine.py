@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
-from sshapp.bench import catalog, peaks, plan
+from sshapp.bench import catalog, peaks, plan, runlog
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.queue import HostQueue, Ticket
@@ -154,8 +154,20 @@ class Engine:
 
         Closing the iterator or cancelling the consuming task cancels the run, whether it
         is waiting or running; the host is handed on as soon as the worker thread has
-        stopped at its next sample.
+        stopped at its next sample. However it ends, one line goes to the run log.
         """
+        started = time.monotonic()
+        last: Event | None = None
+        try:
+            async with contextlib.aclosing(self._events(run)) as events:
+                async for event in events:
+                    last = event
+                    yield event
+        finally:
+            runlog.log_run(self._user, run, last, time.monotonic() - started)
+
+    async def _events(self, run: RunSpec) -> AsyncGenerator[Event, None]:
+        """The events of `run` (see run())."""
         cancel = self._cancel
         try:
             await asyncio.to_thread(self.store.check)

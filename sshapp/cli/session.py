@@ -14,6 +14,7 @@ from typing import TextIO
 
 from sshapp.cli.main import EXIT_OK, EXIT_USAGE, REMOTE_VERBS, main
 from sshapp.config import Settings
+from sshapp.logfmt import LOG_FD_VARIABLE
 
 MAX_COMMAND_CHARS = 4096
 """Longest command accepted from a client."""
@@ -82,6 +83,10 @@ def run_session(
         The exit code.
     """
     env = os.environ if env is None else env
+    if LOG_FD_VARIABLE in env:  # under `sshapp serve`: benchmark runs are logged there
+        from sshapp.bench import runlog
+
+        runlog.attach_from_env(env)
     command = env.get("SSH_ORIGINAL_COMMAND")
     if command is not None and command.strip():
         argv = parse_command(command)

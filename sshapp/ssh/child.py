@@ -12,6 +12,8 @@ import struct
 import termios
 from dataclasses import dataclass
 
+from sshapp.logfmt import LOG_FD_VARIABLE
+
 _RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
 """Python ignores SIGPIPE/SIGXFSZ; the child must start with default dispositions."""
 
@@ -146,6 +148,10 @@ class Child:
 
 
 def _spawn(argv: list[str], env: dict[str, str], actions: list[tuple[int, ...]]) -> int:
+    log_fd = env.get(LOG_FD_VARIABLE, "")
+    if log_fd.isdigit() and int(log_fd) > 2:
+        # First, while fd 2 is still ours: the session logs its runs on our stderr.
+        actions = [(os.POSIX_SPAWN_DUP2, 2, int(log_fd)), *actions]
     return os.posix_spawn(
         argv[0],
         argv,

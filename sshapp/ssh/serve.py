@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import asyncssh
 
 from sshapp.config import ConfigError, Settings
+from sshapp.logfmt import LOG_FORMAT
 from sshapp.ssh.forkserver import ForkServer
 from sshapp.ssh.hostkeys import HostKeyError, load_or_create
 from sshapp.ssh.logline import log_event, logger
@@ -147,9 +148,7 @@ def serve_main(argv: list[str]) -> int:
         logging.basicConfig(stream=sys.stderr, format="sshapp serve: %(message)s")
         logger.error("%s", exc)
         return 2
-    logging.basicConfig(
-        stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(stream=sys.stderr, level=level, format=LOG_FORMAT)
     logging.getLogger("asyncssh").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     try:
         return asyncio.run(_serve(settings, options))

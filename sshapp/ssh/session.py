@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from sshapp.logfmt import LOG_FD_VARIABLE, SESSION_LOG_FD
 from sshapp.ssh.child import Child, spawn_pipes, spawn_pty
 from sshapp.ssh.logline import log_event
 from sshapp.ssh.middleware import DEFAULT_CHAIN, Handler, chain
@@ -24,10 +25,13 @@ from sshapp.ssh.state import ServerState, SessionEntry, next_id
 if TYPE_CHECKING:
     from sshapp.ssh.server import Server
 
+run_logger = logging.getLogger("sshapp.bench.runs")
+"""Sessions log their runs under this name (sshapp.bench.runlog), on our stderr."""
+
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 _CLIENT_HINTS = ("COLORTERM", "NO_COLOR")
 """Client `env` requests that are passed on (display hints only; values sanitised)."""
-_SERVER_ONLY = ("SSHAPP_HOSTKEY_DIR", "SSHAPP_HOST", "SSHAPP_PORT")
+_SERVER_ONLY = ("SSHAPP_HOSTKEY_DIR", "SSHAPP_HOST", "SSHAPP_PORT", LOG_FD_VARIABLE)
 
 
 @dataclass(eq=False, slots=True)
@@ -110,6 +114,9 @@ def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[s
         )
     if session.command is not None:
         env["SSH_ORIGINAL_COMMAND"] = session.command
+    if run_logger.isEnabledFor(logging.INFO):
+        # The child finds our stderr on this fd and logs each benchmark run there.
+        env[LOG_FD_VARIABLE] = str(SESSION_LOG_FD)
     return env
 
 

@@ -32,6 +32,8 @@ from collections.abc import Iterable
 from typing import Any
 
 MAX_FDS = 3
+LOG_FD_VARIABLE = "SSHAPP_LOG_FD"
+"""As in sshapp.logfmt (this module imports nothing from sshapp: see above)."""
 MAX_MESSAGE = 1 << 20
 
 
@@ -86,11 +88,17 @@ def _become_session(request: dict[str, Any], fds: list[int]) -> None:
     tty = request["mode"] == "pty"
     if tty:
         fcntl.ioctl(fds[0], termios.TIOCSCTTY, 0)
+    # The server's stderr (ours too) becomes the session's log fd, if it asked for one.
+    log_target = request["env"].get(LOG_FD_VARIABLE, "")
+    log_fd = os.dup(2) if log_target.isdigit() and int(log_target) > 2 else -1
     for target, fd in enumerate([fds[0]] * 3 if tty else fds):
         os.dup2(fd, target)
     for fd in set(fds):
         if fd > 2:
             os.close(fd)
+    if log_fd >= 0 and log_fd != int(log_target):
+        os.dup2(log_fd, int(log_target))
+        os.close(log_fd)
     os.environ.clear()
     os.environ.update(request["env"])
     _reopen_stdio(tty)

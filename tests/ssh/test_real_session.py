@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import logging
 import os
 import shutil
 
@@ -45,7 +46,10 @@ async def test_exec_kernels_and_bench_json(start: StartServer) -> None:
     assert denied.exit_status == 2
 
 
-async def test_client_killed_mid_benchmark_leaves_no_process(start: StartServer) -> None:
+async def test_client_killed_mid_benchmark_leaves_no_process(
+    start: StartServer, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.INFO, logger="sshapp.bench.runs")
     server = await start(session_argv=default_session_argv())
     conn = await connect(server.port)
     proc = await conn.create_process("bench ref.naive.f32 --size 1024 --json", encoding=None)
@@ -71,6 +75,12 @@ async def test_client_killed_mid_benchmark_leaves_no_process(start: StartServer)
             other.run("bench ref.naive.f32 --size 32 --json", encoding=None), 60
         )
     assert after.exit_status == 0, after.stderr
+    runs = [line for line in capfd.readouterr().err.splitlines() if "event=bench_run" in line]
+    assert len(runs) == 2, runs  # the server log shows how each run ended
+    assert "shape=1024x1024x1024" in runs[0]
+    assert "status=abandoned" in runs[0] or "status=cancelled" in runs[0]
+    assert "shape=32x32x32" in runs[1]
+    assert "status=ok" in runs[1]
 
 
 @pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client not installed (apt)")
@@ -81,3 +91,31 @@ async def test_openssh_exec_bench_json(start: StartServer) -> None:
     assert status == 0, err
     records = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert records
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["zygote", "spawn"])
+async def test_each_benchmark_run_is_one_line_on_the_server_log(
+    start: StartServer,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    zygote: bool,
+) -> None:
+    caplog.set_level(logging.INFO, logger="sshapp.bench.runs")  # as `serve` at INFO
+    server = await start(session_argv=default_session_argv(), zygote=zygote)
+    async with connect(server.port) as conn:
+        bench = await conn.run("bench ref.naive.f32 --size 48 --reps 2 --json", encoding=None)
+        bad = await conn.run("bench ref.naive.f32 --size 0", encoding=None)
+    assert bench.exit_status == 0, bench.stderr
+    assert bad.exit_status == 2  # refused before any run: nothing to log
+    assert b"bench_run" not in bench.stdout + bench.stderr  # never on the user's streams
+    lines = [line for line in capfd.readouterr().err.splitlines() if "event=bench_run" in line]
+    assert len(lines) == 1, lines
+    fields = dict(
+        part.split("=", 1) for part in lines[0].split(" INFO sshapp.bench.runs ")[1].split()
+    )
+    assert fields["user"] == "alice"
+    assert fields["kernel"] == "ref.naive.f32"
+    assert fields["shape"] == "48x48x48"
+    assert fields["status"] == "ok"
+    assert fields["reps"] == "2"
+    assert float(fields["best_gflops"]) > 0
