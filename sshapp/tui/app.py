@@ -9,10 +9,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from sshapp.tui import css_cache
+from sshapp.tui.keygate import KeyGate
 from sshapp.tui.messages import KernelsPicked, RunsSubmitted
 from sshapp.tui.screens.cpu import CpuScreen
 from sshapp.tui.screens.help import HelpScreen
@@ -23,6 +25,8 @@ from sshapp.tui.screens.setup import SetupScreen
 from sshapp.tui.session import Session
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from sshapp.bench.service import BenchService
     from sshapp.config import Settings
     from sshapp.kernels import CpuInfo
@@ -80,10 +84,30 @@ class BenchApp(App[int]):
             self.add_mode(mode, partial(screen, self.session))
         self.title = "sshapp · matmul ladder"
         self.sub_title = f"{user}@{host}" if host else user
+        self._keys = KeyGate(self, super().on_event)
 
     def on_mount(self) -> None:
         """Start on the kernel table."""
         self.switch_mode("kernels")
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Switch screens; keys typed meanwhile wait for the new screen (see KeyGate)."""
+        switching = mode != self.current_mode
+        result = super().switch_mode(mode)
+        if switching:
+            self._keys.switched()
+        return result
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys pass the KeyGate on arrival and report back once handled."""
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self._keys.arrived(event)
+                return
+            await super().on_event(event)
+            self._keys.returned(event)
+            return
+        await super().on_event(event)
 
     def action_help(self) -> None:
         """Show every key."""

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -30,7 +31,8 @@ class SetupScreen(Screen[None]):
     AUTO_FOCUS = "#kernels"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "submit", "Run", show=True, priority=True),
-        Binding("escape", "leave_field", "Leave field", show=False),
+        # Priority, like tab: focus has left the field by the time the next key is read.
+        Binding("escape", "leave_field", "Leave field", show=False, priority=True),
         # Priority: focus moves when the key is read, so keys typed right after a tab
         # (a paste, a fast typist, tmux send-keys) land in the next field, not this one.
         Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
@@ -210,9 +212,12 @@ class SetupScreen(Screen[None]):
         self.post_message(RunsSubmitted(list(self.runs)))
 
     def action_leave_field(self) -> None:
-        """Leave the text field (to the run button if enabled) so letter keys navigate."""
+        """Leave the text field (to the run button if enabled) so letter keys navigate.
+
+        Raises:
+            SkipAction: No text field has focus (an open list closes on escape itself).
+        """
+        if not isinstance(self.focused, Input):
+            raise SkipAction
         submit = self.query_one("#submit", Button)
-        if submit.disabled:
-            self.set_focus(None)
-        else:
-            submit.focus()
+        self.set_focus(None if submit.disabled else submit)

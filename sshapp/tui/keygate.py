@@ -1,0 +1,97 @@
+"""Provides KeyGate: keys typed right after a screen-switching key wait for the new screen.
+
+Textual hands every key to the focused widget's queue at once and runs bindings only when
+the key comes back up to the app. A burst such as `s` then `avx2.simd.f32` (a paste, a
+fast typist, `tmux send-keys`) is therefore queued on the kernel table before `s` has
+switched to the setup form, and the rest of the burst is lost. The gate lets a key that
+may switch screens go through alone and holds the keys behind it until the key has been
+handled and, if it switched screens, the new screen has drawn and focused its field;
+then it delivers them in order. A key that turns out not to switch anything releases the
+queue when it returns, or after FALLBACK_SECONDS at the latest, so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+SWITCH_LETTERS = frozenset({"k", "s", "v", "r", "c", "question_mark"})
+"""Letters bound to screen switches (they type text when a text field has focus)."""
+SWITCH_KEYS = frozenset({"enter", "ctrl+r", "f1", "f2", "f3", "f4", "f5", "f6"})
+"""Keys that may switch screens from anywhere (pick, submit, function keys)."""
+FALLBACK_SECONDS = 0.25
+"""Longest a key can hold the ones behind it if it never comes back (it was consumed)."""
+
+
+class KeyGate:
+    """Orders key delivery around screen switches for one app."""
+
+    def __init__(self, app: App[Any], deliver: Callable[[events.Key], Awaitable[None]]) -> None:
+        """Create the gate.
+
+        Args:
+            app: The app whose keys pass through.
+            deliver: Hands a key to Textual as if it had just arrived (App.on_event).
+        """
+        self._app = app
+        self._deliver = deliver
+        self._held: deque[events.Key] = deque()
+        self._holding = False
+        self._token = 0
+        self._in_flight: events.Key | None = None
+
+    @property
+    def held(self) -> int:
+        """Keys waiting."""
+        return len(self._held)
+
+    def _may_switch(self, event: events.Key) -> bool:
+        if isinstance(self._app.screen, ModalScreen):
+            return False
+        if event.key in SWITCH_KEYS:
+            return True
+        return event.key in SWITCH_LETTERS and not isinstance(self._app.focused, Input)
+
+    def _hold(self) -> int:
+        self._holding = True
+        self._token += 1
+        return self._token
+
+    async def arrived(self, event: events.Key) -> None:
+        """A key from the terminal: deliver it now, or queue it behind a switching key."""
+        if self._holding or self._held:
+            self._held.append(event)
+            return
+        await self._pass(event)
+
+    async def _pass(self, event: events.Key) -> None:
+        if self._may_switch(event):
+            token = self._hold()
+            self._in_flight = event
+            self._app.set_timer(FALLBACK_SECONDS, partial(self._release, token))
+        await self._deliver(event)
+
+    def returned(self, event: events.Key) -> None:
+        """A key came back up to the app and its bindings have run."""
+        if event is self._in_flight:
+            self._in_flight = None
+            self._app.call_after_refresh(partial(self._release, self._token))
+
+    def switched(self) -> None:
+        """The app switched screens: hold keys until the new screen has drawn."""
+        token = self._hold()
+        self._app.call_after_refresh(partial(self._release, token))
+
+    async def _release(self, token: int) -> None:
+        if token != self._token or not self._holding:
+            return  # a later hold is in charge
+        self._holding = False
+        while self._held and not self._holding:
+            await self._pass(self._held.popleft())
