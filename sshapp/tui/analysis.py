@@ -55,10 +55,18 @@ def sweep_series(results: list[BenchResult]) -> list[Series]:
     return [Series(k, sorted(p)) for k, p in sorted(lines.items()) if p]
 
 
+ROOF_COLORS = ("bright_white", "bright_black")
+"""One colour per dtype roof, in dtype order (f32, f64)."""
+
+
 def roofline_series(
     results: list[BenchResult], peak_of: Callable[[str, str], float | None], bandwidth: float | None
 ) -> tuple[list[Series], str]:
-    """Return the roof (if measured) and one marker series per kernel, plus a caption.
+    """Return one roof per dtype (if measured), one marker series per kernel, and a caption.
+
+    Each dtype gets its own compute ceiling (f64 peaks at half the f32 rate on the same
+    units), the best measured peak among the ISAs of its results; all roofs share the
+    memory slope. A result sits under the roof of its dtype.
 
     Args:
         results: Results to place by arithmetic intensity.
@@ -66,13 +74,14 @@ def roofline_series(
         bandwidth: Measured memory bandwidth in GB/s, or None.
     """
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    peaks: dict[str, float] = {}
+    peaks: dict[str, tuple[str, float]] = {}  # dtype → (isa, best peak)
     for (kernel_id, shape), r in best_per(results).items():
-        points[kernel_id].append((intensity(shape, r.run.dtype), r.best_gflops))
+        dtype = r.run.dtype
+        points[kernel_id].append((intensity(shape, dtype), r.best_gflops))
         isa = kernel_id.split(".", 1)[0]
-        peak = peak_of(isa, r.run.dtype)
-        if peak:
-            peaks[f"{isa}.{r.run.dtype}"] = peak
+        peak = peak_of(isa, dtype)
+        if peak and peak > peaks.get(dtype, ("", 0.0))[1]:
+            peaks[dtype] = (isa, peak)
     markers = "●▲■◆✚○△□"
     series = [
         Series(k, p, lines=False, marker=markers[i % len(markers)])
@@ -80,21 +89,21 @@ def roofline_series(
     ]
     if not points:
         return series, ""
+    if not peaks:
+        if bandwidth:
+            return series, f"bandwidth {bandwidth:.1f} GB/s (peak not measured)"
+        return series, "peak not measured"
     xs = [x for p in points.values() for x, _ in p]
     low, high = min(xs) / 4, max(xs) * 4
-    roof: list[tuple[float, float]] = []
-    caption = "peak not measured"
-    if peaks:
-        name, peak = max(peaks.items(), key=lambda kv: kv[1])
-        if bandwidth:
-            low = min(low, peak / bandwidth / 4)  # show the ridge point
-        grid = [low * (high / low) ** (i / 40) for i in range(41)]
+    if bandwidth:
+        low = min(low, min(peak for _, peak in peaks.values()) / bandwidth / 4)  # ridge points
+    grid = [low * (high / low) ** (i / 40) for i in range(41)]
+    roofs, parts = [], []
+    for i, (dtype, (isa, peak)) in enumerate(sorted(peaks.items())):
         roof = [(x, min(peak, bandwidth * x) if bandwidth else peak) for x in grid]
-        caption = f"roof: {name} peak {peak:.1f} GF/s"
-        if bandwidth:
-            caption += f", {bandwidth:.1f} GB/s"
-    elif bandwidth:
-        caption = f"bandwidth {bandwidth:.1f} GB/s (peak not measured)"
-    if roof:
-        series.insert(0, Series("roof", roof, color="bright_white"))
-    return series, caption
+        roofs.append(Series(f"roof {dtype}", roof, color=ROOF_COLORS[i % len(ROOF_COLORS)]))
+        parts.append(f"{isa}.{dtype} peak {peak:.1f} GF/s")
+    caption = "roofs: " + ", ".join(parts)
+    if bandwidth:
+        caption += f"; memory {bandwidth:.1f} GB/s"
+    return [*roofs, *series], caption

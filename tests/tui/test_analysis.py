@@ -41,15 +41,16 @@ def test_sweep_has_one_line_per_kernel_sorted_by_size() -> None:
 
 def test_roofline_roof_bends_at_the_ridge_point() -> None:
     results = [e.result for e in ladder_history()]
-    series, caption = roofline_series(
-        results, lambda isa, _dt: 64.0 if isa == "avx2" else None, 10.0
-    )
-    assert series[0].label == "roof"
-    roof = series[0].points
-    assert roof[0][1] < 64.0  # memory-bound end
-    assert roof[-1][1] == 64.0  # compute-bound end
-    assert "avx2.f32 peak 64.0" in caption
-    assert all(not s.lines for s in series[1:])
+    peaks = {("avx2", "f32"): 64.0, ("avx2", "f64"): 32.0, ("blas", "f32"): 60.0}
+    series, caption = roofline_series(results, lambda isa, dt: peaks.get((isa, dt)), 10.0)
+    assert [s.label for s in series[:2]] == ["roof f32", "roof f64"]  # one roof per dtype
+    f32, f64 = series[0].points, series[1].points
+    assert f32[0][1] < 64.0  # memory-bound end
+    assert f32[-1][1] == 64.0  # compute-bound end: the best f32 peak, not BLAS's
+    assert f64[-1][1] == 32.0
+    assert f32[0] == f64[0]  # same memory slope
+    assert caption == "roofs: avx2.f32 peak 64.0 GF/s, avx2.f64 peak 32.0 GF/s; memory 10.0 GB/s"
+    assert all(not s.lines for s in series[2:])
 
 
 def test_roofline_without_measurements_still_places_results() -> None:
@@ -57,4 +58,4 @@ def test_roofline_without_measurements_still_places_results() -> None:
     series, caption = roofline_series(results, lambda _isa, _dt: None, None)
     assert caption == "peak not measured"
     assert series
-    assert all(s.label != "roof" for s in series)
+    assert all(not s.label.startswith("roof") for s in series)
