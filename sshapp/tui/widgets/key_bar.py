@@ -95,14 +95,20 @@ class KeyBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        """The keys, each as bold key then its description."""
+        """The keys, each as bold key then its description (closer together if narrow)."""
+        text = self._line(GAP)
+        if text.cell_len > self.size.width:
+            text = self._line(" ")
+        return text
+
+    def _line(self, gap: str) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         text_style = self.get_component_rich_style("key-bar--description")
         text = Text(no_wrap=True, overflow="crop", end="")
         self._spans = []
         for item in self.items:
             if text:
-                text.append(GAP)
+                text.append(gap)
             start = text.cell_len
             text.append(item.display, key_style)
             text.append(f" {item.description}", text_style)
