@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import os
 import signal
 import socket
@@ -163,14 +164,17 @@ class ForkServer:
                 else:
                     reply.set_exception(OSError(message.get("error", "spawn failed")))
 
-    def _lost(self) -> None:
-        """The zygote died: fail requests in flight; watch its orphans with pidfds."""
+    def _lost(self, *, stopping: bool = False) -> None:
+        """The zygote died (or is being stopped): fail requests in flight; watch its orphans."""
         if not self.alive:
             return
         self.alive = False
         self._loop.remove_reader(self._sock)
         self._sock.close()
-        log_event("zygote_lost", pid=self.pid, sessions=len(self._exits))
+        if stopping:
+            log_event("zygote_stopped", pid=self.pid, sessions=len(self._exits))
+        else:
+            log_event("zygote_lost", logging.WARNING, pid=self.pid, sessions=len(self._exits))
         if not self._ready.done():
             self._ready.set_exception(OSError("the zygote exited while preloading"))
         for reply in self._replies.values():
@@ -184,7 +188,7 @@ class ForkServer:
 
     async def stop(self) -> None:
         """Close the socket (the zygote then exits) and reap it."""
-        self._lost()
+        self._lost(stopping=True)
         with contextlib.suppress(ProcessLookupError):
             await asyncio.wait_for(wait_pidfd(self.pid), 5)
         with contextlib.suppress(ProcessLookupError, TimeoutError):

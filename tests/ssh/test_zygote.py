@@ -1,8 +1,12 @@
-"""The zygote: bad preloads do not stop it; the Textual warm-up leaves no threads behind."""
+"""The zygote: bad preloads do not stop it; the TUI warm-up leaves no threads; stop vs loss."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import logging
+import os
+import signal
 import subprocess
 import sys
 
@@ -33,3 +37,27 @@ def test_tui_warm_up_fills_the_css_cache_and_leaves_a_forkable_process() -> None
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["1", "False", "True"]
+
+
+async def test_a_stop_is_logged_as_a_stop_a_crash_as_a_loss(
+    start: StartServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sshapp.ssh")
+    server = await start()
+    forkserver = server.state.forkserver
+    assert forkserver is not None
+    await forkserver.stop()
+    stopped = [r for r in caplog.records if "event=zygote_stopped" in r.getMessage()]
+    assert stopped
+    assert stopped[0].levelno == logging.INFO
+    assert not [r for r in caplog.records if "event=zygote_lost" in r.getMessage()]
+    crashed = await start()
+    assert crashed.state.forkserver is not None
+    os.kill(crashed.state.forkserver.pid, signal.SIGKILL)
+    for _ in range(100):
+        if not crashed.state.forkserver.alive:
+            break
+        await asyncio.sleep(0.05)
+    lost = [r for r in caplog.records if "event=zygote_lost" in r.getMessage()]
+    assert lost
+    assert lost[0].levelno == logging.WARNING
