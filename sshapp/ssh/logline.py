@@ -6,8 +6,6 @@ import logging
 
 from sshapp.logfmt import format_event
 
-__all__ = ["format_event", "log_event", "logger"]
-
 logger = logging.getLogger("sshapp.ssh")
 
 

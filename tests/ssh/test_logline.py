@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sshapp.ssh.logline import format_event
+from sshapp.logfmt import format_event
 
 
 def test_plain_values_are_bare_and_odd_ones_quoted() -> None:
