@@ -84,7 +84,7 @@ class BenchApp(App[int]):
             self.add_mode(mode, partial(screen, self.session))
         self.title = "sshapp · matmul ladder"
         self.sub_title = f"{user}@{host}" if host else user
-        self._keys = KeyGate(self, super().on_event)
+        self._keys = KeyGate(self, super().on_event, _switch_keys(self.BINDINGS))
 
     def on_mount(self) -> None:
         """Start on the kernel table."""
@@ -150,6 +150,19 @@ def main(user: str, settings: Settings | None = None) -> int:
     settle_heap()
     result = BenchApp(engine, user, host=host).run()
     return result if isinstance(result, int) else 0
+
+
+PICK_AND_SUBMIT_KEYS = frozenset({"enter", "ctrl+r"})
+"""Keys that leave a screen from inside it: pick kernels (table), run (setup form)."""
+
+
+def _switch_keys(bindings: list[BindingType]) -> frozenset[str]:
+    """Every key of the app's screen-switching bindings, plus the pick and submit keys."""
+    keys = set(PICK_AND_SUBMIT_KEYS)
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.action.startswith(("switch_mode", "help")):
+            keys.update(key.strip() for key in binding.key.split(","))
+    return frozenset(keys)
 
 
 def settle_heap() -> None:

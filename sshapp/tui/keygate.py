@@ -22,10 +22,6 @@ from textual.app import App
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
-SWITCH_LETTERS = frozenset({"k", "s", "v", "r", "c", "question_mark"})
-"""Letters bound to screen switches (they type text when a text field has focus)."""
-SWITCH_KEYS = frozenset({"enter", "ctrl+r", "f1", "f2", "f3", "f4", "f5", "f6"})
-"""Keys that may switch screens from anywhere (pick, submit, function keys)."""
 FALLBACK_SECONDS = 0.25
 """Longest a key can hold the ones behind it if it never comes back (it was consumed)."""
 
@@ -33,15 +29,23 @@ FALLBACK_SECONDS = 0.25
 class KeyGate:
     """Orders key delivery around screen switches for one app."""
 
-    def __init__(self, app: App[Any], deliver: Callable[[events.Key], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        deliver: Callable[[events.Key], Awaitable[None]],
+        switch_keys: frozenset[str],
+    ) -> None:
         """Create the gate.
 
         Args:
             app: The app whose keys pass through.
             deliver: Hands a key to Textual as if it had just arrived (App.on_event).
+            switch_keys: Keys that may switch screens. Printable ones (`s`, `?`) type text
+                when a text field has focus, and then pass straight through.
         """
         self._app = app
         self._deliver = deliver
+        self._switch_keys = switch_keys
         self._held: deque[events.Key] = deque()
         self._holding = False
         self._token = 0
@@ -55,9 +59,9 @@ class KeyGate:
     def _may_switch(self, event: events.Key) -> bool:
         if isinstance(self._app.screen, ModalScreen):
             return False
-        if event.key in SWITCH_KEYS:
-            return True
-        return event.key in SWITCH_LETTERS and not isinstance(self._app.focused, Input)
+        if event.key not in self._switch_keys:
+            return False
+        return not (event.is_printable and isinstance(self._app.focused, Input))
 
     def _hold(self) -> int:
         self._holding = True
