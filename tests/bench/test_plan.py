@@ -102,14 +102,18 @@ def test_unsupported_kernel_is_refused() -> None:
 
 
 def test_unsupported_kernel_is_refused_with_a_faked_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs on any CPU: one kernel in the table pretends to need AVX-512."""
+    """Runs on any CPU: one kernel in the table pretends to need a feature it lacks.
+
+    Its ISA prefix is one no real kernel uses, so the glob below matches only the fake on
+    every CPU (an ``avx512.*`` glob matched the real AVX-512 kernels on AVX-512 hosts).
+    """
     real = list_kernels()[0]
-    fake = replace(real, id="avx512.fake.f32", requires=("avx512f",), missing=("avx512f",))
+    fake = replace(real, id="fakeisa.fake.f32", requires=("avx512f",), missing=("avx512f",))
     monkeypatch.setattr(plan, "list_kernels", lambda: (*list_kernels(), fake))
     monkeypatch.setattr(plan, "get", lambda kid: fake if kid == fake.id else get(kid))
-    with pytest.raises(SpecError, match=r"avx512.fake.f32 cannot run here: .*avx512f"):
-        expand(_spec("avx512.fake.f32"), LIMITS)
+    with pytest.raises(SpecError, match=r"fakeisa.fake.f32 cannot run here: .*avx512f"):
+        expand(_spec("fakeisa.fake.f32"), LIMITS)
     with pytest.raises(SpecError, match="can run here"):
-        expand(_spec("avx512.*"), LIMITS)
+        expand(_spec("fakeisa.*"), LIMITS)
     runs = expand(_spec("*.f32", dtype="f32"), LIMITS)
     assert fake.id not in {r.kernel_id for r in runs}
