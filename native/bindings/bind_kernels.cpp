@@ -83,7 +83,7 @@ void gemm(const std::string& id, const py::array& a, const py::array& b, py::arr
     if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not overlap a or b");
     const mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
     py::gil_scoped_release release;
-    info.fn(args);
+    info.fn(args, info.blocking);
 }
 
 }  // namespace

@@ -61,9 +61,9 @@ TimingResult time_gemm(const KernelInfo& info,
 
     // Warm-up: caches, page faults, the driver's packing buffers, CPU clock ramp.
     auto t0 = Clock::now();
-    info.fn(args);
+    info.fn(args, info.blocking);
     double first = seconds_since(t0);
-    for (int i = 1; i < opts.warmup; ++i) info.fn(args);
+    for (int i = 1; i < opts.warmup; ++i) info.fn(args, info.blocking);
 
     if (first < opts.min_sample_seconds) {
         double calls = std::ceil(opts.min_sample_seconds / std::max(first, 1e-9));
@@ -72,7 +72,7 @@ TimingResult time_gemm(const KernelInfo& info,
     double timed = 0.0;
     for (int r = 0; r < opts.repeats; ++r) {
         auto start = Clock::now();
-        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args);
+        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, info.blocking);
         double s = seconds_since(start);
         timed += s;
         double per_call = s / result.calls_per_sample;
