@@ -7,15 +7,7 @@
 
 namespace py = pybind11;
 
-namespace {
-
-mm::DType parse_dtype(const std::string& dtype) {
-    if (dtype == "f32") return mm::DType::F32;
-    if (dtype == "f64") return mm::DType::F64;
-    throw py::value_error("unknown dtype '" + dtype + "'");
-}
-
-}  // namespace
+mm::DType parse_dtype(const std::string& name);  // bind_kernels.cpp: the one table lookup
 
 void register_probes(py::module_& m) {
     m.def(

@@ -59,6 +59,12 @@ const KernelInfo KERNELS[] = {
      DType::F64, 0, NONE, ref::gemm_reorder_f64},
     {"ref.naive.f64", "i-j-k triple loop; the reference every test trusts", DType::F64, 0, NONE,
      ref::gemm_naive_f64},
+    // ---- bf16 (A, B bfloat16; C f32) ------------------------------------------
+    {"ref.naive.bf16", "i-j-k triple loop in f32 on bf16 inputs; the bf16 oracle", DType::BF16,
+     0, NONE, ref::gemm_naive_bf16},
+    // ---- int8 (A, B int8; C int32, wrapping) ----------------------------------
+    {"ref.naive.int8", "i-j-k triple loop, int32 wrapping sum; the int8 oracle", DType::INT8,
+     0, NONE, ref::gemm_naive_int8},
 };
 
 }  // namespace

@@ -6,18 +6,15 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from sshapp.bench.spec import BenchResult, Shape
+from sshapp.kernels import footprint_bytes
 from sshapp.tui.widgets.ladder import Rung
 from sshapp.tui.widgets.line_chart import Series
 
-ITEM_BYTES = {"f64": 8, "f32": 4, "bf16": 2, "f16": 2, "int8": 1, "i8": 1}
-"""Bytes per element by dtype."""
-
 
 def intensity(shape: Shape, dtype: str) -> float:
-    """Return arithmetic intensity: 2mnk flops per byte of A, B and C."""
-    size = ITEM_BYTES.get(dtype, 4)
-    moved = (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) * size
-    return shape.flops / moved
+    """Return arithmetic intensity: 2mnk operations per byte of A, B and C (C in its
+    output type: f32 for bf16, int32 for int8)."""
+    return shape.flops / footprint_bytes(shape.m, shape.n, shape.k, dtype)
 
 
 def best_per(results: list[BenchResult]) -> dict[tuple[str, Shape], BenchResult]:
@@ -55,8 +52,8 @@ def sweep_series(results: list[BenchResult]) -> list[Series]:
     return [Series(k, sorted(p)) for k, p in sorted(lines.items()) if p]
 
 
-ROOF_COLORS = ("bright_white", "bright_black")
-"""One colour per dtype roof, in dtype order (f32, f64)."""
+ROOF_COLORS = ("bright_white", "bright_black", "bright_cyan", "bright_magenta")
+"""One colour per dtype roof, in sorted dtype-name order."""
 
 
 def roofline_series(
