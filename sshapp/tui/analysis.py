@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from sshapp.bench.spec import BenchResult, Shape
-from sshapp.kernels import footprint_bytes
+from sshapp.kernels import DTYPES, footprint_bytes
+from sshapp.kernels import dtype as dtype_row
+from sshapp.kernels.probes import peak_key
 from sshapp.tui.widgets.ladder import Rung
 from sshapp.tui.widgets.line_chart import Series
 
@@ -41,6 +43,34 @@ def ladder(results: list[BenchResult], dtype: str, shape: Shape) -> list[Rung]:
         Rung(kernel_id, r.best_gflops, reference=kernel_id.startswith("blas."))
         for (kernel_id, at), r in best_per(results).items()
         if at == shape and r.run.dtype == dtype
+    ]
+
+
+def precision_shapes(results: list[BenchResult]) -> list[Shape]:
+    """Return the sizes that have results, most dtypes first, then largest first."""
+    dtypes: dict[Shape, set[str]] = defaultdict(set)
+    for result in results:
+        if not result.run.kernel_id.startswith("blas."):
+            dtypes[result.run.shape].add(result.run.dtype)
+    return sorted(dtypes, key=lambda s: (-len(dtypes[s]), -s.flops))
+
+
+def precision_rungs(results: list[BenchResult], shape: Shape) -> list[Rung]:
+    """Return the best kernel of each dtype at `shape`: what lower precision buys here.
+
+    The host BLAS rows are left out (ours against ours); f32 (or the first dtype of the
+    table that ran) is the base the speed-ups are measured from.
+    """
+    best: dict[str, BenchResult] = {}
+    for (kernel_id, at), r in best_per(results).items():
+        if at != shape or kernel_id.startswith("blas."):
+            continue
+        if r.run.dtype not in best or r.best_gflops > best[r.run.dtype].best_gflops:
+            best[r.run.dtype] = r
+    order = [name for name in DTYPES if name in best] + sorted(set(best) - set(DTYPES))
+    return [
+        Rung(f"{name:<5}{best[name].run.kernel_id}", best[name].best_gflops, base=i == 0)
+        for i, name in enumerate(order)
     ]
 
 
@@ -99,7 +129,8 @@ def roofline_series(
     for i, (dtype, (isa, peak)) in enumerate(sorted(peaks.items())):
         roof = [(x, min(peak, bandwidth * x) if bandwidth else peak) for x in grid]
         roofs.append(Series(f"roof {dtype}", roof, color=ROOF_COLORS[i % len(ROOF_COLORS)]))
-        parts.append(f"{isa}.{dtype} peak {peak:.1f} GF/s")
+        label = peak_key(isa, dtype) or f"{isa}.{dtype}"
+        parts.append(f"{label} peak {peak:.1f} {dtype_row(dtype).unit}")
     caption = "roofs: " + ", ".join(parts)
     if bandwidth:
         caption += f"; memory {bandwidth:.1f} GB/s"

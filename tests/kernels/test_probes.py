@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -114,3 +115,54 @@ def test_masked_isa_is_never_probed() -> None:
     assert out["isas"] == []
     assert "missing avx2" in out["native"]
     assert "lacks avx2" in out["python"]
+
+
+def _every_feature(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend this CPU has every feature (the native probe is faked too: nothing runs)."""
+    real = kernels.cpu_info()
+    names = {f for _, p in probes.PROBES for f in p.features} | set(real.features)
+    fake = replace(real, features=dict.fromkeys(names, True), detected=dict.fromkeys(names, True))
+    monkeypatch.setattr(probes, "cpu_info", lambda: fake)
+
+
+def test_low_precision_peaks_appear_when_the_native_side_has_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Table-driven: a native probe for (isa, dtype) is enough for its peak to be measured."""
+    _every_feature(monkeypatch)
+    asked: list[tuple[str, str]] = []
+
+    def probe_fma(isa: str, dtype: str, *, seconds: float, pin_core: int) -> float:
+        del seconds, pin_core
+        asked.append((isa, dtype))
+        return 100.0 * (1 + len(asked))
+
+    monkeypatch.setattr(probes._native, "probe_fma", probe_fma)
+    monkeypatch.setattr(probes, "measure_bandwidth", lambda **_: 20.0)
+    peaks = probes.measure_peaks()
+    assert asked == [(p.probe, dt) for dt, p in probes.PROBES]
+    for key in ("avx512_bf16.bf16", "amx.bf16", "avx512_vnni.int8", "amx.int8"):
+        assert key in peaks.fma_gflops
+    assert peaks.peak_for("amx.tiles.int8") == peaks.fma_gflops["amx.int8"]
+
+
+def test_a_probe_missing_from_the_build_is_skipped_cleanly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _every_feature(monkeypatch)
+
+    def probe_fma(isa: str, dtype: str, *, seconds: float, pin_core: int) -> float:
+        del seconds, pin_core
+        if dtype in ("bf16", "int8"):
+            msg = f"unknown ISA '{isa}' (expected avx2 or avx512)"
+            raise ValueError(msg)
+        if isa == "avx512":
+            msg = "avx512 FMA probe was not compiled into this build"
+            raise RuntimeError(msg)
+        return 50.0
+
+    monkeypatch.setattr(probes._native, "probe_fma", probe_fma)
+    monkeypatch.setattr(probes, "measure_bandwidth", lambda **_: 20.0)
+    assert set(probes.measure_peaks().fma_gflops) == {"avx2.f32", "avx2.f64"}
+    with pytest.raises(kernels.UnsupportedKernelError, match="amx probe for int8 is not in this"):
+        kernels.measure_fma("amx", "int8")
