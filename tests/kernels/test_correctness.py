@@ -68,7 +68,7 @@ def cases() -> list[object]:
     out = []
     for info in kernels.list_kernels():
         marks = [] if info.supported else [pytest.mark.skip(reason=f"{info.id}: {info.reason}")]
-        if info.dtype not in kernels.NP_DTYPES:
+        if info.supported and info.dtype not in kernels.NP_DTYPES:
             marks = [pytest.mark.skip(reason=NO_PY_DTYPE.format(info.dtype, info.id))]
         for shape in FIXED_SHAPES + blocking_shapes(info):
             out.append(

@@ -88,3 +88,11 @@ def require_features(*names: str, reason: str) -> None:
     if missing:
         note = f" ({info['amx_note']})" if info["amx_note"] and "amx" in reason.lower() else ""
         pytest.skip(f"{reason}{note}: missing {', '.join(missing)}")
+
+
+def assert_all_ok(proc: subprocess.CompletedProcess[str], ids: Sequence[str]) -> None:
+    """A harness run passed: exit status 0 and an "<id>: ok" line for every id."""
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    for kid in ids:
+        assert f"{kid}: ok" in out, out[-4000:]

@@ -9,7 +9,6 @@ kernels (real intrinsics, same sanitizers) through the same checks.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ KERNELS = [LOWP / "packed_14x32_bf16.cpp", LOWP / "packed_14x32_int8.cpp"]
 IDS = ["avx512.packed_14x32.bf16", "avx512.packed_14x32.int8"]
 LOWP_FEATURES = ("avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_bf16", "avx512_vnni")
 NO_LOWP = "CPU has no AVX512_BF16/AVX512_VNNI"
-
-
-def assert_all_ok(proc: subprocess.CompletedProcess[str], ids: list[str]) -> None:
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    for kid in ids:
-        assert f"{kid}: ok" in out, out[-4000:]
 
 
 @pytest.mark.timeout(300)
@@ -59,7 +51,7 @@ def test_emulated_instructions_match_the_silicon(tmp_path: Path) -> None:
 def test_emulated_avx512_lowp_kernels_match_reference(tmp_path: Path) -> None:
     sources = [HARNESS, LOWP / "lowp_loops.cpp", *cxx.emulated(KERNELS, "emu512.h", tmp_path)]
     exe = cxx.build(tmp_path / "check", sources, defines=["CHECK_AVX512_LOWP=1"])
-    assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
+    cxx.assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
 
 
 @pytest.mark.timeout(400)
@@ -69,4 +61,4 @@ def test_real_avx512_lowp_kernels_match_reference(tmp_path: Path) -> None:
     exe = cxx.build(
         tmp_path / "check", sources, flags=cxx.LOWP_FLAGS, defines=["CHECK_AVX512_LOWP=1"]
     )
-    assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
+    cxx.assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)

@@ -26,6 +26,10 @@
 #if CHECK_AMX
 #include "kernels/amx/amx.hpp"
 #endif
+#if CHECK_AMX_REAL
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 using namespace mm;
 
@@ -247,6 +251,20 @@ int main(int argc, char** argv) {
         return 2;
     }
     int failed = 0;
+#if CHECK_AMX_REAL
+    // What cpu.cpp does for the module: Linux grants tile data once per process.
+    if (syscall(SYS_arch_prctl, 0x1023, 18) != 0) {
+        std::printf("arch_prctl(ARCH_REQ_XCOMP_PERM) refused\n");
+        return 2;
+    }
+#endif
+#if CHECK_AMX
+    // The probes' tile programs: 3 rounds of 32 (bf16) / 64 (int8) products of 2^-7 . 2^-7
+    // and 1 . 1 into C tile 0.
+    const bool probes_ok = amx::tdpbf16_peak(3) == 3 * 32 * 0x1p-14f && amx::tdpbssd_peak(3) == 192;
+    std::printf("amx probes: %s\n", probes_ok ? "ok" : "FAIL");
+    failed += !probes_ok;
+#endif
     for (const Kernel& kn : KERNELS) {
         if (argc > 2 && std::strstr(kn.id, argv[2]) == nullptr) continue;
         failed += check(kn);
