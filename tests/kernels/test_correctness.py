@@ -46,10 +46,30 @@ def blocking_shapes(info: KernelInfo) -> list[tuple[int, int, int]]:
     return shapes
 
 
+# bf16 / int8 kernels are checked by tests/native/test_lowp_kernels.py (C++ harness,
+# emulated everywhere, real where the CPU has the feature) until the Python side has
+# their dtypes (issue 12, part A); here they are skipped with that reason.
+NO_PY_DTYPE = (
+    "Python dtype plumbing for {0} lands with issue 12 part A; "
+    "{1} is checked by tests/native/test_lowp_kernels.py"
+)
+
+
+def python_kernels(*, supported_only: bool) -> list[KernelInfo]:
+    """Kernels of dtypes the Python side can build arrays for."""
+    return [
+        k
+        for k in kernels.list_kernels()
+        if k.dtype in kernels.NP_DTYPES and (k.supported or not supported_only)
+    ]
+
+
 def cases() -> list[object]:
     out = []
     for info in kernels.list_kernels():
         marks = [] if info.supported else [pytest.mark.skip(reason=f"{info.id}: {info.reason}")]
+        if info.supported and info.dtype not in kernels.NP_DTYPES:
+            marks = [pytest.mark.skip(reason=NO_PY_DTYPE.format(info.dtype, info.id))]
         for shape in FIXED_SHAPES + blocking_shapes(info):
             out.append(
                 pytest.param(info, shape, id=f"{info.id}-{'x'.join(map(str, shape))}", marks=marks)
@@ -72,9 +92,7 @@ def test_kernel_matches_reference(
     assert result.ok, f"{info.id} {shape}: error {result.error:.3g} > {result.tolerance:.3g}"
 
 
-@pytest.mark.parametrize(
-    "info", [k for k in kernels.list_kernels() if k.supported], ids=lambda k: k.id
-)
+@pytest.mark.parametrize("info", python_kernels(supported_only=True), ids=lambda k: k.id)
 def test_kernel_ignores_input_alignment(info: KernelInfo, rng: np.random.Generator) -> None:
     """Inputs that start one element past a 64-byte boundary work (no alignment demand)."""
     row = kernels.dtype(info.dtype)
@@ -87,9 +105,7 @@ def test_kernel_ignores_input_alignment(info: KernelInfo, rng: np.random.Generat
     assert kernels.check_product(kernels.gemm(info.id, a, b), a, b).ok
 
 
-@pytest.mark.parametrize(
-    "info", [k for k in kernels.list_kernels() if k.supported], ids=lambda k: k.id
-)
+@pytest.mark.parametrize("info", python_kernels(supported_only=True), ids=lambda k: k.id)
 def test_kernel_with_special_values(info: KernelInfo) -> None:
     """Zeros give zeros, identity gives the other operand exactly."""
     row = kernels.dtype(info.dtype)
