@@ -46,30 +46,15 @@ def blocking_shapes(info: KernelInfo) -> list[tuple[int, int, int]]:
     return shapes
 
 
-# bf16 / int8 kernels are checked by tests/native/test_lowp_kernels.py (C++ harness,
-# emulated everywhere, real where the CPU has the feature) until the Python side has
-# their dtypes (issue 12, part A); here they are skipped with that reason.
-NO_PY_DTYPE = (
-    "Python dtype plumbing for {0} lands with issue 12 part A; "
-    "{1} is checked by tests/native/test_lowp_kernels.py"
-)
-
-
 def python_kernels(*, supported_only: bool) -> list[KernelInfo]:
-    """Kernels of dtypes the Python side can build arrays for."""
-    return [
-        k
-        for k in kernels.list_kernels()
-        if k.dtype in kernels.NP_DTYPES and (k.supported or not supported_only)
-    ]
+    """Every kernel of the table (every dtype has a row in the Python dtype table)."""
+    return [k for k in kernels.list_kernels() if k.supported or not supported_only]
 
 
 def cases() -> list[object]:
     out = []
     for info in kernels.list_kernels():
         marks = [] if info.supported else [pytest.mark.skip(reason=f"{info.id}: {info.reason}")]
-        if info.supported and info.dtype not in kernels.NP_DTYPES:
-            marks = [pytest.mark.skip(reason=NO_PY_DTYPE.format(info.dtype, info.id))]
         for shape in FIXED_SHAPES + blocking_shapes(info):
             out.append(
                 pytest.param(info, shape, id=f"{info.id}-{'x'.join(map(str, shape))}", marks=marks)
