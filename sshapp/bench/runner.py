@@ -16,10 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from sshapp.bench import blas
-from sshapp.bench.history import History
+from sshapp.bench.history import History, HistoryError
 from sshapp.bench.peaks import HostPeaks
 from sshapp.bench.spec import BenchResult, RunSpec, Stats, gflops
-from sshapp.kernels import NP_DTYPES, Timing, check_product, gemm, time_kernel
+from sshapp.kernels import (
+    NP_DTYPES,
+    Timing,
+    check_product,
+    gemm,
+    random_operand,
+    time_kernel,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,8 @@ class Outcome:
     """Whether the run was stopped by a cancel."""
     peak_stale: bool = False
     """Whether the result beat the cached peak (which is then raised to it)."""
+    timed_out: bool = False
+    """Whether the time limit stopped the run (before its first sample if result is None)."""
 
 
 def pick_core(setting: int) -> int:
@@ -107,6 +116,8 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
         repeats=run.repeats,
         budget_seconds=max(budget, 1e-3),
         pin_core=job.pin_core,
+        # Warm-up included: the timed-work budget alone let `--warmup` run for minutes.
+        deadline_seconds=max(job.time_left(), 1e-3),
         on_sample=on_sample,
         max_bytes=job.max_bytes,
     )
@@ -116,8 +127,8 @@ def _check(job: Job) -> tuple[bool, float, str]:
     run = job.run
     rng = np.random.default_rng()
     dt = NP_DTYPES[run.dtype]
-    a = rng.uniform(-1, 1, (run.shape.m, run.shape.k)).astype(dt)
-    b = rng.uniform(-1, 1, (run.shape.k, run.shape.n)).astype(dt)
+    a = random_operand(rng, run.shape.m, run.shape.k, dt)
+    b = random_operand(rng, run.shape.k, run.shape.n, dt)
     if blas.is_blas(run.kernel_id):
         c = blas.matmul(a, b)
     else:
@@ -127,11 +138,23 @@ def _check(job: Job) -> tuple[bool, float, str]:
     return verdict.ok, verdict.error, detail
 
 
+def _cached_reference(job: Job, best: float | None = None) -> float | None:
+    """Read (best=None) or raise the cached BLAS reference; an unusable history is no cache."""
+    run = job.run
+    try:
+        if best is None:
+            return job.history.blas_reference(job.cpu, run.dtype, run.shape)
+        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
+    except HistoryError:  # already said once by the engine; the run goes on without it
+        pass
+    return best
+
+
 def _blas_reference(job: Job) -> float | None:
     run = job.run
     if blas.is_blas(run.kernel_id):
         return None
-    cached = job.history.blas_reference(job.cpu, run.dtype, run.shape)
+    cached = _cached_reference(job)
     if cached is not None:
         return cached
     need = run.shape.flops / 1e9 * job.blas_seconds_per_gflop * 3
@@ -145,11 +168,12 @@ def _blas_reference(job: Job) -> float | None:
         repeats=5,
         budget_seconds=BLAS_REFERENCE_SECONDS,
         pin_core=job.pin_core,
+        deadline_seconds=max(job.time_left(), 1e-3),
         max_bytes=job.max_bytes,
     )
-    best = gflops(run.shape, min(timing.samples))
-    job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
-    return best
+    if not timing.samples:
+        return None
+    return _cached_reference(job, gflops(run.shape, min(timing.samples)))
 
 
 def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
@@ -168,15 +192,14 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
     if timing.cancelled and time.monotonic() < job.deadline:
         return Outcome(None, cancelled=True)
     if not timing.samples:
-        return Outcome(None, cancelled=timing.cancelled)
+        return Outcome(None, cancelled=timing.cancelled, timed_out=timing.timed_out)
     ok, error, detail = _check(job)
     log.info("%s %s check: %s", run.kernel_id, run.shape, detail)
     stats = Stats.of(timing.samples)
     best = gflops(run.shape, stats.best_seconds)
     ref = _blas_reference(job)
     if blas.is_blas(run.kernel_id):
-        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
-        ref = best
+        ref = _cached_reference(job, best)
     peak = job.peaks.peak(run.kernel_id.split(".", 1)[0], run.dtype) if job.peaks else None
     stale = peak is not None and best > peak * PEAK_SLACK
     if stale:
@@ -194,4 +217,4 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
         check_error=error,
         check_ok=ok,
     )
-    return Outcome(result, cancelled=False, peak_stale=stale)
+    return Outcome(result, cancelled=False, peak_stale=stale, timed_out=timing.timed_out)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sshapp.kernels.check import CheckResult, check_product, tolerance
+from sshapp.kernels.check import (
+    CheckResult,
+    check_overhead_bytes,
+    check_product,
+    random_operand,
+    tolerance,
+)
 from sshapp.kernels.cpu import CpuInfo, cpu_info
 from sshapp.kernels.errors import SizeLimitError, UnknownKernelError, UnsupportedKernelError
 from sshapp.kernels.gemm import NP_DTYPES, Timing, check_size, footprint_bytes, gemm, time_kernel
@@ -31,6 +37,7 @@ __all__ = [
     "UnknownKernelError",
     "UnsupportedKernelError",
     "best",
+    "check_overhead_bytes",
     "check_product",
     "check_size",
     "cpu_info",
@@ -41,6 +48,7 @@ __all__ = [
     "measure_bandwidth",
     "measure_fma",
     "measure_peaks",
+    "random_operand",
     "require_supported",
     "select",
     "time_kernel",
