@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from sshapp.bench import bounds, catalog, peaks, plan, runlog, unsaved
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
-from sshapp.bench.queue import Handoff, HostQueue, QuotaError
+from sshapp.bench.queue import QUEUE_DIR, Handoff, HostQueue, QuotaError
 from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchSpec, RunSpec, gflops
@@ -40,7 +40,7 @@ class Engine:
         self.settings = settings
         """Settings in force."""
         self._user = user
-        self.queue = HostQueue(settings.state_dir / "queue")
+        self.queue = HostQueue(settings.state_dir / QUEUE_DIR)
         """The host-wide queue."""
         self.store = History(settings.state_dir / HISTORY_FILE)
         """The history database."""

@@ -30,6 +30,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+QUEUE_DIR = "queue"
+"""The queue's directory inside the state directory."""
 SUFFIX = ".ticket"
 """File name suffix of live tickets."""
 RECORD_BYTES = 1024

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -35,6 +36,9 @@ NEWER = "newer"
 """Written by a newer sshapp."""
 PLACE = "place"
 """The state directory cannot be made (a file is in the way)."""
+
+FULL_BYTES = 64 << 10
+"""Free space below which an I/O error is taken for a full disk."""
 
 _BY_CODE = {
     "SQLITE_CORRUPT": CORRUPT,
@@ -108,6 +112,14 @@ def kind_of(exc: BaseException) -> str:
     return CORRUPT if type(exc) is sqlite3.DatabaseError else IO
 
 
+def _disk_full(directory: Path) -> bool:
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < FULL_BYTES or (st.f_files > 0 and st.f_favail == 0)
+
+
 def error_for(exc: BaseException, path: Path, doing: str) -> HistoryError:
     """Return the user's HistoryError for `exc`, logging the details for the operator.
 
@@ -117,6 +129,8 @@ def error_for(exc: BaseException, path: Path, doing: str) -> HistoryError:
         doing: What was being done ("read", "write", "open").
     """
     kind = kind_of(exc)
+    if kind == IO and _disk_full(path.parent):
+        kind = FULL  # SQLite says "disk I/O error" when the -shm or -wal cannot grow
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     detail = detail.replace(str(path), "<history>").replace(str(path.parent), "<state>")
     advice = "move it aside to start afresh" if kind == CORRUPT else None
