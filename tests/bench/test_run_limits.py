@@ -76,7 +76,7 @@ async def test_an_estimate_too_low_is_caught_by_the_deadline(
     (run,) = engine.expand(_spec(kernel, size, warmup=MAX_WARMUP, repeats=1))
     started = time.monotonic()
     events = [event async for event in engine.run(run)]
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.5
     assert isinstance(events[-1], Failed), events[-1]
     assert "time limit of 0.3 s" in events[-1].error
 
