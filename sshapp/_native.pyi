@@ -36,9 +36,10 @@ def time_kernel(
     budget_seconds: float = 0.0,
     pin_core: int = -1,
     min_sample_seconds: float = 2e-3,
+    deadline_seconds: float = 0.0,
     on_sample: Callable[[int, float], bool | None] | None = None,
 ) -> dict[str, Any]:
-    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop). Returns samples (seconds per call), calls_per_sample, cancelled."""  # noqa: E501
+    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop); no call starts that would end after deadline_seconds of wall clock (0 = none), warm-up included. Returns samples (seconds per call), calls_per_sample, cancelled, timed_out."""  # noqa: E501
 
 def probe_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
     """Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', 'f64'), or of dot products: 'avx512_bf16' on 'bf16', 'avx512_vnni' on 'int8', 'amx' on 'bf16' or 'int8' (GOP/s for int8; 2 per multiply-add), best of five runs lasting about seconds of CPU time in total. Raises ValueError for a dtype the probe does not measure, RuntimeError if this CPU lacks the ISA (nothing is executed)."""  # noqa: E501

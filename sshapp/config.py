@@ -68,6 +68,8 @@ class Settings:
     """Largest A+B+C footprint one run may allocate."""
     max_run_seconds: float = 30.0
     """Longest one run may take (estimated before it starts, enforced while it runs)."""
+    max_queued_per_user: int = 4
+    """Most runs one user may have queued or running on the host at once (0 = no limit)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -94,5 +96,6 @@ class Settings:
             pin_core=_int(env, "SSHAPP_PIN_CORE", -1, -1),
             max_run_bytes=_int(env, "SSHAPP_MAX_RUN_BYTES", GIB, 1),
             max_run_seconds=_float(env, "SSHAPP_MAX_RUN_SECONDS", 30.0),
+            max_queued_per_user=_int(env, "SSHAPP_MAX_QUEUED_PER_USER", 4, 0),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -19,7 +19,7 @@ void register_timing(py::module_& m) {
         "time_kernel",
         [](const std::string& id, std::int64_t m_, std::int64_t n, std::int64_t k, int warmup,
            int repeats, double budget_seconds, int pin_core, double min_sample_seconds,
-           std::optional<py::function> on_sample) {
+           double deadline_seconds, std::optional<py::function> on_sample) {
             const mm::KernelInfo& info = lookup_supported(id);
             mm::TimingOptions opts;
             opts.warmup = warmup;
@@ -27,6 +27,7 @@ void register_timing(py::module_& m) {
             opts.budget_seconds = budget_seconds;
             opts.pin_core = pin_core;
             opts.min_sample_seconds = min_sample_seconds;
+            opts.deadline_seconds = deadline_seconds;
             mm::SampleFn cb;
             if (on_sample) {
                 cb = [&on_sample](int index, double seconds) {
@@ -44,13 +45,15 @@ void register_timing(py::module_& m) {
             d["samples"] = res.samples;
             d["calls_per_sample"] = res.calls_per_sample;
             d["cancelled"] = res.cancelled;
+            d["timed_out"] = res.timed_out;
             return d;
         },
         py::arg("kernel_id"), py::arg("m"), py::arg("n"), py::arg("k"), py::kw_only(),
         py::arg("warmup") = 1, py::arg("repeats") = 5, py::arg("budget_seconds") = 0.0,
         py::arg("pin_core") = -1, py::arg("min_sample_seconds") = 2e-3,
-        py::arg("on_sample") = py::none(),
+        py::arg("deadline_seconds") = 0.0, py::arg("on_sample") = py::none(),
         "Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample "
-        "(return False to stop). Returns samples (seconds per call), calls_per_sample, "
-        "cancelled.");
+        "(return False to stop); no call starts that would end after deadline_seconds of "
+        "wall clock (0 = none), warm-up included. Returns samples (seconds per call), "
+        "calls_per_sample, cancelled, timed_out.");
 }

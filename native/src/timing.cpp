@@ -3,6 +3,8 @@
 // steady_clock reads: no allocation, no Python (the sample callback runs after the
 // clock stops). Small problems repeat the call until a sample lasts
 // min_sample_seconds, so clock resolution and call overhead stay below 0.1 %.
+// A deadline bounds the whole call, warm-up included: it is checked between warm-up
+// calls and between samples (never inside one, which would time the clock too).
 #include "mm/timing.hpp"
 
 #include <chrono>
@@ -86,22 +88,33 @@ TimingResult time_gemm(const KernelInfo& info,
 
     CorePin pin(opts.pin_core);
     TimingResult result;
+    const auto begin = Clock::now();
+    // Whether a step lasting `next` seconds may still start (it must end by the deadline).
+    auto in_time = [&](double next) {
+        if (opts.deadline_seconds <= 0) return true;
+        if (seconds_since(begin) + next <= opts.deadline_seconds) return true;
+        result.timed_out = true;
+        return false;
+    };
 
     // Warm-up: caches, page faults, the driver's packing buffers, CPU clock ramp.
     auto t0 = Clock::now();
     info.fn(args, info.blocking);
     double first = seconds_since(t0);
-    for (int i = 1; i < opts.warmup; ++i) info.fn(args, info.blocking);
+    for (int i = 1; i < opts.warmup && in_time(first); ++i) info.fn(args, info.blocking);
+    if (result.timed_out) return result;
 
     if (first < opts.min_sample_seconds) {
         double calls = std::ceil(opts.min_sample_seconds / std::max(first, 1e-9));
         result.calls_per_sample = static_cast<int>(std::min(calls, 1e6));
     }
     double timed = 0.0;
-    for (int r = 0; r < opts.repeats; ++r) {
+    double last = first * result.calls_per_sample;
+    for (int r = 0; r < opts.repeats && in_time(last); ++r) {
         auto start = Clock::now();
         for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, info.blocking);
         double s = seconds_since(start);
+        last = s;
         timed += s;
         double per_call = s / result.calls_per_sample;
         result.samples.push_back(per_call);

@@ -85,13 +85,16 @@ def time_blas(
     budget_seconds: float = 0.0,
     pin_core: int = -1,
     min_sample_seconds: float = 2e-3,
+    deadline_seconds: float = 0.0,
     on_sample: SampleCallback | None = None,
     max_bytes: int = 1 << 30,
 ) -> Timing:
     """Time numpy matmul like `sshapp.kernels.time_kernel` times a native kernel.
 
     Small products repeat the call until a sample lasts `min_sample_seconds`, so
-    Python's per-call overhead stays small next to the work.
+    Python's per-call overhead stays small next to the work. Like the native loop, no
+    call (warm-up) or sample starts that would end after `deadline_seconds` (0 = none)
+    at the pace of the previous one.
 
     Raises:
         SizeLimitError: Over max_bytes.
@@ -99,30 +102,37 @@ def time_blas(
     """
     row = dtype(kernel_id.removeprefix(PREFIX))
     check_size(m, n, k, row.name, max_bytes)
+    end = time.perf_counter() + deadline_seconds if deadline_seconds > 0 else math.inf
     rng = np.random.default_rng(1)
     a = row.draw(rng, (m, k))
     b = row.draw(rng, (k, n))
     c = np.empty((m, n), dtype=row.output)
     samples: list[float] = []
-    cancelled = False
+    cancelled = timed_out = False
     with _one_thread_on(pin_core):
         t0 = time.perf_counter()
         np.matmul(a, b, out=c)
         first = time.perf_counter() - t0
         for _ in range(1, warmup):
+            if time.perf_counter() + first > end:
+                timed_out = True
+                break
             np.matmul(a, b, out=c)
         calls = 1
         if first < min_sample_seconds:
             calls = min(math.ceil(min_sample_seconds / max(first, 1e-9)), 1_000_000)
-        timed = 0.0
-        for index in range(repeats):
+        timed, last = 0.0, first * calls
+        for index in range(0 if timed_out else repeats):
+            if time.perf_counter() + last > end:
+                timed_out = True
+                break
             start = time.perf_counter()
             for _ in range(calls):
                 np.matmul(a, b, out=c)
-            elapsed = time.perf_counter() - start
-            timed += elapsed
-            samples.append(elapsed / calls)
-            if on_sample is not None and on_sample(index, elapsed / calls) is False:
+            last = time.perf_counter() - start
+            timed += last
+            samples.append(last / calls)
+            if on_sample is not None and on_sample(index, last / calls) is False:
                 cancelled = True
                 break
             if budget_seconds > 0 and timed >= budget_seconds:
@@ -135,4 +145,5 @@ def time_blas(
         samples=tuple(samples),
         calls_per_sample=calls,
         cancelled=cancelled,
+        timed_out=timed_out,
     )

@@ -9,10 +9,10 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
-from sshapp.bench import catalog, peaks, plan, runlog
+from sshapp.bench import bounds, catalog, peaks, plan, runlog, unsaved
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
-from sshapp.bench.queue import HostQueue, Ticket
+from sshapp.bench.queue import QUEUE_DIR, Handoff, HostQueue, QuotaError
 from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchSpec, RunSpec, gflops
@@ -23,30 +23,8 @@ log = logging.getLogger(__name__)
 
 HISTORY_FILE = "history.sqlite3"
 """Name of the history database in the state directory."""
-
-
-class _Handoff:
-    """Releases the ticket when both the run's generator and its worker thread are done.
-
-    A cancelled run's worker stops at its next sample; until then it still uses the core,
-    so the next run in the queue must not start before the worker has really stopped.
-    """
-
-    def __init__(self, ticket: Ticket) -> None:
-        self._ticket = ticket
-        self._holders = 1
-        self._lock = threading.Lock()
-
-    def join(self) -> None:
-        with self._lock:
-            self._holders += 1
-
-    def leave(self) -> None:
-        with self._lock:
-            self._holders -= 1
-            last = self._holders == 0
-        if last:
-            self._ticket.release()
+PROBE_SECONDS = 10.0
+"""Allowance for measuring the host's peaks (1-2 s) on a first run, besides the run's limit."""
 
 
 class Engine:
@@ -62,7 +40,7 @@ class Engine:
         self.settings = settings
         """Settings in force."""
         self._user = user
-        self.queue = HostQueue(settings.state_dir / "queue")
+        self.queue = HostQueue(settings.state_dir / QUEUE_DIR)
         """The host-wide queue."""
         self.store = History(settings.state_dir / HISTORY_FILE)
         """The history database."""
@@ -70,6 +48,7 @@ class Engine:
         """This host's cached peaks."""
         self._cancel = threading.Event()
         self._probed = False
+        self._history_warned = False
 
     @property
     def user(self) -> str:
@@ -98,14 +77,16 @@ class Engine:
         self._cancel = threading.Event()
 
     def history(
-        self, *, mine: bool = True, best: bool = False, limit: int = 100
+        self, *, mine: bool = True, best: bool = False, limit: int = 100, offset: int = 0
     ) -> Sequence[HistoryEntry]:
         """Return stored runs, newest first (best=True: best per kernel and shape).
 
         Raises:
             HistoryError: The database is unreadable.
         """
-        return self.store.entries(user=self._user if mine else None, best=best, limit=limit)
+        user = self._user if mine else None
+        limit = min(limit, bounds.MAX_RESULTS)
+        return self.store.entries(user=user, best=best, limit=limit, offset=offset)
 
     def host_peaks(self) -> peaks.HostPeaks | None:
         """Return this host's cached peaks (None if never measured)."""
@@ -126,9 +107,10 @@ class Engine:
         cached = self.peak_cache.load()
         if cached is not None:
             return cached
-        ticket = self.queue.enqueue()
+        ticket = self.queue.enqueue(self._user, self.settings.max_queued_per_user)
         try:
             await self.queue.wait(ticket, lambda _: None)
+            ticket.mark_running(PROBE_SECONDS)
             return await asyncio.to_thread(self._probe)
         finally:
             ticket.release()
@@ -171,15 +153,26 @@ class Engine:
         cancel = self._cancel
         try:
             await asyncio.to_thread(self.store.check)
+        except HistoryError as exc:  # the run still runs: its result is kept aside
+            if not self._history_warned:
+                log.warning("%s; results are shown but not stored", exc)
+            self._history_warned = True
+        try:
             cpu = peaks.host_key()
             # Not in a thread: a cancel landing while a thread creates the ticket would
             # leave it locked by this process, blocking the host until the process ends.
-            ticket = self.queue.enqueue()
-        except (HistoryError, OSError) as exc:
+            ticket = self.queue.enqueue(self._user, self.settings.max_queued_per_user)
+        except QuotaError as exc:
+            yield Failed(run, str(exc), final=True)
+            return
+        except HistoryError as exc:
             yield Failed(run, str(exc))
             return
+        except OSError as exc:  # str(exc) would show the server's state path
+            yield Failed(run, f"the host's benchmark queue is unusable: {exc.strerror or exc}")
+            return
         positions: list[int] = []
-        handoff = _Handoff(ticket)
+        handoff = Handoff(ticket)
         waiter: asyncio.Future[None] | None = None
         try:
             waiter = asyncio.ensure_future(self.queue.wait(ticket, positions.append))
@@ -192,6 +185,8 @@ class Engine:
                     yield Cancelled(run)
                     return
             waiter.result()
+            # The server's watchdog ends a session that holds the host longer than this.
+            ticket.mark_running(self.settings.max_run_seconds + PROBE_SECONDS)
             yield Started(run)
             # aclosing: closing this stream must close the inner one now (it stops the
             # worker), not whenever the garbage collector gets to it.
@@ -204,7 +199,7 @@ class Engine:
             handoff.leave()
 
     async def _hold(
-        self, run: RunSpec, cpu: str, cancel: threading.Event, handoff: _Handoff
+        self, run: RunSpec, cpu: str, cancel: threading.Event, handoff: Handoff
     ) -> AsyncGenerator[Event, None]:
         """Run the worker while holding the host; yield samples, then the verdict."""
         loop = asyncio.get_running_loop()
@@ -267,7 +262,17 @@ class Engine:
 
     async def _verdict(self, run: RunSpec, outcome: Outcome) -> AsyncIterator[Event]:
         if outcome.result is None:
-            yield Cancelled(run) if outcome.cancelled else Failed(run, "no sample was taken")
+            if outcome.cancelled:
+                yield Cancelled(run)
+            elif outcome.timed_out:
+                yield Failed(
+                    run,
+                    f"{run.kernel_id} at {run.shape} was stopped by the time limit of "
+                    f"{self.settings.max_run_seconds:g} s per run before its first sample; "
+                    f"try fewer warm-up calls or a smaller size",
+                )
+            else:
+                yield Failed(run, "no sample was taken")
             return
         result = outcome.result
         if outcome.peak_stale:
@@ -275,12 +280,13 @@ class Engine:
             # the true peak. Raising the cache avoids re-probing (1-2 s) on every run.
             isa = run.kernel_id.split(".", 1)[0]
             await asyncio.to_thread(self.peak_cache.raise_peak, isa, run.dtype, result.best_gflops)
+        brand = cpu_info().brand  # the key's hash suffix is for caches, not people
         try:
-            brand = cpu_info().brand  # the key's hash suffix is for caches, not people
             await asyncio.to_thread(self.store.add, result, user=self._user, cpu=brand)
         except HistoryError as exc:
-            yield Failed(run, f"result not saved: {exc}")
-            return
+            # A finished run is never dropped: it goes to a side file, and the user still
+            # gets the result below, with a warning saying it was not stored.
+            unsaved.keep(self.settings.state_dir, result, user=self._user, cpu=brand, why=str(exc))
         if not result.check_ok:
             yield Failed(
                 run,

@@ -55,6 +55,9 @@ class Failed:
     """The run."""
     error: str
     """One readable line."""
+    final: bool = False
+    """Whether later runs would fail the same way now (e.g. over the queue quota): front
+    ends stop the rest of a sweep instead of repeating the line."""
 
 
 @dataclass(frozen=True, slots=True)

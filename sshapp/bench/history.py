@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
+from sshapp.bench import storage
 from sshapp.bench.service import HistoryEntry
 from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.storage import HistoryError
+
+__all__ = ["History", "HistoryError"]
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 """Value of PRAGMA user_version this code writes and reads."""
@@ -67,10 +74,6 @@ def _switch_to_wal(db: sqlite3.Connection) -> str:
             time.sleep(0.01)
 
 
-class HistoryError(RuntimeError):
-    """The history database cannot be read or written (one readable line)."""
-
-
 class History:
     """The history database in the state directory, opened per call."""
 
@@ -83,31 +86,54 @@ class History:
         self.path = path
         """The database file."""
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, read_only: bool = False) -> sqlite3.Connection:
+        """Open the database (creating it unless read_only).
+
+        A reader falls back to a read-only connection when the file cannot be written
+        (read-only mount, full disk: opening a WAL database writes its -shm file), and
+        to an immutable one when no write-ahead log is pending: the data is fine, only
+        writing is not.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            msg = f"cannot open history database {self.path}: {exc}"
-            raise HistoryError(msg) from None
+        except OSError as exc:
+            if not (read_only and self.path.exists()):
+                raise storage.error_for(exc, self.path, "open") from None
+        try:
+            return self._open(self.path, create=True)
+        except sqlite3.Error as exc:
+            error = storage.error_for(exc, self.path, "open")
+            if not read_only or error.kind in (storage.CORRUPT, storage.BUSY):
+                raise error from None
+        uri = f"{self.path.absolute().as_uri()}?mode=ro"
+        wal = self.path.with_name(self.path.name + "-wal")
+        fallbacks = [uri] + ([] if wal.exists() and wal.stat().st_size else [uri + "&immutable=1"])
+        for target in fallbacks:
+            try:
+                return self._open(target, create=False)
+            except sqlite3.Error as exc:
+                last = exc
+        raise storage.error_for(last, self.path, "read") from None
+
+    def _open(self, target: Path | str, *, create: bool) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            target,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            uri=isinstance(target, str),
+        )
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                msg = (
-                    f"history database {self.path} has schema version {version}; "
-                    f"this sshapp knows up to {SCHEMA_VERSION}"
+                raise HistoryError(
+                    storage.NEWER, f"schema {version}; this sshapp knows up to {SCHEMA_VERSION}"
                 )
-                raise HistoryError(msg)
             if version < SCHEMA_VERSION:
+                if not create:
+                    raise HistoryError(storage.READ_ONLY, "no history yet")
                 self._create(db)
-        except sqlite3.Error as exc:
-            db.close()
-            msg = (
-                f"history database {self.path} is unreadable ({exc}); move it aside to start afresh"
-            )
-            raise HistoryError(msg) from None
-        except HistoryError:
+        except BaseException:
             db.close()
             raise
         return db
@@ -131,13 +157,12 @@ class History:
                 db.execute("ROLLBACK")
             raise
 
-    def _run(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
-        db = self._connect()
+    def _run(self, sql: str, params: tuple[object, ...] = (), *, write: bool = False) -> list[Any]:
+        db = self._connect(read_only=not write)
         try:
             return db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            msg = f"history database {self.path}: {exc}"
-            raise HistoryError(msg) from None
+            raise storage.error_for(exc, self.path, "write" if write else "read") from None
         finally:
             db.close()
 
@@ -180,7 +205,7 @@ class History:
             int(result.check_ok),
         )
         marks = ", ".join("?" * len(row))
-        self._run(f"INSERT INTO runs ({_COLUMNS}) VALUES ({marks})", row)
+        self._run(f"INSERT INTO runs ({_COLUMNS}) VALUES ({marks})", row, write=True)
 
     def entries(
         self,
@@ -189,14 +214,16 @@ class History:
         cpu: str | None = None,
         best: bool = False,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[HistoryEntry]:
-        """Return stored runs, newest first.
+        """Return stored runs, newest first; a damaged row is skipped (one warning).
 
         Args:
             user: Only this user's runs (None = everybody's).
             cpu: Only runs on this CPU (None = any).
             best: Only the fastest correct run per kernel and shape.
             limit: At most this many entries.
+            offset: Skip this many first.
 
         Raises:
             HistoryError: The database cannot be read.
@@ -215,14 +242,23 @@ class History:
                 f"SELECT {_COLUMNS} FROM runs WHERE id IN ("
                 f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY kernel_id, m, n, k "
                 f"ORDER BY best_gflops DESC) AS rn FROM runs WHERE {cond} AND check_ok = 1) "
-                f"WHERE rn = 1) ORDER BY best_gflops DESC LIMIT ?"
+                f"WHERE rn = 1) ORDER BY best_gflops DESC LIMIT ? OFFSET ?"
             )
         else:
             sql = (
                 f"SELECT {_COLUMNS} FROM runs WHERE {cond} "
-                f"ORDER BY finished_at DESC, id DESC LIMIT ?"
+                f"ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?"
             )
-        return [_entry(row) for row in self._run(sql, (*params, limit))]
+        entries: list[HistoryEntry] = []
+        damaged = 0
+        for row in self._run(sql, (*params, limit, offset)):
+            try:
+                entries.append(_entry(row))
+            except (ValueError, TypeError):  # bad JSON, a NULL or text where a number goes
+                damaged += 1
+        if damaged:
+            log.warning("skipped %d damaged history row%s", damaged, "s" if damaged > 1 else "")
+        return entries
 
     def count(self) -> int:
         """Return how many runs are stored."""
@@ -244,6 +280,7 @@ class History:
             "best_gflops = MAX(best_gflops, excluded.best_gflops), "
             "measured_at = excluded.measured_at",
             (cpu, dtype, shape.m, shape.n, shape.k, gflops, time.time()),
+            write=True,
         )
 
 

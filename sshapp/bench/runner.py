@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sshapp.bench import blas
-from sshapp.bench.history import History
+from sshapp.bench.history import History, HistoryError
 from sshapp.bench.peaks import HostPeaks
 from sshapp.bench.spec import BenchResult, RunSpec, Stats, gflops
 from sshapp.kernels import Timing, check_product, dtype, gemm, time_kernel
@@ -41,6 +41,8 @@ class Outcome:
     """Whether the run was stopped by a cancel."""
     peak_stale: bool = False
     """Whether the result beat the cached peak (which is then raised to it)."""
+    timed_out: bool = False
+    """Whether the time limit stopped the run (before its first sample if result is None)."""
 
 
 def pick_core(setting: int) -> int:
@@ -107,6 +109,8 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
         repeats=run.repeats,
         budget_seconds=max(budget, 1e-3),
         pin_core=job.pin_core,
+        # Warm-up included: the timed-work budget alone let `--warmup` run for minutes.
+        deadline_seconds=max(job.time_left(), 1e-3),
         on_sample=on_sample,
         max_bytes=job.max_bytes,
     )
@@ -127,12 +131,24 @@ def _check(job: Job) -> tuple[bool, float, str]:
     return verdict.ok, verdict.error, detail
 
 
+def _cached_reference(job: Job, best: float | None = None) -> float | None:
+    """Read (best=None) or raise the cached BLAS reference; an unusable history is no cache."""
+    run = job.run
+    try:
+        if best is None:
+            return job.history.blas_reference(job.cpu, run.dtype, run.shape)
+        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
+    except HistoryError:  # already said once by the engine; the run goes on without it
+        pass
+    return best
+
+
 def _blas_reference(job: Job) -> float | None:
     run = job.run
     ref_id = blas.reference_id(run.dtype)
     if blas.is_blas(run.kernel_id) or ref_id is None:
         return None
-    cached = job.history.blas_reference(job.cpu, run.dtype, run.shape)
+    cached = _cached_reference(job)
     if cached is not None:
         return cached
     need = run.shape.flops / 1e9 * job.blas_seconds_per_gflop * 3
@@ -146,11 +162,12 @@ def _blas_reference(job: Job) -> float | None:
         repeats=5,
         budget_seconds=BLAS_REFERENCE_SECONDS,
         pin_core=job.pin_core,
+        deadline_seconds=max(job.time_left(), 1e-3),
         max_bytes=job.max_bytes,
     )
-    best = gflops(run.shape, min(timing.samples))
-    job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
-    return best
+    if not timing.samples:
+        return None
+    return _cached_reference(job, gflops(run.shape, min(timing.samples)))
 
 
 def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
@@ -169,15 +186,14 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
     if timing.cancelled and time.monotonic() < job.deadline:
         return Outcome(None, cancelled=True)
     if not timing.samples:
-        return Outcome(None, cancelled=timing.cancelled)
+        return Outcome(None, cancelled=timing.cancelled, timed_out=timing.timed_out)
     ok, error, detail = _check(job)
     log.info("%s %s check: %s", run.kernel_id, run.shape, detail)
     stats = Stats.of(timing.samples)
     best = gflops(run.shape, stats.best_seconds)
     ref = _blas_reference(job)
     if blas.is_blas(run.kernel_id):
-        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
-        ref = best
+        ref = _cached_reference(job, best)
     peak = job.peaks.peak(run.kernel_id.split(".", 1)[0], run.dtype) if job.peaks else None
     stale = peak is not None and best > peak * PEAK_SLACK
     if stale:
@@ -195,4 +211,4 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
         check_error=error,
         check_ok=ok,
     )
-    return Outcome(result, cancelled=False, peak_stale=stale)
+    return Outcome(result, cancelled=False, peak_stale=stale, timed_out=timing.timed_out)

@@ -77,9 +77,12 @@ class BenchService(Protocol):
         ...
 
     def history(
-        self, *, mine: bool = True, best: bool = False, limit: int = 100
+        self, *, mine: bool = True, best: bool = False, limit: int = 100, offset: int = 0
     ) -> Sequence[HistoryEntry]:
-        """Return stored runs, newest first (best=True: best per kernel and shape)."""
+        """Return stored runs, newest first (best=True: best per kernel and shape).
+
+        At most `limit` (capped at bounds.MAX_RESULTS) entries, after skipping `offset`.
+        """
         ...
 
     def peak_gflops(self, isa: str, dtype: str) -> float | None:

@@ -94,6 +94,8 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
                 async for event in events:
                     printer.event(event)
                     failed = failed or isinstance(event, Failed)
+                    if isinstance(event, Failed) and event.final:
+                        return EXIT_OK  # the rest would fail alike: one line is enough
         return EXIT_OK
 
     code = run_async(body)
@@ -176,13 +178,13 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         return EXIT_FAILURE
     except BrokenPipeError:
         raise
-    except OSError as exc:
-        _error(err, f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})")
+    except OSError as exc:  # never the file name: it is a path on the server
+        _error(err, f"{exc.strerror or type(exc).__name__}")
         return EXIT_FAILURE
 
 
 def _results(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
-    entries = engine.history(mine=args.mine, best=args.best, limit=args.limit)
+    entries = engine.history(mine=args.mine, best=args.best, limit=args.limit, offset=args.offset)
     Printer(out, as_json=args.json).history(entries)
     return EXIT_OK
 

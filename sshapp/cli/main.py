@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn, TextIO
 
 from sshapp import __version__
+from sshapp.bench import bounds
 from sshapp.config import ConfigError, Settings
 
 EXIT_OK = 0
@@ -50,16 +51,20 @@ class _Parser(argparse.ArgumentParser):
             self.out.flush()
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        msg = f"{text!r} is not a whole number"
-        raise argparse.ArgumentTypeError(msg) from None
-    if value < 1:
-        msg = f"must be >= 1, got {value}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def whole_in(lowest: int, highest: int) -> Callable[[str], int]:
+    """Return an argparse type: a whole number in lowest..highest (checked before any use)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # also for numbers of more than 4300 digits
+            msg = f"{bounds.shown(text)!r} is not a whole number"
+            raise argparse.ArgumentTypeError(msg) from None
+        if why := bounds.out_of_range("it", value, lowest, highest):
+            raise argparse.ArgumentTypeError(why.removeprefix("it "))
+        return value
+
+    return parse
 
 
 def _seconds(text: str) -> float:
@@ -81,7 +86,7 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("bench", help="time kernels (ids or globs like 'avx2.*')")
     p.add_argument("kernels", nargs="+", metavar="KERNEL", help="kernel id or glob")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--size", type=_positive_int, metavar="N", help="square N×N×N")
+    size.add_argument("--size", type=whole_in(1, bounds.MAX_SIDE), metavar="N", help="square N×N×N")
     size.add_argument("--mnk", type=sizes.mnk, metavar="M,N,K", help="one m×n×k product")
     size.add_argument(
         "--sweep", type=sizes.sweep, metavar="A:B:xF", help="sizes A..B, ×F or +F per step"
@@ -90,9 +95,11 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--dtype", metavar="T", help=f"keep kernels of this dtype ({', '.join(DTYPE_NAMES)})"
     )
     stop = p.add_mutually_exclusive_group()
-    stop.add_argument("--reps", type=_positive_int, default=5, metavar="N", help="samples")
+    reps = whole_in(1, bounds.MAX_REPEATS)
+    stop.add_argument("--reps", type=reps, default=5, metavar="N", help="samples")
     stop.add_argument("--time", type=_seconds, metavar="SECONDS", help="timed-work budget")
-    p.add_argument("--warmup", type=int, default=1, metavar="N", help="untimed calls first")
+    warmup = whole_in(0, bounds.MAX_WARMUP)
+    p.add_argument("--warmup", type=warmup, default=1, metavar="N", help="untimed calls first")
     p.add_argument("--json", action="store_true", help="one JSON object per event per line")
 
 
@@ -113,7 +120,12 @@ def build_parser(out: TextIO) -> _Parser:
     res = sub.add_parser("results", help="past runs on this host")
     res.add_argument("--mine", action="store_true", help="only my runs")
     res.add_argument("--best", action="store_true", help="best run per kernel and size")
-    res.add_argument("--limit", type=_positive_int, default=50, metavar="N")
+    res.add_argument(
+        "--limit", type=whole_in(1, bounds.MAX_RESULTS), default=50, metavar="N", help="page size"
+    )
+    res.add_argument(
+        "--offset", type=whole_in(0, bounds.MAX_OFFSET), default=0, metavar="N", help="skip N"
+    )
     res.add_argument("--json", action="store_true")
     sub.add_parser("version", help="print the version")
     hlp = sub.add_parser("help", help="this help, or help for one command")

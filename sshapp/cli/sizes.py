@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import argparse
 
+from sshapp.bench.bounds import MAX_SHAPES, MAX_SIDE, out_of_range, shown
 from sshapp.bench.spec import Shape
 
-MAX_SWEEP_POINTS = 64
-"""Most sizes one sweep may produce."""
+MAX_SWEEP_POINTS = MAX_SHAPES
+"""Most sizes one sweep may produce (the bench layer's cap, shared with the TUI)."""
 
 
 def _whole(text: str, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        msg = f"{what} {text!r} is not a whole number"
+        msg = f"{what} {shown(text)!r} is not a whole number"
         raise argparse.ArgumentTypeError(msg) from None
-    if value < 1:
-        msg = f"{what} must be >= 1, got {value}"
-        raise argparse.ArgumentTypeError(msg)
+    if why := out_of_range(what, value, 1, MAX_SIDE):
+        raise argparse.ArgumentTypeError(why)
     return value
 
 
@@ -30,7 +30,7 @@ def mnk(text: str) -> Shape:
     """
     parts = text.replace("x", ",").split(",")
     if len(parts) != 3:
-        msg = f"expected M,N,K, got {text!r}"
+        msg = f"expected M,N,K, got {shown(text)!r}"
         raise argparse.ArgumentTypeError(msg)
     m, n, k = (_whole(p.strip(), name) for p, name in zip(parts, "mnk", strict=True))
     return Shape(m, n, k)
@@ -46,7 +46,7 @@ def sweep(text: str) -> tuple[Shape, ...]:
     if len(parts) == 2:
         parts.append("x2")
     if len(parts) != 3 or len(parts[2]) < 2 or parts[2][0] not in "x+*":
-        msg = f"expected START:STOP:xFACTOR or START:STOP:+STEP, got {text!r}"
+        msg = f"expected START:STOP:xFACTOR or START:STOP:+STEP, got {shown(text)!r}"
         raise argparse.ArgumentTypeError(msg)
     start, stop = _whole(parts[0], "sweep start"), _whole(parts[1], "sweep stop")
     step = _whole(parts[2][1:], "sweep step")
@@ -61,7 +61,7 @@ def sweep(text: str) -> tuple[Shape, ...]:
     while size <= stop:
         sizes.append(size)
         if len(sizes) > MAX_SWEEP_POINTS:
-            msg = f"sweep {text!r} has more than {MAX_SWEEP_POINTS} sizes"
+            msg = f"sweep {shown(text)!r} has more than {MAX_SWEEP_POINTS} sizes"
             raise argparse.ArgumentTypeError(msg)
         size = size * step if parts[2][0] in "x*" else size + step
     return tuple(Shape(s, s, s) for s in sizes)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sshapp.kernels.check import CheckResult, check_product, tolerance
+from sshapp.kernels.check import (
+    CheckResult,
+    check_overhead_bytes,
+    check_product,
+    tolerance,
+)
 from sshapp.kernels.cpu import CpuInfo, cpu_info
 from sshapp.kernels.dtypes import TABLE as DTYPE_TABLE
 from sshapp.kernels.dtypes import DType, dtype
@@ -34,6 +39,7 @@ __all__ = [
     "UnknownKernelError",
     "UnsupportedKernelError",
     "best",
+    "check_overhead_bytes",
     "check_product",
     "check_size",
     "cpu_info",

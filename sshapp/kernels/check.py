@@ -11,6 +11,47 @@ from sshapp.kernels.dtypes import Array, of_input
 
 EXACT_LIMIT = 1 << 27
 """Largest m·n·k checked element by element; above it the C·t residual is used."""
+EXACT_ELEMENTS = 1 << 21
+"""Largest m·n, m·k or k·n checked element by element: that check holds float64 copies
+of A, B and C and two m×n float64 products, so it must stay small (16 MiB each)."""
+CHUNK_BYTES = 16 << 20
+"""Float64 rows converted at a time by the residual check (it never copies a whole matrix)."""
+
+
+def check_overhead_bytes(m: int, n: int, k: int) -> int:
+    """Return the most memory `check_product` allocates beyond its operands.
+
+    The element-by-element check copies A, B and C to float64 and builds two m×n
+    float64 matrices; the residual check converts at most two chunks at a time plus
+    float64 vectors of length m, n and k.
+    """
+    if _exact(m, n, k):
+        return 8 * (m * k + k * n + 3 * m * n)
+    return 2 * CHUNK_BYTES + 8 * 4 * (m + n + k)
+
+
+def _exact(m: int, n: int, k: int) -> bool:
+    return m * n * k <= EXACT_LIMIT and max(m * n, m * k, k * n) <= EXACT_ELEMENTS
+
+
+def _rows_per_chunk(cols: int) -> int:
+    return max(1, CHUNK_BYTES // (8 * max(cols, 1)))
+
+
+def _matvec(x: Array, v: Array, acc: type[np.generic]) -> tuple[Array, Array]:
+    """Return (x @ v, |x| @ |v|) in `acc` (float64 or int64), converting x a chunk of
+    rows at a time so no whole-matrix copy is ever made."""
+    step = _rows_per_chunk(x.shape[1])
+    xv = np.empty(x.shape[0], dtype=acc)
+    abs_xv = np.empty(x.shape[0], dtype=acc)
+    abs_v = np.abs(v)
+    for i in range(0, x.shape[0], step):
+        block = x[i : i + step].astype(acc)
+        xv[i : i + step] = block @ v
+        np.abs(block, out=block)
+        abs_xv[i : i + step] = block @ abs_v
+    return xv, abs_xv
+
 
 WRAP = 1 << 32
 """Integer results wrap modulo 2^32 (int32 accumulators)."""
@@ -54,23 +95,26 @@ def _relative(diff: Array, scale: Array) -> float:
 
 def _check_float(c: Array, a: Array, b: Array, t: Array | None) -> tuple[float, float]:
     tol = tolerance(c.dtype, a.shape[1])
-    a64, b64, c64 = (x.astype(np.float64) for x in (a, b, c))
     if t is None:
+        a64, b64, c64 = (x.astype(np.float64) for x in (a, b, c))
         return _relative(c64 - a64 @ b64, np.abs(a64) @ np.abs(b64)), tol
     t64 = t.astype(np.float64)
-    scale = np.abs(a64) @ (np.abs(b64) @ np.abs(t64))
-    return _relative(c64 @ t64 - a64 @ (b64 @ t64), scale), tol
+    bt, abs_bt = _matvec(b, t64, np.float64)
+    lhs = _matvec(c, t64, np.float64)[0]
+    rhs = _matvec(a, bt, np.float64)[0]
+    return _relative(lhs - rhs, _matvec(a, abs_bt, np.float64)[1]), tol
 
 
 def _check_exact(c: Array, a: Array, b: Array, t: Array | None) -> tuple[float, float]:
-    a64, b64, c64 = (x.astype(np.int64) for x in (a, b, c))
     if t is None:
+        a64, b64 = (x.astype(np.int64) for x in (a, b))
         ref = (a64 @ b64).astype(c.dtype)  # wraps like the int32 accumulator
         return float(np.count_nonzero(c != ref)), 0.0
     # Wrapping is arithmetic modulo 2^32, so the residual holds modulo 2^32 too.
     t64 = t.astype(np.int64)
-    diff = (c64 @ t64 - a64 @ (b64 @ t64)) % WRAP
-    return float(np.count_nonzero(diff)), 0.0
+    lhs = _matvec(c, t64, np.int64)[0]
+    rhs = _matvec(a, _matvec(b, t64, np.int64)[0], np.int64)[0]
+    return float(np.count_nonzero((lhs - rhs) % WRAP)), 0.0
 
 
 RULES = {"float": _check_float, "exact": _check_exact}
@@ -96,7 +140,7 @@ def check_product(c: Array, a: Array, b: Array, *, seed: int = 0) -> CheckResult
     m, k = a.shape
     n = b.shape[1]
     row = of_input(a.dtype)
-    small = m * n * k <= EXACT_LIMIT
+    small = _exact(m, n, k)
     t = None if small else row.draw(np.random.default_rng(seed), (n, 1))[:, 0]
     err, tol = RULES[row.rule](c, a, b, t)
     return CheckResult(

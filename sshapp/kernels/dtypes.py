@@ -84,8 +84,16 @@ class DType:
 
 
 def _uniform(dtype: npt.DTypeLike) -> Draw:
+    """Uniform in [-1, 1), built in place in f32 or f64 (`rng.uniform(...).astype(...)`
+    would hold a float64 copy twice the f32 size), then rounded to `dtype` if narrower."""
+    target = np.dtype(dtype)
+    work = np.float64 if target == np.float64 else np.float32
+
     def draw(rng: np.random.Generator, shape: tuple[int, int]) -> Array:
-        return rng.uniform(-1, 1, shape).astype(dtype)
+        x = rng.random(shape, dtype=work)
+        x *= 2
+        x -= 1
+        return x if x.dtype == target else x.astype(target)
 
     return draw
 

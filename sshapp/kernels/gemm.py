@@ -16,6 +16,9 @@ from sshapp.kernels.registry import require_supported
 SampleCallback = Callable[[int, float], bool | None]
 """Called as on_sample(index, seconds_per_call); return False to stop the run."""
 
+C_INT_MAX = 2**31 - 1
+"""Largest count the extension accepts (a C int)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Timing:
@@ -35,6 +38,8 @@ class Timing:
     """How many calls each sample averaged (small sizes repeat the call)."""
     cancelled: bool
     """True when on_sample stopped the run early."""
+    timed_out: bool = False
+    """True when the deadline stopped the run before its repeats or budget were done."""
 
 
 def footprint_bytes(m: int, n: int, k: int, dtype_name: str) -> int:
@@ -56,8 +61,8 @@ def check_size(m: int, n: int, k: int, dtype_name: str, max_bytes: int = GIB) ->
     need = footprint_bytes(m, n, k, dtype_name)
     if need > max_bytes:
         msg = (
-            f"{m}x{n}x{k} {dtype_name} needs {need / 2**20:,.0f} MiB for A, B and C; "
-            f"the limit is {max_bytes / 2**20:,.0f} MiB"
+            f"{m}x{n}x{k} {dtype_name} needs {(need + 2**19) >> 20:,} MiB for A, B and C; "
+            f"the limit is {(max_bytes + 2**19) >> 20:,} MiB"
         )
         raise SizeLimitError(msg)
 
@@ -119,6 +124,7 @@ def time_kernel(
     budget_seconds: float = 0.0,
     pin_core: int = -1,
     min_sample_seconds: float = 2e-3,
+    deadline_seconds: float = 0.0,
     on_sample: SampleCallback | None = None,
     max_bytes: int = GIB,
 ) -> Timing:
@@ -134,6 +140,8 @@ def time_kernel(
         budget_seconds: Stop once this much time was measured (0 = no budget).
         pin_core: Pin the timing thread to this core (-1 = do not pin).
         min_sample_seconds: Repeat fast calls until a sample lasts this long.
+        deadline_seconds: Wall-clock limit of the whole call, warm-up included; no call
+            starts that would end after it (0 = none).
         on_sample: Called after each sample, outside the timed region.
         max_bytes: Limit on the A+B+C footprint.
 
@@ -145,8 +153,8 @@ def time_kernel(
     """
     info = require_supported(kernel_id)
     check_size(m, n, k, info.dtype, max_bytes)
-    if repeats < 1 or warmup < 0:
-        msg = f"repeats must be >= 1 and warmup >= 0, got {repeats} and {warmup}"
+    if not (1 <= repeats <= C_INT_MAX and 0 <= warmup <= C_INT_MAX):
+        msg = f"repeats must be 1..{C_INT_MAX} and warmup 0..{C_INT_MAX}"
         raise ValueError(msg)
     raw = _native.time_kernel(
         kernel_id,
@@ -158,6 +166,7 @@ def time_kernel(
         budget_seconds=budget_seconds,
         pin_core=pin_core,
         min_sample_seconds=min_sample_seconds,
+        deadline_seconds=deadline_seconds,
         on_sample=on_sample,
     )
     return Timing(
@@ -168,4 +177,5 @@ def time_kernel(
         samples=tuple(raw["samples"]),
         calls_per_sample=raw["calls_per_sample"],
         cancelled=raw["cancelled"],
+        timed_out=raw["timed_out"],
     )

@@ -13,6 +13,9 @@ from sshapp.ssh.logline import log_event, logger
 if TYPE_CHECKING:
     from sshapp.ssh.session import Session
 
+LOGGED_COMMAND_CHARS = 512
+"""Longest part of a client's command copied into the session_start line."""
+
 Handler = Callable[["Session"], Awaitable[None]]
 Middleware = Callable[["Session", Handler], Awaitable[None]]
 
@@ -43,7 +46,7 @@ async def log_session(session: Session, call_next: Handler) -> None:
         user=session.server.user,
         kind="pty" if session.entry.pty else "exec",
         term=session.term if session.entry.pty else None,
-        command=session.command,
+        command=session.command[:LOGGED_COMMAND_CHARS] if session.command else None,
         subsystem=session.process.subsystem,
     )
     try:

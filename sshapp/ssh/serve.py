@@ -12,6 +12,7 @@ import asyncssh
 
 from sshapp.config import ConfigError, Settings
 from sshapp.logfmt import LOG_FORMAT
+from sshapp.ssh import watchdog
 from sshapp.ssh.forkserver import ForkServer
 from sshapp.ssh.hostkeys import HostKeyError, load_or_create
 from sshapp.ssh.logline import log_event, logger
@@ -96,6 +97,7 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
             raise ValueError(msg)
         keys = AuthorizedKeys(options.authorized_keys)
     state = ServerState.create(settings, options)
+    watchdog.start(state)  # ends a session whose run holds the host past its budget
     if options.zygote:
         state.forkserver = await _start_zygote(state)
     acceptor = await asyncssh.listen(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from sshapp.cli.session import MAX_COMMAND_CHARS
 from sshapp.logfmt import LOG_FD_VARIABLE, SESSION_LOG_FD
 from sshapp.ssh.child import Child, spawn_pipes, spawn_pty
 from sshapp.ssh.logline import log_event
@@ -130,6 +131,10 @@ async def run_child(session: Session) -> None:
     process, options = session.process, session.state.options
     if session.command is not None and "\0" in session.command:
         session.fail("sshapp: the command contains a NUL byte", 2)
+        return
+    if session.command is not None and len(session.command) > MAX_COMMAND_CHARS:
+        # Refused here: the environment could not even carry it (execve's E2BIG).
+        session.fail(f"sshapp: refused: command longer than {MAX_COMMAND_CHARS} characters", 2)
         return
     env = build_env(session)
     argv = list(options.session_argv)

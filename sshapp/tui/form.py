@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sshapp.bench.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, out_of_range, shown
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import BenchSpec, Shape
 
@@ -41,19 +42,19 @@ class FormValues:
     """Sizes for a sweep ("" = one run at m×n×k)."""
 
 
-def _int(name: str, raw: str) -> int:
+def _int(name: str, raw: str, highest: int = MAX_SIDE) -> int:
+    """Parse one whole-number field, range-checked here (a 200-digit paste is one line)."""
     try:
         value = int(raw.strip())
-    except ValueError:
+    except ValueError:  # also for more than 4300 digits
         msg = (
-            f"{name} must be a whole number, got {raw.strip()!r}"
+            f"{name} must be a whole number, got {shown(raw.strip())!r}"
             if raw.strip()
             else f"{name} is empty"
         )
         raise SpecError(msg) from None
-    if value < 1:
-        msg = f"{name} must be at least 1, got {value}"
-        raise SpecError(msg)
+    if why := out_of_range(name, value, 1, highest):
+        raise SpecError(why)
     return value
 
 
@@ -70,7 +71,7 @@ def parse_shape(token: str) -> Shape:
     if len(parts) == 3:
         m, n, k = (_int(name, part) for name, part in zip("mnk", parts, strict=True))
         return Shape(m, n, k)
-    msg = f"size {token!r} must be N or MxNxK"
+    msg = f"size {shown(token)!r} must be N or MxNxK"
     raise SpecError(msg)
 
 
@@ -85,7 +86,11 @@ def to_spec(form: FormValues) -> BenchSpec:
         msg = "pick at least one kernel (ids or globs such as avx2.*)"
         raise SpecError(msg)
     if form.sweep.strip():
-        shapes = tuple(parse_shape(t) for t in re.split(r"[\s,]+", form.sweep.strip()) if t)
+        tokens = [t for t in re.split(r"[\s,]+", form.sweep.strip()) if t]
+        if len(tokens) > MAX_SHAPES:  # the CLI's --sweep cap, from the bench layer
+            msg = f"a sweep may have at most {MAX_SHAPES} sizes, got {len(tokens)}"
+            raise SpecError(msg)
+        shapes = tuple(parse_shape(t) for t in tokens)
     else:
         m = _int("m", form.m)
         n, k = (m, m) if form.square else (_int("n", form.n), _int("k", form.k))
@@ -94,14 +99,14 @@ def to_spec(form: FormValues) -> BenchSpec:
         try:
             budget = float(form.amount)
         except ValueError:
-            msg = f"time budget must be a number of seconds, got {form.amount.strip()!r}"
+            msg = f"time budget must be a number of seconds, got {shown(form.amount.strip())!r}"
             raise SpecError(msg) from None
         if not budget > 0:
             msg = "time budget must be more than 0 seconds"
             raise SpecError(msg)
         repeats, budget_seconds = 1000, budget
     else:
-        repeats, budget_seconds = _int("repetitions", form.amount), None
+        repeats, budget_seconds = _int("repetitions", form.amount, MAX_REPEATS), None
     dtype = None if form.dtype in ("", "any") else form.dtype
     return BenchSpec(
         kernels=kernels,

@@ -48,6 +48,7 @@ class _WarmUpService:
         mine: bool = True,  # noqa: ARG002 - protocol signature
         best: bool = False,  # noqa: ARG002
         limit: int = 100,  # noqa: ARG002
+        offset: int = 0,  # noqa: ARG002
     ) -> Sequence[HistoryEntry]:
         return []
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from sshapp.bench import runner
+from sshapp.bench import runner, unsaved
 from sshapp.bench.engine import Engine
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.service import BenchService
@@ -158,13 +159,18 @@ async def test_time_limit_stops_a_long_run(settings: Settings) -> None:
     assert isinstance(events[-1], Finished)
 
 
-async def test_corrupt_history_fails_the_run_and_is_kept(settings: Settings) -> None:
+async def test_corrupt_history_keeps_the_run_aside_and_the_file(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     db = settings.state_dir / "history.sqlite3"
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not a database" * 100)
     engine = Engine(settings, "u")
     events = await _collect(engine, _run(engine, "ref.reorder.f32", 32, 2))
-    assert len(events) == 1
-    assert isinstance(events[0], Failed)
-    assert "history database" in events[0].error
+    assert isinstance(events[-1], Finished)  # the user still gets the result
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("damaged" in w for w in warnings), warnings
+    assert not any(str(settings.state_dir) in w for w in warnings), warnings
+    (kept,) = (settings.state_dir / unsaved.UNSAVED_FILE).read_text().splitlines()
+    assert json.loads(kept)["result"]["run"]["kernel_id"] == "ref.reorder.f32"
     assert db.read_bytes() == b"this is not a database" * 100

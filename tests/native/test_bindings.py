@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import time
 from pathlib import Path
 
 import numpy as np
@@ -194,3 +195,38 @@ def test_stub_docstrings_and_parameters_match() -> None:
         stub_params = [a.arg for a in node.args.args + node.args.kwonlyargs]
         for param in stub_params:
             assert f"{param}:" in signature, (node.name, param)
+
+
+@pytest.mark.parametrize("kernel_id", ["ref.naive.f32", "avx512.packed_14x32.f32"])
+def test_deadline_stops_a_huge_warm_up(kernel_id: str) -> None:
+    """Issue 16: `--warmup 2147483647` at size 1 was minutes of native code nothing stopped."""
+    info = next(k for k in kernels.list_kernels() if k.id == kernel_id)
+    if not info.supported:
+        pytest.skip(f"{kernel_id} cannot run here: {info.reason}")
+    started = time.monotonic()
+    t = kernels.time_kernel(kernel_id, 1, 1, 1, warmup=2**31 - 1, repeats=1, deadline_seconds=0.3)
+    assert time.monotonic() - started < 2.0
+    assert t.timed_out
+    assert t.samples == ()
+
+
+def test_deadline_ends_the_samples_and_counts_from_the_start() -> None:
+    t = kernels.time_kernel(
+        "ref.naive.f32",
+        64,
+        64,
+        64,
+        repeats=100_000,
+        min_sample_seconds=1e-3,
+        deadline_seconds=0.2,
+    )
+    assert t.timed_out
+    assert 1 <= len(t.samples) < 100_000
+    assert sum(t.samples) * t.calls_per_sample < 0.3
+
+
+def test_counts_beyond_a_c_int_are_a_value_error_before_native_code() -> None:
+    with pytest.raises(ValueError, match="repeats must be"):
+        kernels.time_kernel("ref.naive.f32", 1, 1, 1, repeats=2**31)
+    with pytest.raises(ValueError, match="warmup 0"):
+        kernels.time_kernel("ref.naive.f32", 1, 1, 1, warmup=2**31)

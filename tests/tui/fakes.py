@@ -223,8 +223,9 @@ class FakeService:
         mine: bool = True,  # noqa: ARG002
         best: bool = False,  # noqa: ARG002
         limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[HistoryEntry]:
-        return self.stored[:limit]
+        return self.stored[offset : offset + limit]
 
     def peak_gflops(self, isa: str, dtype: str) -> float | None:
         return self.peaks.get((isa, dtype)) if self.measured else None

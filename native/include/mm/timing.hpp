@@ -15,6 +15,10 @@ struct TimingOptions {
     double budget_seconds = 0.0;  // stop once this much was timed (0 = no budget)
     int pin_core = -1;            // pin the calling thread to this core while timing
     double min_sample_seconds = 2e-3;  // small sizes: repeat calls until a sample lasts this
+    // Wall-clock limit of the whole call, warm-up included (0 = none). Checked between
+    // calls: no call (warm-up) or sample starts once it has passed, or when it would end
+    // after it at the pace of the previous one. A kernel call itself cannot be stopped.
+    double deadline_seconds = 0.0;
 };
 
 // Called after each sample, outside the timed region, with the sample's index and its
@@ -25,6 +29,7 @@ struct TimingResult {
     std::vector<double> samples;  // seconds per call, one per repetition
     int calls_per_sample = 1;
     bool cancelled = false;
+    bool timed_out = false;  // stopped by deadline_seconds before repeats / budget were done
 };
 
 TimingResult time_gemm(const KernelInfo& info,

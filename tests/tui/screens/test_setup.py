@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from textual import events
 from textual.widgets import Checkbox, Input, Select
 
+from sshapp.bench.engine import Engine
 from sshapp.bench.spec import Shape
+from sshapp.config import Settings
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.setup import SetupScreen
+from tests.tui.fakes import FAKE_CPU
 
 
 async def test_presets_square_and_rectangular(app: BenchApp) -> None:
@@ -63,3 +69,27 @@ async def test_errors_show_inline_as_one_line(app: BenchApp) -> None:
             screen.query_one(field, Input).value = {"#m": "64", "#sweep": "", "#amount": "5"}[field]
             await pilot.pause()
             assert screen.error == ""
+
+
+async def test_a_200_digit_paste_in_m_is_flagged_inline(tmp_path: Path) -> None:
+    """Issue 16: this raised OverflowError in the real engine's estimate (a Rich traceback)."""
+    engine = Engine(Settings.from_env({"SSHAPP_STATE_DIR": str(tmp_path)}), "tester")
+    app = BenchApp(engine, "tester", host="bench", cpu=FAKE_CPU)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"ref.naive.f32")
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        field = screen.query_one("#m", Input)
+        field.focus()
+        field.value = ""
+        field.post_message(events.Paste("9" * 200))
+        await pilot.pause()
+        assert field.value == "9" * 200
+        assert screen.error == "m must be at most 1,048,576, got a 200-digit number"
+        assert screen.query_one("#submit").disabled
+        status = str(screen.query_one("#spec-status").render())
+        assert "200-digit" in status
+        screen.query_one("#sweep", Input).value = " ".join(str(s) for s in range(1, 5001))
+        await pilot.pause()
+        assert screen.error == "a sweep may have at most 64 sizes, got 5000"
+    assert app.return_code in (None, 0)
