@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 
 def cpu_info() -> dict[str, Any]:
@@ -12,14 +11,17 @@ def cpu_info() -> dict[str, Any]:
 def list_kernels() -> list[dict[str, Any]]:
     """Return every compiled kernel as a dict, in table order (fastest first per dtype)."""
 
+def list_dtypes() -> list[dict[str, Any]]:
+    """Return the element-type table: name, in_size and out_size (bytes of A/B and of C), in_format and out_format (buffer-protocol characters; bf16 crosses as uint16 bits)."""  # noqa: E501
+
 def best_kernel(dtype: str) -> str:
     """Return the id of the fastest kernel of dtype this CPU supports."""
 
 def gemm(
     kernel_id: str,
-    a: npt.NDArray[np.floating],
-    b: npt.NDArray[np.floating],
-    c: npt.NDArray[np.floating],
+    a: npt.NDArray[Any],
+    b: npt.NDArray[Any],
+    c: npt.NDArray[Any],
 ) -> None:
     """Compute c = a @ b with the kernel kernel_id (GIL released while it runs)."""
 

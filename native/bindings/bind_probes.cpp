@@ -7,16 +7,7 @@
 
 namespace py = pybind11;
 
-namespace {
-
-mm::DType parse_dtype(const std::string& dtype) {
-    for (const mm::DTypeInfo& t : mm::DTYPES) {
-        if (dtype == t.name) return t.dtype;
-    }
-    throw py::value_error("unknown dtype '" + dtype + "'");
-}
-
-}  // namespace
+mm::DType parse_dtype(const std::string& name);  // bind_kernels.cpp: the one table lookup
 
 void register_probes(py::module_& m) {
     m.def(

@@ -13,6 +13,7 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <string>
 
 #include "mm/cpu.hpp"
 #include "aligned.hpp"
@@ -63,8 +64,11 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
                     },
                     2 * n * lanes_f32};
         }
-        return {[](std::int64_t it) -> double { return avx2::fma_peak_f64(it, MUL, ADD); },
-                2 * n * lanes_f64};
+        if (dt == DType::F64) {
+            return {[](std::int64_t it) -> double { return avx2::fma_peak_f64(it, MUL, ADD); },
+                    2 * n * lanes_f64};
+        }
+        throw std::invalid_argument("no avx2 FMA probe for " + std::string(dtype_name(dt)));
     }
 #endif
 #if MM_HAVE_AVX512
@@ -78,8 +82,11 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
                     },
                     2 * n * lanes_f32};
         }
-        return {[](std::int64_t it) -> double { return avx512::fma_peak_f64(it, MUL, ADD); },
-                2 * n * lanes_f64};
+        if (dt == DType::F64) {
+            return {[](std::int64_t it) -> double { return avx512::fma_peak_f64(it, MUL, ADD); },
+                    2 * n * lanes_f64};
+        }
+        throw std::invalid_argument("no avx512 FMA probe for " + std::string(dtype_name(dt)));
     }
 #endif
 #if MM_HAVE_AVX512_LOWP

@@ -82,6 +82,8 @@ const KernelInfo KERNELS[] = {
      DType::BF16, AVX512_LOWP, avx512_lowp::PACKED_14X32_BF16,
      avx512_lowp::gemm_packed_14x32_bf16},
 #endif
+    {"ref.naive.bf16", "i-j-k triple loop in f32 on bf16 inputs; the bf16 oracle", DType::BF16,
+     0, NONE, ref::gemm_naive_bf16},
     // ---- int8 (A, B int8; C int32, wrapping) --------------------------------------
 #if MM_HAVE_AMX
     {"amx.tiles_32x32.int8", "AMX TDPBSSD, 2x2 tiles of 16x16 int32 (32x32 block), packed",
@@ -92,6 +94,8 @@ const KernelInfo KERNELS[] = {
      DType::INT8, AVX512_LOWP, avx512_lowp::PACKED_14X32_INT8,
      avx512_lowp::gemm_packed_14x32_int8},
 #endif
+    {"ref.naive.int8", "i-j-k triple loop, int32 wrapping sum; the int8 oracle", DType::INT8,
+     0, NONE, ref::gemm_naive_int8},
 };
 
 }  // namespace
