@@ -28,30 +28,13 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
-#include <type_traits>
 
-#include "aligned.hpp"
 #include "kernels/amx/tiles.hpp"
 #include "kernels/avx512_lowp/lowp_pack.hpp"
 #include "mm/types.hpp"
 
 namespace mm::amx {
 namespace {
-
-class Scratch {
-public:
-    void* get(std::size_t bytes) {
-        if (bytes > size_) {
-            buf_ = aligned_bytes(bytes);
-            size_ = bytes;
-        }
-        return buf_.get();
-    }
-
-private:
-    AlignedBuffer buf_;
-    std::size_t size_ = 0;
-};
 
 // mc x kc block of A into tile rows (layout above); rows past mc (up to a multiple of
 // 32) and k past kc are zero.
@@ -78,15 +61,6 @@ inline void memory_barrier() {
     __asm__ volatile("" : : : "memory");
 }
 
-template <typename Out>
-Out add_wrapping(Out x, Out y) {
-    if constexpr (std::is_integral_v<Out>) {
-        return static_cast<Out>(static_cast<std::uint32_t>(x) + static_cast<std::uint32_t>(y));
-    } else {
-        return x + y;
-    }
-}
-
 // T: In, Out, G and dot_2x2() (the 4 TDPs C[i][j] += A[i] . B[j] on tmm0..7).
 template <typename T>
 void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
@@ -106,7 +80,7 @@ void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
     const std::int64_t NC = std::min<std::int64_t>(blk.NC, g.n);
     const std::int64_t max_chunks = (KC + KT - 1) / KT;
 
-    thread_local Scratch a_buf, b_buf;
+    thread_local lowp::Scratch a_buf, b_buf;
     auto* a_packed = static_cast<In*>(a_buf.get(
         static_cast<std::size_t>(lowp::round_up(MC, 32) * max_chunks * KT) * sizeof(In)));
     auto* b_packed = static_cast<std::uint32_t*>(b_buf.get(
@@ -172,7 +146,7 @@ void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
                             for (std::int64_t j = 0; j < nr; ++j) {
                                 const Out v = block[i * 32 + j];
                                 Out& dst = c[i * g.ldc + j];
-                                dst = accumulate ? add_wrapping(dst, v) : v;
+                                dst = accumulate ? lowp::add_wrapping(dst, v) : v;
                             }
                         }
                     }

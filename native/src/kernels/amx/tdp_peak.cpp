@@ -18,29 +18,27 @@
 namespace mm::amx {
 namespace {
 
-template <typename Out>
-Out first_of_tile0() {
-    alignas(64) Out c[16 * 16];
-    _tile_stored(0, c, 64);
-    return c[0];
-}
-
-}  // namespace
-
-float tdpbf16_peak(std::int64_t iters) {
-    alignas(64) std::uint16_t ab[16 * 32];
-    for (auto& x : ab) x = 0x3c00;
+// tmm6 = tmm7 = 16 rows x 64 bytes of `fill`; T::six() does one TDP into each of tmm0..5.
+template <typename Out, typename T>
+Out tdp_loop(std::int64_t iters, const void* fill) {
     const TileScope tiles(ALL_16X64);
-    __asm__ volatile("" : : "r"(ab) : "memory");
-    _tile_loadd(6, ab, 64);
-    _tile_loadd(7, ab, 64);
+    __asm__ volatile("" : : "r"(fill) : "memory");  // the tile loads read it (GCC 12)
+    _tile_loadd(6, fill, 64);
+    _tile_loadd(7, fill, 64);
     _tile_zero(0);
     _tile_zero(1);
     _tile_zero(2);
     _tile_zero(3);
     _tile_zero(4);
     _tile_zero(5);
-    for (std::int64_t it = 0; it < iters; ++it) {
+    for (std::int64_t it = 0; it < iters; ++it) T::six();
+    alignas(64) Out c[16 * 16];
+    _tile_stored(0, c, 64);
+    return c[0];
+}
+
+struct Bf16 {
+    static void six() {
         _tile_dpbf16ps(0, 6, 7);
         _tile_dpbf16ps(1, 6, 7);
         _tile_dpbf16ps(2, 6, 7);
@@ -48,23 +46,10 @@ float tdpbf16_peak(std::int64_t iters) {
         _tile_dpbf16ps(4, 6, 7);
         _tile_dpbf16ps(5, 6, 7);
     }
-    return first_of_tile0<float>();
-}
+};
 
-std::int32_t tdpbssd_peak(std::int64_t iters) {
-    alignas(64) std::int8_t ab[16 * 64];
-    std::memset(ab, 1, sizeof ab);
-    const TileScope tiles(ALL_16X64);
-    __asm__ volatile("" : : "r"(ab) : "memory");
-    _tile_loadd(6, ab, 64);
-    _tile_loadd(7, ab, 64);
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    _tile_zero(4);
-    _tile_zero(5);
-    for (std::int64_t it = 0; it < iters; ++it) {
+struct Int8 {
+    static void six() {
         _tile_dpbssd(0, 6, 7);
         _tile_dpbssd(1, 6, 7);
         _tile_dpbssd(2, 6, 7);
@@ -72,7 +57,20 @@ std::int32_t tdpbssd_peak(std::int64_t iters) {
         _tile_dpbssd(4, 6, 7);
         _tile_dpbssd(5, 6, 7);
     }
-    return first_of_tile0<std::int32_t>();
+};
+
+}  // namespace
+
+float tdpbf16_peak(std::int64_t iters) {
+    alignas(64) std::uint16_t ab[16 * 32];
+    for (auto& x : ab) x = 0x3c00;
+    return tdp_loop<float, Bf16>(iters, ab);
+}
+
+std::int32_t tdpbssd_peak(std::int64_t iters) {
+    alignas(64) std::int8_t ab[16 * 64];
+    std::memset(ab, 1, sizeof ab);
+    return tdp_loop<std::int32_t, Int8>(iters, ab);
 }
 
 }  // namespace mm::amx

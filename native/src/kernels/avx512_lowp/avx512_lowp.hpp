@@ -10,10 +10,11 @@
 namespace mm::avx512_lowp {
 
 // Register block 14x32 (28 zmm accumulators), see packed_14x32_bf16.cpp. KC counts
-// elements of k: 384 bf16 = 192 pairs, 768 int8 = 192 quads, so both micro-panels of B
-// are 192 x 32 dwords = 24 KiB, as for the f32 kernel.
-constexpr Blocking PACKED_14X32_BF16{14, 32, 336, 384, 3072};
-constexpr Blocking PACKED_14X32_INT8{14, 32, 336, 768, 3072};
+// elements of k: 768 bf16 = 384 pairs, 1536 int8 = 384 quads, so both micro-panels of B
+// are 384 x 32 dwords = 48 KiB and both A blocks 168 x 384 dwords = 252 KiB (tuned on
+// Zen 4; the reasons are in the kernel files).
+constexpr Blocking PACKED_14X32_BF16{14, 32, 168, 768, 3072};
+constexpr Blocking PACKED_14X32_INT8{14, 32, 168, 1536, 3072};
 void gemm_packed_14x32_bf16(const GemmArgs& args, const Blocking& blk);
 void gemm_packed_14x32_int8(const GemmArgs& args, const Blocking& blk);
 

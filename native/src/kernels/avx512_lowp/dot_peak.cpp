@@ -33,7 +33,11 @@ float dpbf16_peak(std::int64_t iters) {
     __m512 s = acc[0];
 #pragma GCC unroll 24
     for (int i = 1; i < N; ++i) s = _mm512_add_ps(s, acc[i]);
-    return _mm512_reduce_add_ps(s);
+    alignas(64) float lanes[16];  // (GCC 12's _mm512_reduce_add_ps warns spuriously)
+    _mm512_storeu_ps(lanes, s);
+    float sum = 0;
+    for (float x : lanes) sum += x;
+    return sum;
 }
 
 std::int32_t dpbusd_peak(std::int64_t iters) {
@@ -49,7 +53,11 @@ std::int32_t dpbusd_peak(std::int64_t iters) {
     __m512i s = (__m512i)acc[0];
 #pragma GCC unroll 24
     for (int i = 1; i < N; ++i) s = _mm512_add_epi32(s, (__m512i)acc[i]);
-    return _mm512_reduce_add_epi32(s);
+    alignas(64) std::uint32_t lanes[16];
+    _mm512_storeu_si512(lanes, s);
+    std::uint32_t sum = 0;
+    for (std::uint32_t x : lanes) sum += x;
+    return static_cast<std::int32_t>(sum);
 }
 
 }  // namespace mm::avx512_lowp

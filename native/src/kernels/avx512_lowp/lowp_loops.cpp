@@ -3,7 +3,7 @@
 //   jc: NC columns of B and C    (B block packed once per pc: lives in L3)
 //   pc: KC deep slice            (first slice overwrites C, later ones accumulate)
 //   ic: MC rows of A             (A block packed: lives in L2)
-//   jr: NR = 32 columns          (B micro-panel, ceil(kc/G) x 32 dwords: lives in L1)
+//   jr: NR = 32 columns          (B micro-panel, ceil(kc/G) x 32 dwords: L1 or L2)
 //   ir: MR = 14 rows             -> micro-kernel on one 14 x 32 tile of C
 //
 // Packed layouts (lowp_pack.hpp): A in 14-row panels of k-groups (dword transposed, so
@@ -17,9 +17,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <type_traits>
 
-#include "aligned.hpp"
 #include "kernels/avx512_lowp/lowp_pack.hpp"
 
 namespace mm::avx512_lowp {
@@ -27,32 +25,6 @@ namespace {
 
 constexpr int MR = 14;
 constexpr int NR = 32;
-
-// Grow-only, 64-byte aligned scratch per thread: the timed loop allocates nothing
-// after the warm-up call.
-class Scratch {
-public:
-    void* get(std::size_t bytes) {
-        if (bytes > size_) {
-            buf_ = aligned_bytes(bytes);
-            size_ = bytes;
-        }
-        return buf_.get();
-    }
-
-private:
-    AlignedBuffer buf_;
-    std::size_t size_ = 0;
-};
-
-template <typename Out>
-Out add_wrapping(Out x, Out y) {
-    if constexpr (std::is_integral_v<Out>) {
-        return static_cast<Out>(static_cast<std::uint32_t>(x) + static_cast<std::uint32_t>(y));
-    } else {
-        return x + y;
-    }
-}
 
 }  // namespace
 
@@ -72,7 +44,7 @@ void gemm_lowp_14x32(const GemmArgs& g, const Blocking& blk, LowpUkr<typename T:
     const std::int64_t NC = std::min<std::int64_t>(blk.NC, g.n);
     const std::int64_t max_groups = (KC + G - 1) / G;
 
-    thread_local Scratch a_buf, b_buf, sum_buf, corr_buf;
+    thread_local lowp::Scratch a_buf, b_buf, sum_buf, corr_buf;
     auto* a_packed = static_cast<std::uint32_t*>(
         a_buf.get(4 * static_cast<std::size_t>(lowp::round_up(MC, MR) * max_groups)));
     auto* b_packed = static_cast<std::uint32_t*>(
@@ -126,7 +98,7 @@ void gemm_lowp_14x32(const GemmArgs& g, const Blocking& blk, LowpUkr<typename T:
                             for (std::int64_t j = 0; j < nr; ++j) {
                                 const Out v = tile[i * NR + j];
                                 Out& dst = c[i * g.ldc + j];
-                                dst = accumulate ? add_wrapping(dst, v) : v;
+                                dst = accumulate ? lowp::add_wrapping(dst, v) : v;
                             }
                         }
                     }

@@ -8,15 +8,54 @@
 //   group of B col j, k-group g:  B[gG][j] .. B[gG+G-1][j]        (one dword, "VNNI")
 //
 // k beyond the slice is zero in B (so its product is zero whatever A holds there).
+//
+// Also the drivers' per-thread scratch and wrapping add. They are here, not taken from
+// aligned.hpp / gemm_loops.cpp, because those inline functions are shared with baseline
+// code: a copy built with this file's ISA flags could be the one the linker keeps.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <type_traits>
 
 namespace mm::lowp {
 namespace {
+
+// Grow-only, 64-byte aligned scratch (one per thread and use): the timed loop allocates
+// nothing after the warm-up call.
+class Scratch {
+public:
+    void* get(std::size_t bytes) {
+        if (bytes > size_) {
+            const std::size_t rounded = (bytes + 63) / 64 * 64;
+            buf_.reset(std::aligned_alloc(64, rounded));
+            if (!buf_) throw std::bad_alloc();
+            size_ = rounded;
+        }
+        return buf_.get();
+    }
+
+private:
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
+    std::unique_ptr<void, Free> buf_;
+    std::size_t size_ = 0;
+};
+
+// C += v for the accumulator types: int32 wraps (computed in uint32, no UB).
+template <typename Out>
+Out add_wrapping(Out x, Out y) {
+    if constexpr (std::is_integral_v<Out>) {
+        return static_cast<Out>(static_cast<std::uint32_t>(x) + static_cast<std::uint32_t>(y));
+    } else {
+        return x + y;
+    }
+}
 
 inline std::int64_t round_up(std::int64_t x, std::int64_t to) {
     return (x + to - 1) / to * to;

@@ -22,11 +22,18 @@
 // (2 B + 14 broadcasts, which fold into the instruction as {1to16}) feed 28 dot
 // products. Odd k: the last pair holds a zero in B, so A's padding does not matter.
 //
-// Cache blocks (KC in elements of k; Zen 4: L1d 32 KiB, L2 1 MiB; Xeon: 48 KiB / 2 MiB):
-//   KC = 384:  the B micro-panel 192 pairs x 32 x 4 B = 24 KiB stays in L1.
-//   MC = 336:  the packed A block 336 x 384 x 2 B = 252 KiB stays in L2 (1/4 of 1 MiB).
-//   NC = 3072: the packed B block 384 x 3072 x 2 B = 2.25 MiB lives in L3.
-// The numbers of the f32 kernel, in bytes: same footprint, twice the k per byte.
+// Cache blocks (KC in elements of k), measured on Zen 4 (L1d 32 KiB, L2 1 MiB), one
+// core, 1024 and 2048 square: KC 256 / 384 / 512 / 768 gave ~175 / 190 / 192 / 199
+// GFLOPS at 2048 (repeat runs move ~5 %):
+//   KC = 768:  the B micro-panel 384 pairs x 32 x 4 B = 48 KiB is L2-resident, not L1:
+//              it costs 2 zmm loads per 28 dot products, which L2 sustains, while a
+//              deep slice halves the passes that load and store the C tile and the
+//              micro-kernel's start-up per FLOP (the f32 kernel's 24 KiB L1 rule,
+//              KC = 384, measured ~4 % slower here).
+//   MC = 168:  the packed A block 168 x 768 x 2 B = 252 KiB stays in L2 beside the B
+//              micro-panels (1/4 of 1 MiB).
+//   NC = 3072: the packed B block 768 x 3072 x 2 B = 4.5 MiB lives in L3 (32 MiB per
+//              CCD on Zen 4).
 #include <immintrin.h>
 
 #include <cstdint>
