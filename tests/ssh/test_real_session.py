@@ -113,7 +113,7 @@ async def test_each_benchmark_run_is_one_line_on_the_server_log(
     fields = dict(
         part.split("=", 1) for part in lines[0].split(" INFO sshapp.bench.runs ")[1].split()
     )
-    assert fields["user"] == "alice"
+    assert fields["user"] == "guest:alice"
     assert fields["kernel"] == "ref.naive.f32"
     assert fields["shape"] == "48x48x48"
     assert fields["status"] == "ok"
