@@ -72,15 +72,15 @@ class Server(asyncssh.SSHServer):
         self.ip = str(peer[0]) if peer else "?"
         state = self.state
         state.connections.add(self)
-        limiter = state.limiter
-        if state.draining or limiter.rate_exceeded(self.ip) or limiter.startup_dropped(self.ip):
+        dropped = self._drop_reason()
+        if dropped is not None:
             # Floods and crowds of connections that have not logged in (OpenSSH's
             # MaxStartups) get no handshake at all: dropping before the version exchange
             # is cheap, and logged-in users are not counted here.
-            log_event("connect_dropped", conn=self.id, peer=self.ip, reason="startups")
+            log_event("connect_dropped", conn=self.id, peer=self.ip, reason=dropped)
             conn.abort()
             return
-        self.refusal = limiter.over_limit(self.ip)
+        self.refusal = state.limiter.over_limit(self.ip)
         if self.refusal is not None:
             if state.refusing >= REFUSE_BACKLOG:
                 log_event("connect_dropped", conn=self.id, peer=self.ip, reason=self.refusal)
@@ -93,6 +93,16 @@ class Server(asyncssh.SSHServer):
         self.admitted = True
         log_event("connect", conn=self.id, peer=self.ip, port=peer[1] if peer else None)
         self._arm_idle_timer(self.state.options.idle_timeout)
+
+    def _drop_reason(self) -> str | None:
+        """Why this connection is dropped without a handshake, or None."""
+        if self.state.draining:
+            return "draining"
+        if self.state.limiter.rate_exceeded(self.ip):
+            return "rate"
+        if self.state.limiter.startup_dropped(self.ip):
+            return "startups"
+        return None
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Release the connection's slot, end its sessions and log the disconnect."""
