@@ -58,12 +58,14 @@ class _NumpyTimer:
     def __init__(self, dtype: str, shape: tuple[int, int, int]) -> None:
         import numpy as np
 
+        from sshapp.kernels import dtype as dtype_row
+
         m, n, k = shape
         rng = np.random.default_rng(0)
-        np_dt = np.float32 if dtype == "f32" else np.float64
-        self.a = rng.uniform(-1, 1, (m, k)).astype(np_dt)
-        self.b = rng.uniform(-1, 1, (k, n)).astype(np_dt)
-        self.c = np.empty((m, n), np_dt)
+        row = dtype_row(dtype)
+        self.a = row.draw(rng, (m, k))
+        self.b = row.draw(rng, (k, n))
+        self.c = np.empty((m, n), row.output)
         self.flops = 2.0 * m * n * k
         self.samples: list[float] = []
         t0 = time.perf_counter()

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 
 def cpu_info() -> dict[str, Any]:
@@ -12,14 +11,17 @@ def cpu_info() -> dict[str, Any]:
 def list_kernels() -> list[dict[str, Any]]:
     """Return every compiled kernel as a dict, in table order (fastest first per dtype)."""
 
+def list_dtypes() -> list[dict[str, Any]]:
+    """Return the element-type table: name, in_size and out_size (bytes of A/B and of C), in_format and out_format (buffer-protocol characters; bf16 crosses as uint16 bits)."""  # noqa: E501
+
 def best_kernel(dtype: str) -> str:
     """Return the id of the fastest kernel of dtype this CPU supports."""
 
 def gemm(
     kernel_id: str,
-    a: npt.NDArray[np.floating],
-    b: npt.NDArray[np.floating],
-    c: npt.NDArray[np.floating],
+    a: npt.NDArray[Any],
+    b: npt.NDArray[Any],
+    c: npt.NDArray[Any],
 ) -> None:
     """Compute c = a @ b with the kernel kernel_id (GIL released while it runs)."""
 
@@ -39,7 +41,7 @@ def time_kernel(
     """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop). Returns samples (seconds per call), calls_per_sample, cancelled."""  # noqa: E501
 
 def probe_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
-    """Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', 'f64'), best of five runs lasting about seconds of CPU time in total. Raises RuntimeError if this CPU lacks the ISA (nothing is executed)."""  # noqa: E501
+    """Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', 'f64'), or of dot products: 'avx512_bf16' on 'bf16', 'avx512_vnni' on 'int8', 'amx' on 'bf16' or 'int8' (GOP/s for int8; 2 per multiply-add), best of five runs lasting about seconds of CPU time in total. Raises ValueError for a dtype the probe does not measure, RuntimeError if this CPU lacks the ISA (nothing is executed)."""  # noqa: E501
 
 def probe_bandwidth(*, bytes: int = 301989888, repeats: int = 4, pin_core: int = -1) -> float:
     """Return single-core memory bandwidth in GB/s: a STREAM triad a = b + s*c over three arrays of bytes in total (24 bytes counted per element), best of repeats passes."""  # noqa: E501

@@ -23,6 +23,13 @@ const mm::KernelInfo& lookup_supported(const std::string& id) {
     return *info;
 }
 
+mm::DType parse_dtype(const std::string& name) {
+    if (const mm::DTypeInfo* row = mm::find_dtype(name.c_str())) return row->dtype;
+    std::string known;
+    for (const auto& row : mm::DTYPES) known += std::string(known.empty() ? "" : ", ") + row.name;
+    throw py::value_error("unknown dtype '" + name + "' (expected one of " + known + ")");
+}
+
 namespace {
 
 py::dict kernel_dict(const mm::KernelInfo& k) {
@@ -42,10 +49,25 @@ py::dict kernel_dict(const mm::KernelInfo& k) {
     return d;
 }
 
-void check_matrix(const py::array& x, const char* name, const py::dtype& want) {
+py::dict dtype_dict(const mm::DTypeInfo& t) {
+    py::dict d;
+    d["name"] = t.name;
+    d["in_size"] = t.in_size;
+    d["out_size"] = t.out_size;
+    d["in_format"] = t.in_format;
+    d["out_format"] = t.out_format;
+    return d;
+}
+
+void check_matrix(const py::array& x,
+                  const char* name,
+                  const char* format,
+                  const mm::KernelInfo& info) {
+    const py::dtype want(format);
     if (!x.dtype().is(want)) {
         throw py::type_error(std::string(name) + " has dtype " +
-                             py::str(x.dtype()).cast<std::string>() + ", kernel needs " +
+                             py::str(x.dtype()).cast<std::string>() + ", kernel " + info.id +
+                             " (" + mm::dtype_name(info.dtype) + ") needs " +
                              py::str(want).cast<std::string>());
     }
     if (x.ndim() != 2) {
@@ -66,11 +88,10 @@ bool overlaps(const py::array& x, const py::array& y) {
 
 void gemm(const std::string& id, const py::array& a, const py::array& b, py::array& c) {
     const mm::KernelInfo& info = lookup_supported(id);
-    py::dtype want = info.dtype == mm::DType::F32 ? py::dtype::of<float>()
-                                                  : py::dtype::of<double>();
-    check_matrix(a, "a", want);
-    check_matrix(b, "b", want);
-    check_matrix(c, "c", want);
+    const mm::DTypeInfo& types = mm::dtype_info(info.dtype);
+    check_matrix(a, "a", types.in_format, info);
+    check_matrix(b, "b", types.in_format, info);
+    check_matrix(c, "c", types.out_format, info);
     const auto m = a.shape(0), k = a.shape(1), n = b.shape(1);
     if (b.shape(0) != k || c.shape(0) != m || c.shape(1) != n) {
         throw py::value_error("shape mismatch: a is " + std::to_string(m) + "x" +
@@ -83,7 +104,7 @@ void gemm(const std::string& id, const py::array& a, const py::array& b, py::arr
     if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not overlap a or b");
     const mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
     py::gil_scoped_release release;
-    info.fn(args);
+    info.fn(args, info.blocking);
 }
 
 }  // namespace
@@ -97,19 +118,23 @@ void register_kernels(py::module_& m) {
             return out;
         },
         "Return every compiled kernel as a dict, in table order (fastest first per dtype).");
-    m.def("best_kernel",
-          [](const std::string& dtype) {
-              mm::DType dt;
-              if (dtype == "f32") {
-                  dt = mm::DType::F32;
-              } else if (dtype == "f64") {
-                  dt = mm::DType::F64;
-              } else {
-                  throw py::value_error("unknown dtype '" + dtype + "'");
-              }
-              return std::string(mm::best(dt)->id);
-          },
-          py::arg("dtype"), "Return the id of the fastest kernel of dtype this CPU supports.");
+    m.def(
+        "list_dtypes",
+        []() {
+            py::list out;
+            for (const auto& t : mm::DTYPES) out.append(dtype_dict(t));
+            return out;
+        },
+        "Return the element-type table: name, in_size and out_size (bytes of A/B and of C), "
+        "in_format and out_format (buffer-protocol characters; bf16 crosses as uint16 bits).");
+    m.def(
+        "best_kernel",
+        [](const std::string& dtype) {
+            const mm::KernelInfo* k = mm::best(parse_dtype(dtype));
+            if (k == nullptr) throw py::value_error("no kernel of dtype '" + dtype + "'");
+            return std::string(k->id);
+        },
+        py::arg("dtype"), "Return the id of the fastest kernel of dtype this CPU supports.");
     m.def("gemm", &gemm, py::arg("kernel_id"), py::arg("a"), py::arg("b"), py::arg("c"),
           "Compute c = a @ b with the kernel kernel_id (GIL released while it runs).");
 }

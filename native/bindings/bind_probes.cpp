@@ -7,15 +7,7 @@
 
 namespace py = pybind11;
 
-namespace {
-
-mm::DType parse_dtype(const std::string& dtype) {
-    if (dtype == "f32") return mm::DType::F32;
-    if (dtype == "f64") return mm::DType::F64;
-    throw py::value_error("unknown dtype '" + dtype + "'");
-}
-
-}  // namespace
+mm::DType parse_dtype(const std::string& name);  // bind_kernels.cpp: the one table lookup
 
 void register_probes(py::module_& m) {
     m.def(
@@ -29,8 +21,10 @@ void register_probes(py::module_& m) {
         py::arg("isa"), py::arg("dtype"), py::kw_only(), py::arg("seconds") = 0.1,
         py::arg("pin_core") = -1,
         "Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', "
-        "'f64'), best of five runs lasting about seconds of CPU time in total. Raises "
-        "RuntimeError if this CPU lacks the ISA (nothing is executed).");
+        "'f64'), or of dot products: 'avx512_bf16' on 'bf16', 'avx512_vnni' on 'int8', 'amx' "
+        "on 'bf16' or 'int8' (GOP/s for int8; 2 per multiply-add), best of five runs lasting "
+        "about seconds of CPU time in total. Raises ValueError for a dtype the probe does not "
+        "measure, RuntimeError if this CPU lacks the ISA (nothing is executed).");
     m.def(
         "probe_bandwidth",
         [](std::size_t bytes, int repeats, int pin_core) {

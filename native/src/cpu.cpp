@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,13 @@ std::uint64_t xgetbv0() {
 
 bool bit(unsigned reg, int n) {
     return ((reg >> n) & 1u) != 0;
+}
+
+// CPUID leaf 0x1D subleaf 1 (palette 1): EBX[15:0] bytes per row, EBX[31:16] tile
+// names, ECX[15:0] rows. The AMX kernels use 8 tiles of 16 x 64 bytes.
+bool palette1_fits() {
+    const Regs p = cpuid(0x1D, 1);
+    return (p.ebx & 0xFFFF) >= 64 && (p.ebx >> 16) >= 8 && (p.ecx & 0xFFFF) >= 16;
 }
 
 constexpr std::uint64_t AVX512_ALL = FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW |
@@ -105,10 +113,16 @@ std::uint64_t detect_features(CpuInfo& info) {
         if (!tile_ok) {
             info.amx_note = "the OS does not enable AMX tile state (XCR0)";
         } else if (max_leaf < 0x1D || cpuid(0x1D, 0).eax < 1) {
+            // A VM may advertise AMX with zero palettes: oneDNN treats that as no AMX.
             info.amx_note = "CPUID reports no AMX tile palette";
+        } else if (!palette1_fits()) {
+            info.amx_note = "AMX palette 1 is smaller than 8 tiles of 16 rows x 64 bytes";
         } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
-            info.amx_note =
-                "Linux refused AMX tile permission (kernel < 5.16 or seccomp blocks arch_prctl)";
+            // Asked once per process (cpu() is computed once); the grant covers every
+            // thread, present and future. A refusal means "absent", with the reason.
+            info.amx_note = std::string("Linux refused AMX tile permission (") +
+                            std::strerror(errno) +
+                            "; kernel < 5.16 or seccomp blocks arch_prctl)";
         } else {
             f |= amx;
         }

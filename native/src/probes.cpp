@@ -13,6 +13,7 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <string>
 
 #include "mm/cpu.hpp"
 #include "aligned.hpp"
@@ -22,6 +23,12 @@
 #endif
 #if MM_HAVE_AVX512
 #include "kernels/avx512/avx512.hpp"
+#endif
+#if MM_HAVE_AVX512_LOWP
+#include "kernels/avx512_lowp/avx512_lowp.hpp"
+#endif
+#if MM_HAVE_AMX
+#include "kernels/amx/amx.hpp"
 #endif
 
 namespace mm {
@@ -57,8 +64,11 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
                     },
                     2 * n * lanes_f32};
         }
-        return {[](std::int64_t it) -> double { return avx2::fma_peak_f64(it, MUL, ADD); },
-                2 * n * lanes_f64};
+        if (dt == DType::F64) {
+            return {[](std::int64_t it) -> double { return avx2::fma_peak_f64(it, MUL, ADD); },
+                    2 * n * lanes_f64};
+        }
+        throw std::invalid_argument("no avx2 FMA probe for " + std::string(dtype_name(dt)));
     }
 #endif
 #if MM_HAVE_AVX512
@@ -72,11 +82,46 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
                     },
                     2 * n * lanes_f32};
         }
-        return {[](std::int64_t it) -> double { return avx512::fma_peak_f64(it, MUL, ADD); },
-                2 * n * lanes_f64};
+        if (dt == DType::F64) {
+            return {[](std::int64_t it) -> double { return avx512::fma_peak_f64(it, MUL, ADD); },
+                    2 * n * lanes_f64};
+        }
+        throw std::invalid_argument("no avx512 FMA probe for " + std::string(dtype_name(dt)));
+    }
+#endif
+#if MM_HAVE_AVX512_LOWP
+    // Dot products: 2 operations per multiply-add (avx512_lowp/dot_peak.cpp).
+    constexpr double dots = avx512_lowp::DOT_PEAK_ACCUMULATORS;
+    if (isa == "avx512_bf16") {
+        return {[](std::int64_t it) -> double { return avx512_lowp::dpbf16_peak(it); },
+                dots * 16 * 2 * 2};
+    }
+    if (isa == "avx512_vnni") {
+        return {[](std::int64_t it) -> double { return avx512_lowp::dpbusd_peak(it); },
+                dots * 16 * 4 * 2};
+    }
+#endif
+#if MM_HAVE_AMX
+    if (isa == "amx") {
+        // Per TDP on one 16 x 16 C tile: K = 32 bf16 or 64 int8 (amx/tdp_peak.cpp).
+        constexpr double tiles = amx::TDP_PEAK_TILES;
+        if (dt == DType::BF16) {
+            return {[](std::int64_t it) -> double { return amx::tdpbf16_peak(it); },
+                    tiles * 16 * 16 * 32 * 2};
+        }
+        return {[](std::int64_t it) -> double { return amx::tdpbssd_peak(it); },
+                tiles * 16 * 16 * 64 * 2};
     }
 #endif
     throw std::runtime_error(isa + " FMA probe was not compiled into this build");
+}
+
+// The dtypes each probe measures (the FMA probes f32/f64, the dot products their own).
+bool probe_measures(const std::string& isa, DType dt) {
+    if (isa == "avx2" || isa == "avx512") return dt == DType::F32 || dt == DType::F64;
+    if (isa == "avx512_bf16") return dt == DType::BF16;
+    if (isa == "avx512_vnni") return dt == DType::INT8;
+    return dt == DType::BF16 || dt == DType::INT8;  // amx
 }
 
 volatile double g_sink = 0;  // keeps every probe's result observable
@@ -90,10 +135,23 @@ std::uint64_t fma_probe_requires(const std::string& isa) {
         return FEAT_AVX2 | FEAT_FMA | FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW |
                FEAT_AVX512VL;
     }
-    throw std::invalid_argument("unknown ISA '" + isa + "' (expected avx2 or avx512)");
+    // The low-precision folders' flag sets (registry.cpp): avx512_lowp/ both BF16 and
+    // VNNI on top of AVX-512, amx/ the three AMX bits on top of AVX-512.
+    if (isa == "avx512_bf16" || isa == "avx512_vnni") {
+        return fma_probe_requires("avx512") | FEAT_AVX512_BF16 | FEAT_AVX512_VNNI;
+    }
+    if (isa == "amx") {
+        return fma_probe_requires("avx512") | FEAT_AMX_TILE | FEAT_AMX_BF16 | FEAT_AMX_INT8;
+    }
+    throw std::invalid_argument("unknown ISA '" + isa +
+                                "' (expected avx2, avx512, avx512_bf16, avx512_vnni or amx)");
 }
 
 double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core) {
+    if (!probe_measures(isa, dtype)) {
+        throw std::invalid_argument("the " + isa + " probe does not measure " +
+                                    dtype_name(dtype));
+    }
     std::uint64_t missing = fma_probe_requires(isa) & ~cpu().features;
     if (missing != 0) {
         throw std::runtime_error(isa + " FMA probe is not supported on this CPU: missing " +

@@ -13,6 +13,12 @@
 #if MM_HAVE_AVX512
 #include "kernels/avx512/avx512.hpp"
 #endif
+#if MM_HAVE_AVX512_LOWP
+#include "kernels/avx512_lowp/avx512_lowp.hpp"
+#endif
+#if MM_HAVE_AMX
+#include "kernels/amx/amx.hpp"
+#endif
 
 namespace mm {
 namespace {
@@ -23,6 +29,13 @@ constexpr Blocking NONE{};
 // so the compiler may emit any of them: a kernel from there needs them all.
 [[maybe_unused]] constexpr std::uint64_t AVX512 =
     AVX2 | FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW | FEAT_AVX512VL;
+// avx512_lowp/ adds -mavx512bf16 -mavx512vnni to the AVX-512 flags: both kernels there
+// need both bits (the compiler may use either extension in either file). amx/ adds the
+// AMX flags to the AVX-512 ones (its packers are AVX-512 code).
+[[maybe_unused]] constexpr std::uint64_t AVX512_LOWP =
+    AVX512 | FEAT_AVX512_BF16 | FEAT_AVX512_VNNI;
+[[maybe_unused]] constexpr std::uint64_t AMX =
+    AVX512 | FEAT_AMX_TILE | FEAT_AMX_BF16 | FEAT_AMX_INT8;
 
 const KernelInfo KERNELS[] = {
     // ---- f32 ------------------------------------------------------------------
@@ -59,6 +72,30 @@ const KernelInfo KERNELS[] = {
      DType::F64, 0, NONE, ref::gemm_reorder_f64},
     {"ref.naive.f64", "i-j-k triple loop; the reference every test trusts", DType::F64, 0, NONE,
      ref::gemm_naive_f64},
+    // ---- bf16 (A, B bfloat16; C f32) ---------------------------------------------
+#if MM_HAVE_AMX
+    {"amx.tiles_32x32.bf16", "AMX TDPBF16PS, 2x2 tiles of 16x16 f32 (32x32 block), packed",
+     DType::BF16, AMX, amx::TILES_32X32_BF16, amx::gemm_tiles_32x32_bf16},
+#endif
+#if MM_HAVE_AVX512_LOWP
+    {"avx512.packed_14x32.bf16", "packed 5-loop GEMM on VDPBF16PS (bf16 pairs), 14x32 tile",
+     DType::BF16, AVX512_LOWP, avx512_lowp::PACKED_14X32_BF16,
+     avx512_lowp::gemm_packed_14x32_bf16},
+#endif
+    {"ref.naive.bf16", "i-j-k triple loop in f32 on bf16 inputs; the bf16 oracle", DType::BF16,
+     0, NONE, ref::gemm_naive_bf16},
+    // ---- int8 (A, B int8; C int32, wrapping) --------------------------------------
+#if MM_HAVE_AMX
+    {"amx.tiles_32x32.int8", "AMX TDPBSSD, 2x2 tiles of 16x16 int32 (32x32 block), packed",
+     DType::INT8, AMX, amx::TILES_32X32_INT8, amx::gemm_tiles_32x32_int8},
+#endif
+#if MM_HAVE_AVX512_LOWP
+    {"avx512.packed_14x32.int8", "packed 5-loop GEMM on VPDPBUSD (u8 x s8 quads, A+128), 14x32",
+     DType::INT8, AVX512_LOWP, avx512_lowp::PACKED_14X32_INT8,
+     avx512_lowp::gemm_packed_14x32_int8},
+#endif
+    {"ref.naive.int8", "i-j-k triple loop, int32 wrapping sum; the int8 oracle", DType::INT8,
+     0, NONE, ref::gemm_naive_int8},
 };
 
 }  // namespace

@@ -15,23 +15,51 @@
 #include <string>
 
 #include "aligned.hpp"
+#include "mm/bf16.hpp"
 #include "pin.hpp"
 
 namespace mm {
 namespace {
 
-AlignedBuffer alloc_filled(DType dt, std::int64_t count, unsigned seed) {
-    AlignedBuffer buf = aligned_bytes(static_cast<std::size_t>(count) * dtype_size(dt));
-    void* p = buf.get();
-    std::mt19937 rng(seed);
+// How each dtype's inputs are drawn, one row per DTypeInfo row (same order):
+// floats uniform in [-1, 1]; bf16 the same, rounded to nearest even; int8 uniform over
+// the whole -128..127 range, so the timed data exercises every bit of the inputs.
+using FillFn = void (*)(void* p, std::int64_t count, std::mt19937& rng);
+
+template <typename T>
+void fill_uniform(void* p, std::int64_t count, std::mt19937& rng) {
     std::uniform_real_distribution<double> dist(-1.0, 1.0);
-    if (dt == DType::F32) {
-        auto* f = static_cast<float*>(p);
-        for (std::int64_t i = 0; i < count; ++i) f[i] = static_cast<float>(dist(rng));
-    } else {
-        auto* d = static_cast<double*>(p);
-        for (std::int64_t i = 0; i < count; ++i) d[i] = dist(rng);
-    }
+    auto* x = static_cast<T*>(p);
+    for (std::int64_t i = 0; i < count; ++i) x[i] = static_cast<T>(dist(rng));
+}
+
+void fill_bf16(void* p, std::int64_t count, std::mt19937& rng) {
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    auto* x = static_cast<std::uint16_t*>(p);
+    for (std::int64_t i = 0; i < count; ++i) x[i] = bf16_from_f32(dist(rng));
+}
+
+void fill_int8(void* p, std::int64_t count, std::mt19937& rng) {
+    std::uniform_int_distribution<int> dist(-128, 127);
+    auto* x = static_cast<std::int8_t*>(p);
+    for (std::int64_t i = 0; i < count; ++i) x[i] = static_cast<std::int8_t>(dist(rng));
+}
+
+constexpr FillFn FILL[] = {fill_uniform<float>, fill_uniform<double>, fill_bf16, fill_int8};
+static_assert(sizeof(FILL) / sizeof(FILL[0]) == DTYPE_COUNT, "one fill per DTypeInfo row");
+
+AlignedBuffer alloc_input(DType dt, std::int64_t count, unsigned seed) {
+    AlignedBuffer buf = aligned_bytes(static_cast<std::size_t>(count) * dtype_info(dt).in_size);
+    std::mt19937 rng(seed);
+    FILL[static_cast<int>(dt)](buf.get(), count, rng);
+    return buf;
+}
+
+// C is overwritten by every call; zeroing it only faults its pages in before timing.
+AlignedBuffer alloc_output(DType dt, std::int64_t count) {
+    const std::size_t bytes = static_cast<std::size_t>(count) * dtype_info(dt).out_size;
+    AlignedBuffer buf = aligned_bytes(bytes);
+    std::memset(buf.get(), 0, bytes);
     return buf;
 }
 
@@ -51,9 +79,9 @@ TimingResult time_gemm(const KernelInfo& info,
                        const SampleFn& on_sample) {
     if (m < 1 || n < 1 || k < 1) throw std::invalid_argument("sizes must be >= 1");
     if (opts.repeats < 1) throw std::invalid_argument("repeats must be >= 1");
-    AlignedBuffer a = alloc_filled(info.dtype, m * k, 1);
-    AlignedBuffer b = alloc_filled(info.dtype, k * n, 2);
-    AlignedBuffer c = alloc_filled(info.dtype, m * n, 3);
+    AlignedBuffer a = alloc_input(info.dtype, m * k, 1);
+    AlignedBuffer b = alloc_input(info.dtype, k * n, 2);
+    AlignedBuffer c = alloc_output(info.dtype, m * n);
     const GemmArgs args{m, n, k, a.get(), k, b.get(), n, c.get(), n};
 
     CorePin pin(opts.pin_core);
@@ -61,9 +89,9 @@ TimingResult time_gemm(const KernelInfo& info,
 
     // Warm-up: caches, page faults, the driver's packing buffers, CPU clock ramp.
     auto t0 = Clock::now();
-    info.fn(args);
+    info.fn(args, info.blocking);
     double first = seconds_since(t0);
-    for (int i = 1; i < opts.warmup; ++i) info.fn(args);
+    for (int i = 1; i < opts.warmup; ++i) info.fn(args, info.blocking);
 
     if (first < opts.min_sample_seconds) {
         double calls = std::ceil(opts.min_sample_seconds / std::max(first, 1e-9));
@@ -72,7 +100,7 @@ TimingResult time_gemm(const KernelInfo& info,
     double timed = 0.0;
     for (int r = 0; r < opts.repeats; ++r) {
         auto start = Clock::now();
-        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args);
+        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, info.blocking);
         double s = seconds_since(start);
         timed += s;
         double per_call = s / result.calls_per_sample;

@@ -7,19 +7,26 @@ import math
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sshapp.bench.service import KernelRow
-from sshapp.kernels import NP_DTYPES, Timing, check_size
+from sshapp.kernels import DTYPE_TABLE, Timing, check_size, dtype
 from sshapp.kernels.gemm import SampleCallback
 
 PREFIX = "blas.numpy."
 """Id prefix of the BLAS reference rows."""
 
-IDS = tuple(f"{PREFIX}{dtype}" for dtype in NP_DTYPES)
-"""Every BLAS row id, e.g. "blas.numpy.f32"."""
+IDS = tuple(f"{PREFIX}{row.name}" for row in DTYPE_TABLE if row.host_blas)
+"""Every BLAS row id, e.g. "blas.numpy.f32": the dtypes numpy has a BLAS kernel for."""
+
+
+def reference_id(dtype_name: str) -> str | None:
+    """Return the BLAS row runs of `dtype_name` are compared with (None: numpy has none)."""
+    kid = f"{PREFIX}{dtype_name}"
+    return kid if kid in IDS else None
 
 
 def is_blas(kernel_id: str) -> bool:
@@ -60,10 +67,10 @@ def _one_thread_on(core: int) -> Iterator[None]:
             os.sched_setaffinity(0, saved)
 
 
-def matmul(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
+def matmul(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Return a @ b computed by the host BLAS on one thread."""
     with _one_thread_on(-1):
-        out: npt.NDArray[np.floating] = np.matmul(a, b)
+        out: npt.NDArray[Any] = np.matmul(a, b)
     return out
 
 
@@ -90,13 +97,12 @@ def time_blas(
         SizeLimitError: Over max_bytes.
         ValueError: Bad sizes or options.
     """
-    dtype = kernel_id.removeprefix(PREFIX)
-    check_size(m, n, k, dtype, max_bytes)
+    row = dtype(kernel_id.removeprefix(PREFIX))
+    check_size(m, n, k, row.name, max_bytes)
     rng = np.random.default_rng(1)
-    npt_ = NP_DTYPES[dtype]
-    a = rng.uniform(-1, 1, (m, k)).astype(npt_)
-    b = rng.uniform(-1, 1, (k, n)).astype(npt_)
-    c = np.empty((m, n), dtype=npt_)
+    a = row.draw(rng, (m, k))
+    b = row.draw(rng, (k, n))
+    c = np.empty((m, n), dtype=row.output)
     samples: list[float] = []
     cancelled = False
     with _one_thread_on(pin_core):

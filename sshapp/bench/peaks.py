@@ -24,21 +24,18 @@ class HostPeaks:
     """Cached measurement of one host."""
 
     fma_gflops: dict[str, float]
-    """Peak GFLOP/s per "isa.dtype" (e.g. "avx2.f32"), for ISAs this CPU supports."""
+    """Peak GFLOP/s per "<probe>.<dtype>" (e.g. "avx2.f32", "amx.bf16"), for probes this
+    CPU supports."""
     bandwidth_gbs: float | None
     """Single-core memory bandwidth in GB/s (None if not measured)."""
 
     def peak(self, isa: str, dtype: str) -> float | None:
-        """Return the peak for a kernel's ISA and dtype.
+        """Return the peak for a kernel's ISA family and dtype (the dtype table says which).
 
         Kernels of an ISA without its own probe (ref, blas) are compared with the best
         peak of their dtype on this host: "how far from what this core can do".
         """
-        own = self.fma_gflops.get(f"{isa}.{dtype}")
-        if own is not None:
-            return own
-        same = [v for key, v in self.fma_gflops.items() if key.endswith(f".{dtype}")]
-        return max(same) if same else None
+        return probes.peak_of(self.fma_gflops, isa, dtype)
 
 
 def host_key() -> str:
@@ -85,12 +82,14 @@ class PeakCache:
         if cached is None:
             return
         fma = dict(cached.fma_gflops)
-        key = f"{isa}.{dtype}"
-        if key not in fma:  # ref / blas rows: the dtype's best peak is the one compared
+        key = probes.peak_key(isa, dtype)
+        if key is None:  # ref / blas rows: the dtype's best peak is the one compared
             same = [k for k in fma if k.endswith(f".{dtype}")]
             if not same:
                 return
             key = max(same, key=fma.__getitem__)
+        elif key not in fma:
+            return
         fma[key] = max(fma[key], gflops)
         self.store(HostPeaks(fma, cached.bandwidth_gbs))
 

@@ -13,6 +13,7 @@ from sshapp.kernels import (
     SizeLimitError,
     UnknownKernelError,
     check_size,
+    footprint_bytes,
     get,
     list_kernels,
 )
@@ -61,7 +62,7 @@ def rate_gflops(kernel_id: str, footprint: int = 0) -> float:
 def estimate_seconds(run: RunSpec) -> float:
     """Return the least time a run takes: warm-up, one sample and the check call."""
     s = run.shape
-    footprint = (s.m * s.k + s.k * s.n + s.m * s.n) * (8 if run.dtype == "f64" else 4)
+    footprint = footprint_bytes(s.m, s.n, s.k, run.dtype)
     per_call = s.flops / (rate_gflops(run.kernel_id, footprint) * 1e9)
     return per_call * (max(run.warmup, 1) + 2)
 

@@ -19,7 +19,7 @@ from sshapp.bench import blas
 from sshapp.bench.history import History
 from sshapp.bench.peaks import HostPeaks
 from sshapp.bench.spec import BenchResult, RunSpec, Stats, gflops
-from sshapp.kernels import NP_DTYPES, Timing, check_product, gemm, time_kernel
+from sshapp.kernels import Timing, check_product, dtype, gemm, time_kernel
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +115,9 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
 def _check(job: Job) -> tuple[bool, float, str]:
     run = job.run
     rng = np.random.default_rng()
-    dt = NP_DTYPES[run.dtype]
-    a = rng.uniform(-1, 1, (run.shape.m, run.shape.k)).astype(dt)
-    b = rng.uniform(-1, 1, (run.shape.k, run.shape.n)).astype(dt)
+    draw = dtype(run.dtype).draw
+    a = draw(rng, (run.shape.m, run.shape.k))
+    b = draw(rng, (run.shape.k, run.shape.n))
     if blas.is_blas(run.kernel_id):
         c = blas.matmul(a, b)
     else:
@@ -129,7 +129,8 @@ def _check(job: Job) -> tuple[bool, float, str]:
 
 def _blas_reference(job: Job) -> float | None:
     run = job.run
-    if blas.is_blas(run.kernel_id):
+    ref_id = blas.reference_id(run.dtype)
+    if blas.is_blas(run.kernel_id) or ref_id is None:
         return None
     cached = job.history.blas_reference(job.cpu, run.dtype, run.shape)
     if cached is not None:
@@ -138,7 +139,7 @@ def _blas_reference(job: Job) -> float | None:
     if need > min(job.time_left(), 5 * BLAS_REFERENCE_SECONDS):
         return None
     timing = blas.time_blas(
-        blas.PREFIX + run.dtype,
+        ref_id,
         run.shape.m,
         run.shape.n,
         run.shape.k,

@@ -76,6 +76,7 @@ def _seconds(text: str) -> float:
 
 def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     from sshapp.cli import sizes
+    from sshapp.kernels.dtypes import NAMES as DTYPE_NAMES
 
     p = sub.add_parser("bench", help="time kernels (ids or globs like 'avx2.*')")
     p.add_argument("kernels", nargs="+", metavar="KERNEL", help="kernel id or glob")
@@ -85,7 +86,9 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     size.add_argument(
         "--sweep", type=sizes.sweep, metavar="A:B:xF", help="sizes A..B, ×F or +F per step"
     )
-    p.add_argument("--dtype", metavar="T", help="keep kernels of this dtype (f32, f64)")
+    p.add_argument(
+        "--dtype", metavar="T", help=f"keep kernels of this dtype ({', '.join(DTYPE_NAMES)})"
+    )
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--reps", type=_positive_int, default=5, metavar="N", help="samples")
     stop.add_argument("--time", type=_seconds, metavar="SECONDS", help="timed-work budget")

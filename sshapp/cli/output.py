@@ -11,6 +11,13 @@ from typing import Any, TextIO
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.service import HistoryEntry, KernelRow
 from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.kernels import dtype
+
+
+def _of_peak(result: BenchResult) -> str:
+    if result.peak_fraction is None:
+        return f"{result.run.dtype} peak not measured"
+    return f"{_pct(result.peak_fraction)} of the {result.run.dtype} peak"
 
 
 def run_fields(run: RunSpec) -> dict[str, Any]:
@@ -138,12 +145,13 @@ class Printer:
                 self.line(f"{run.kernel_id} {run.shape}: waiting, {ahead} ahead in the queue")
             case Started(run=run):
                 self.line(f"{run.kernel_id} {run.shape} ({run.dtype}): running")
-            case Sampled(index=i, seconds=sec, gflops=g):
-                self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} GFLOP/s")
+            case Sampled(run=run, index=i, seconds=sec, gflops=g):
+                self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} {dtype(run.dtype).unit}")
             case Finished(result=r):
                 self.line(
-                    f"  best {r.best_gflops:.2f} GFLOP/s, median {r.median_gflops:.2f}, "
-                    f"spread {_pct(r.stats.spread)}, peak {_pct(r.peak_fraction)}, "
+                    f"  best {r.best_gflops:.2f} {dtype(r.run.dtype).unit}, median "
+                    f"{r.median_gflops:.2f}, spread {_pct(r.stats.spread)}, "
+                    f"{_of_peak(r)}, "
                     f"BLAS {_ratio(r.blas_ratio)}, check ok (error {r.check_error:.1e})"
                 )
             case Failed(run=run, error=error):

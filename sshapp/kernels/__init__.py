@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sshapp.kernels.check import CheckResult, check_product, tolerance
 from sshapp.kernels.cpu import CpuInfo, cpu_info
+from sshapp.kernels.dtypes import TABLE as DTYPE_TABLE
+from sshapp.kernels.dtypes import DType, dtype
 from sshapp.kernels.errors import SizeLimitError, UnknownKernelError, UnsupportedKernelError
-from sshapp.kernels.gemm import NP_DTYPES, Timing, check_size, footprint_bytes, gemm, time_kernel
+from sshapp.kernels.gemm import Timing, check_size, footprint_bytes, gemm, time_kernel
 from sshapp.kernels.probes import Peaks, measure_bandwidth, measure_fma, measure_peaks
 from sshapp.kernels.registry import (
     DTYPES,
@@ -20,10 +22,11 @@ from sshapp.kernels.registry import (
 
 __all__ = [
     "DTYPES",
-    "NP_DTYPES",
+    "DTYPE_TABLE",
     "Blocking",
     "CheckResult",
     "CpuInfo",
+    "DType",
     "KernelInfo",
     "Peaks",
     "SizeLimitError",
@@ -34,6 +37,7 @@ __all__ = [
     "check_product",
     "check_size",
     "cpu_info",
+    "dtype",
     "footprint_bytes",
     "gemm",
     "get",

@@ -6,15 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from sshapp import _native
 from sshapp.config import GIB
+from sshapp.kernels.dtypes import Array, dtype
 from sshapp.kernels.errors import SizeLimitError
 from sshapp.kernels.registry import require_supported
-
-NP_DTYPES: dict[str, type[np.floating]] = {"f32": np.float32, "f64": np.float64}
-"""numpy element type of each kernel dtype."""
 
 SampleCallback = Callable[[int, float], bool | None]
 """Called as on_sample(index, seconds_per_call); return False to stop the run."""
@@ -40,12 +37,12 @@ class Timing:
     """True when on_sample stopped the run early."""
 
 
-def footprint_bytes(m: int, n: int, k: int, dtype: str) -> int:
-    """Return the bytes of A, B and C for one m×n×k product."""
-    return (m * k + k * n + m * n) * np.dtype(NP_DTYPES[dtype]).itemsize
+def footprint_bytes(m: int, n: int, k: int, dtype_name: str) -> int:
+    """Return the bytes of A, B and C for one m×n×k product (C in the output type)."""
+    return dtype(dtype_name).footprint(m, n, k)
 
 
-def check_size(m: int, n: int, k: int, dtype: str, max_bytes: int = GIB) -> None:
+def check_size(m: int, n: int, k: int, dtype_name: str, max_bytes: int = GIB) -> None:
     """Check one product's shape and memory footprint.
 
     Raises:
@@ -56,29 +53,27 @@ def check_size(m: int, n: int, k: int, dtype: str, max_bytes: int = GIB) -> None
         if value < 1:
             msg = f"{name} must be >= 1, got {value}"
             raise ValueError(msg)
-    need = footprint_bytes(m, n, k, dtype)
+    need = footprint_bytes(m, n, k, dtype_name)
     if need > max_bytes:
         msg = (
-            f"{m}x{n}x{k} {dtype} needs {need / 2**20:,.0f} MiB for A, B and C; "
+            f"{m}x{n}x{k} {dtype_name} needs {need / 2**20:,.0f} MiB for A, B and C; "
             f"the limit is {max_bytes / 2**20:,.0f} MiB"
         )
         raise SizeLimitError(msg)
 
 
-def gemm(
-    kernel_id: str,
-    a: npt.NDArray[np.floating],
-    b: npt.NDArray[np.floating],
-    *,
-    max_bytes: int = GIB,
-) -> npt.NDArray[np.floating]:
+def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
     """Return a @ b computed by one native kernel.
 
     Args:
         kernel_id: Kernel to use.
-        a: m×k matrix, C-contiguous, of the kernel's dtype.
-        b: k×n matrix, C-contiguous, of the kernel's dtype.
+        a: m×k matrix, C-contiguous, of the kernel dtype's input type (bf16:
+            `ml_dtypes.bfloat16`).
+        b: k×n matrix, C-contiguous, same type.
         max_bytes: Limit on the A+B+C footprint.
+
+    Returns:
+        C (m×n) in the dtype's output type (f32 for bf16, int32 for int8).
 
     Raises:
         UnknownKernelError: No such kernel.
@@ -88,13 +83,14 @@ def gemm(
         SizeLimitError: Over max_bytes.
     """
     info = require_supported(kernel_id)
-    want = np.dtype(NP_DTYPES[info.dtype])
+    row = dtype(info.dtype)
+    want = row.input
     for name, x in (("a", a), ("b", b)):
         if not isinstance(x, np.ndarray):
             msg = f"{name} must be a numpy array, got {type(x).__name__}"
             raise TypeError(msg)
         if x.dtype != want:
-            msg = f"{name} has dtype {x.dtype}, kernel {kernel_id} needs {want}"
+            msg = f"{name} has dtype {x.dtype}, kernel {kernel_id} ({row.name}) needs {want}"
             raise TypeError(msg)
         if x.ndim != 2:
             msg = f"{name} must be 2-D, got {x.ndim}-D"
@@ -107,8 +103,8 @@ def gemm(
         msg = f"shape mismatch: a is {m}x{k} but b is {k2}x{n}"
         raise ValueError(msg)
     check_size(m, n, k, info.dtype, max_bytes)
-    c = np.empty((m, n), dtype=want)
-    _native.gemm(kernel_id, a, b, c)
+    c = np.empty((m, n), dtype=row.output)
+    _native.gemm(kernel_id, a.view(row.native_input), b.view(row.native_input), c)
     return c
 
 

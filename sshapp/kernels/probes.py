@@ -1,24 +1,49 @@
-"""Provides the machine probes: FMA peak per ISA and single-core memory bandwidth."""
+"""Provides the machine probes: FMA / dot-product peaks per dtype table entry, and bandwidth."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sshapp import _native
 from sshapp.kernels.cpu import cpu_info
+from sshapp.kernels.dtypes import TABLE, Peak, dtype
 from sshapp.kernels.errors import UnsupportedKernelError
 
-PROBE_ISAS: dict[str, tuple[str, ...]] = {
-    "avx2": ("avx2", "fma"),
-    "avx512": ("avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl"),
-}
-"""ISA name -> CPU features its FMA probe needs."""
-
-PROBE_DTYPES = ("f32", "f64")
-"""Element types each FMA probe measures."""
+log = logging.getLogger(__name__)
 
 BANDWIDTH_BYTES = 288 * 2**20
 """Triad footprint: well beyond any current last-level cache (32 MiB on the dev host)."""
+
+PROBES: tuple[tuple[str, Peak], ...] = tuple((row.name, p) for row in TABLE for p in row.peaks)
+"""Every (dtype, probe) of the dtype table, table order."""
+
+
+def peak_key(family: str, dtype_name: str) -> str | None:
+    """Return the peak key ("<probe>.<dtype>") bounding kernels of ISA `family`.
+
+    Returns:
+        e.g. "avx512_bf16.bf16" for ("avx512", "bf16"); None when the family has no
+        probe of its own for that dtype (ref, blas) or the dtype is unknown.
+    """
+    row = next((r for r in TABLE if r.name == dtype_name), None)
+    own = row.peak_for(family) if row else None
+    return f"{own.probe}.{dtype_name}" if own else None
+
+
+def peak_of(fma: Mapping[str, float], family: str, dtype_name: str) -> float | None:
+    """Return the measured ceiling of a kernel of ISA `family` and `dtype_name`.
+
+    A family with a probe of its own is bounded by that probe (None if not measured
+    here); one without (ref, blas) by the best measured peak of its dtype: "how far from
+    what this core can do".
+    """
+    key = peak_key(family, dtype_name)
+    if key is not None:
+        return fma.get(key)
+    same = [v for k, v in fma.items() if k.endswith(f".{dtype_name}")]
+    return max(same) if same else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,64 +51,79 @@ class Peaks:
     """Measured ceilings of one core of this machine."""
 
     fma_gflops: dict[str, float]
-    """"<isa>.<dtype>" (e.g. "avx2.f32") -> GFLOP/s; only ISAs this CPU supports."""
+    """"<probe>.<dtype>" (e.g. "avx2.f32", "amx.int8") -> GFLOP/s (GOP/s for int8);
+    only probes this CPU supports and this build has."""
     bandwidth_gbs: float
     """STREAM-triad bandwidth of one core, GB/s."""
 
     def peak_for(self, kernel_id: str) -> float | None:
-        """Return the FMA peak that bounds a kernel ("avx2.packed_6x16.f32" -> "avx2.f32").
+        """Return the peak that bounds a kernel ("avx2.packed_6x16.f32" -> "avx2.f32").
 
         Args:
             kernel_id: A kernel id `<isa>.<algorithm>.<dtype>`.
 
         Returns:
-            The matching peak in GFLOP/s; for portable (ref) kernels the widest one
-            measured of that dtype, the machine's ceiling; None if nothing matches.
+            The matching peak; for portable (ref) kernels the widest one measured of
+            that dtype, the machine's ceiling; None if nothing matches.
         """
         isa, _, rest = kernel_id.partition(".")
-        dtype = rest.rpartition(".")[2]
-        if f"{isa}.{dtype}" in self.fma_gflops:
-            return self.fma_gflops[f"{isa}.{dtype}"]
-        same_dtype = [v for k, v in self.fma_gflops.items() if k.endswith(f".{dtype}")]
-        return max(same_dtype) if same_dtype and isa == "ref" else None
+        return peak_of(self.fma_gflops, isa, rest.rpartition(".")[2])
 
 
-def supported_isas() -> tuple[str, ...]:
-    """Return the ISAs whose FMA probe may run on this CPU (after SSHAPP_DISABLE_ISA)."""
+def _missing(peak: Peak) -> list[str]:
     features = cpu_info().features
-    return tuple(isa for isa, needs in PROBE_ISAS.items() if all(features.get(f) for f in needs))
+    return [f for f in peak.features if not features.get(f)]
+
+
+def supported_probes() -> tuple[tuple[str, str], ...]:
+    """Return the (probe ISA, dtype) pairs whose features this CPU has (after masking)."""
+    return tuple((p.probe, name) for name, p in PROBES if not _missing(p))
+
+
+def _lookup(isa: str, dtype_name: str) -> Peak:
+    if all(p.probe != isa for _, p in PROBES):
+        known = ", ".join(dict.fromkeys(p.probe for _, p in PROBES))
+        msg = f"unknown ISA {isa!r}; expected one of {known}"
+        raise ValueError(msg)
+    row = dtype(dtype_name)
+    found = next((p for p in row.peaks if p.probe == isa), None)
+    if found is None:
+        msg = f"no {isa} probe for {dtype_name}; it has {', '.join(p.probe for p in row.peaks)}"
+        raise ValueError(msg)
+    return found
 
 
 def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
-    """Measure one ISA's FMA throughput.
+    """Measure one ISA's FMA (or dot-product) throughput on one dtype.
 
     Args:
-        isa: "avx2" or "avx512".
-        dtype: "f32" or "f64".
+        isa: A probe ISA of the dtype table ("avx2", "avx512", "avx512_bf16", "amx"...).
+        dtype: A dtype name ("f32", "bf16"...).
         seconds: Rough total CPU time of the five timed runs.
         pin_core: Core to pin the measuring thread to (-1: leave it).
 
     Returns:
-        GFLOP/s of independent FMAs (the best of five runs, in thread CPU time).
+        GFLOP/s (GOP/s for int8) of independent operations (the best of five runs, in
+        thread CPU time).
 
     Raises:
-        ValueError: Unknown ISA or dtype.
-        UnsupportedKernelError: This CPU lacks the ISA (nothing was executed).
+        ValueError: Unknown ISA or dtype, or no such probe for the dtype.
+        UnsupportedKernelError: This CPU lacks the ISA (nothing was executed), or this
+            build has no native probe for it.
     """
-    if isa not in PROBE_ISAS:
-        msg = f"unknown ISA {isa!r}; expected one of {', '.join(PROBE_ISAS)}"
+    peak = _lookup(isa, dtype)
+    if not 0 < seconds <= 10:  # checked here so a native ValueError means "no such probe"
+        msg = f"probe seconds must be in (0, 10], got {seconds}"
         raise ValueError(msg)
-    if dtype not in PROBE_DTYPES:
-        msg = f"unknown dtype {dtype!r}; expected f32 or f64"
-        raise ValueError(msg)
-    if isa not in supported_isas():
-        missing = [f for f in PROBE_ISAS[isa] if not cpu_info().features.get(f)]
+    missing = _missing(peak)
+    if missing:
         msg = f"{isa} FMA probe cannot run here: this CPU lacks {', '.join(missing)}"
         raise UnsupportedKernelError(msg)
     try:
         return _native.probe_fma(isa, dtype, seconds=seconds, pin_core=pin_core)
-    except RuntimeError as exc:  # compiled without this ISA
-        raise UnsupportedKernelError(str(exc)) from exc
+    except (RuntimeError, ValueError) as exc:  # compiled without it, or not written yet
+        msg = f"{isa} probe for {dtype} is not in this build: {exc}"
+        raise UnsupportedKernelError(msg) from exc
 
 
 def measure_bandwidth(*, nbytes: int = BANDWIDTH_BYTES, pin_core: int = -1) -> float:
@@ -100,7 +140,10 @@ def measure_bandwidth(*, nbytes: int = BANDWIDTH_BYTES, pin_core: int = -1) -> f
 
 
 def measure_peaks(pin_core: int = -1) -> Peaks:
-    """Measure every supported FMA ceiling and the memory bandwidth (about 1 s).
+    """Measure every supported ceiling of the dtype table and the bandwidth (about 1-2 s).
+
+    A probe the CPU has but this build lacks (its native side not written or not
+    compiled) is skipped, so its peak stays unknown.
 
     Args:
         pin_core: Core to pin the measuring thread to (-1: leave it).
@@ -108,9 +151,10 @@ def measure_peaks(pin_core: int = -1) -> Peaks:
     Returns:
         The peaks of this machine's supported ISAs and its bandwidth.
     """
-    fma = {
-        f"{isa}.{dtype}": measure_fma(isa, dtype, pin_core=pin_core)
-        for isa in supported_isas()
-        for dtype in PROBE_DTYPES
-    }
+    fma: dict[str, float] = {}
+    for isa, name in supported_probes():
+        try:
+            fma[f"{isa}.{name}"] = measure_fma(isa, name, pin_core=pin_core)
+        except UnsupportedKernelError as exc:
+            log.info("skipping a peak: %s", exc)
     return Peaks(fma_gflops=fma, bandwidth_gbs=measure_bandwidth(pin_core=pin_core))

@@ -10,10 +10,12 @@ from functools import cache
 
 from sshapp import _native
 from sshapp.kernels.cpu import cpu_info
+from sshapp.kernels.dtypes import NAMES
+from sshapp.kernels.dtypes import dtype as dtype_row
 from sshapp.kernels.errors import UnknownKernelError, UnsupportedKernelError
 
-DTYPES = ("f32", "f64")
-"""Element types the native kernels implement."""
+DTYPES = NAMES
+"""Element types the native kernels implement (the dtype table's names)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ class KernelInfo:
     summary: str
     """One line: what this step of the ladder adds."""
     dtype: str
-    """Element type: "f32" or "f64"."""
+    """Element type: a name of the dtype table ("f32", "bf16", "int8"...)."""
     requires: tuple[str, ...]
     """CPU features the kernel needs."""
     missing: tuple[str, ...]
@@ -162,7 +164,4 @@ def best(dtype: str) -> KernelInfo:
     Raises:
         ValueError: Unknown dtype.
     """
-    if dtype not in DTYPES:
-        msg = f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}"
-        raise ValueError(msg)
-    return get(_native.best_kernel(dtype))
+    return get(_native.best_kernel(dtype_row(dtype).name))

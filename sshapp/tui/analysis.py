@@ -6,18 +6,17 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from sshapp.bench.spec import BenchResult, Shape
+from sshapp.kernels import DTYPES, footprint_bytes
+from sshapp.kernels import dtype as dtype_row
+from sshapp.kernels.probes import peak_key
 from sshapp.tui.widgets.ladder import Rung
 from sshapp.tui.widgets.line_chart import Series
 
-ITEM_BYTES = {"f64": 8, "f32": 4, "bf16": 2, "f16": 2, "int8": 1, "i8": 1}
-"""Bytes per element by dtype."""
-
 
 def intensity(shape: Shape, dtype: str) -> float:
-    """Return arithmetic intensity: 2mnk flops per byte of A, B and C."""
-    size = ITEM_BYTES.get(dtype, 4)
-    moved = (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n) * size
-    return shape.flops / moved
+    """Return arithmetic intensity: 2mnk operations per byte of A, B and C (C in its
+    output type: f32 for bf16, int32 for int8)."""
+    return shape.flops / footprint_bytes(shape.m, shape.n, shape.k, dtype)
 
 
 def best_per(results: list[BenchResult]) -> dict[tuple[str, Shape], BenchResult]:
@@ -47,6 +46,34 @@ def ladder(results: list[BenchResult], dtype: str, shape: Shape) -> list[Rung]:
     ]
 
 
+def precision_shapes(results: list[BenchResult]) -> list[Shape]:
+    """Return the sizes that have results, most dtypes first, then largest first."""
+    dtypes: dict[Shape, set[str]] = defaultdict(set)
+    for result in results:
+        if not result.run.kernel_id.startswith("blas."):
+            dtypes[result.run.shape].add(result.run.dtype)
+    return sorted(dtypes, key=lambda s: (-len(dtypes[s]), -s.flops))
+
+
+def precision_rungs(results: list[BenchResult], shape: Shape) -> list[Rung]:
+    """Return the best kernel of each dtype at `shape`: what lower precision buys here.
+
+    The host BLAS rows are left out (ours against ours); f32 (or the first dtype of the
+    table that ran) is the base the speed-ups are measured from.
+    """
+    best: dict[str, BenchResult] = {}
+    for (kernel_id, at), r in best_per(results).items():
+        if at != shape or kernel_id.startswith("blas."):
+            continue
+        if r.run.dtype not in best or r.best_gflops > best[r.run.dtype].best_gflops:
+            best[r.run.dtype] = r
+    order = [name for name in DTYPES if name in best] + sorted(set(best) - set(DTYPES))
+    return [
+        Rung(f"{name:<5}{best[name].run.kernel_id}", best[name].best_gflops, base=i == 0)
+        for i, name in enumerate(order)
+    ]
+
+
 def sweep_series(results: list[BenchResult]) -> list[Series]:
     """Return one line per kernel: best GFLOP/s against size (∛mnk)."""
     lines: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -55,8 +82,8 @@ def sweep_series(results: list[BenchResult]) -> list[Series]:
     return [Series(k, sorted(p)) for k, p in sorted(lines.items()) if p]
 
 
-ROOF_COLORS = ("bright_white", "bright_black")
-"""One colour per dtype roof, in dtype order (f32, f64)."""
+ROOF_COLORS = ("bright_white", "bright_black", "bright_cyan", "bright_magenta")
+"""One colour per dtype roof, in sorted dtype-name order."""
 
 
 def roofline_series(
@@ -102,7 +129,8 @@ def roofline_series(
     for i, (dtype, (isa, peak)) in enumerate(sorted(peaks.items())):
         roof = [(x, min(peak, bandwidth * x) if bandwidth else peak) for x in grid]
         roofs.append(Series(f"roof {dtype}", roof, color=ROOF_COLORS[i % len(ROOF_COLORS)]))
-        parts.append(f"{isa}.{dtype} peak {peak:.1f} GF/s")
+        label = peak_key(isa, dtype) or f"{isa}.{dtype}"
+        parts.append(f"{label} peak {peak:.1f} {dtype_row(dtype).unit}")
     caption = "roofs: " + ", ".join(parts)
     if bandwidth:
         caption += f"; memory {bandwidth:.1f} GB/s"

@@ -32,7 +32,7 @@ class FormValues:
     square: bool
     """Use m for n and k."""
     dtype: str
-    """"any", "f32", "f64"..."""
+    """"any" or a dtype name ("f32", "bf16"...)."""
     stop: str
     """"repeats" or "seconds"."""
     amount: str

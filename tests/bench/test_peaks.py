@@ -126,3 +126,23 @@ def test_raise_peak_keeps_the_higher_value(tmp_path: Path) -> None:
     cache.raise_peak("avx2", "f32", 5.0)
     cache.raise_peak("ref", "f32", 30.0)
     assert cache.load() == peaks.HostPeaks({"avx2.f32": 10.0, "avx512.f32": 30.0}, 1.0)
+
+
+def test_low_precision_kernels_are_bounded_by_their_dtype_probe() -> None:
+    p = peaks.HostPeaks(
+        {"avx512.f32": 117.0, "avx512_bf16.bf16": 235.0, "avx512_vnni.int8": 470.0}, 30.0
+    )
+    assert p.peak("avx512", "bf16") == 235.0  # the dtype table maps avx512 -> avx512_bf16
+    assert p.peak("ref", "bf16") == 235.0
+    assert p.peak("avx512", "int8") == 470.0
+    assert p.peak("amx", "bf16") is None  # has a probe of its own, not measured here
+
+
+def test_raising_a_low_precision_peak_touches_only_its_probe(tmp_path: Path) -> None:
+    cache = peaks.PeakCache(tmp_path)
+    cache.store(peaks.HostPeaks({"avx512_bf16.bf16": 200.0, "avx512.f32": 100.0}, None))
+    cache.raise_peak("avx512", "bf16", 230.0)
+    cache.raise_peak("amx", "bf16", 3000.0)  # not measured: nothing to raise
+    loaded = cache.load()
+    assert loaded is not None
+    assert loaded.fma_gflops == {"avx512_bf16.bf16": 230.0, "avx512.f32": 100.0}

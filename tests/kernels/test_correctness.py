@@ -1,4 +1,4 @@
-"""Every kernel in the table against a float64 numpy reference, on awkward shapes."""
+"""Every kernel in the table against its dtype's numpy reference, on awkward shapes."""
 
 from __future__ import annotations
 
@@ -46,6 +46,11 @@ def blocking_shapes(info: KernelInfo) -> list[tuple[int, int, int]]:
     return shapes
 
 
+def python_kernels(*, supported_only: bool) -> list[KernelInfo]:
+    """Every kernel of the table (every dtype has a row in the Python dtype table)."""
+    return [k for k in kernels.list_kernels() if k.supported or not supported_only]
+
+
 def cases() -> list[object]:
     out = []
     for info in kernels.list_kernels():
@@ -62,40 +67,37 @@ def test_kernel_matches_reference(
     info: KernelInfo, shape: tuple[int, int, int], rng: np.random.Generator
 ) -> None:
     m, n, k = shape
-    dt = kernels.NP_DTYPES[info.dtype]
-    a = rng.uniform(-1, 1, (m, k)).astype(dt)
-    b = rng.uniform(-1, 1, (k, n)).astype(dt)
+    row = kernels.dtype(info.dtype)
+    a = row.draw(rng, (m, k))
+    b = row.draw(rng, (k, n))
     c = kernels.gemm(info.id, a, b)
     assert c.shape == (m, n)
-    assert c.dtype == dt
+    assert c.dtype == row.output
     result = kernels.check_product(c, a, b)
     assert result.ok, f"{info.id} {shape}: error {result.error:.3g} > {result.tolerance:.3g}"
 
 
-@pytest.mark.parametrize(
-    "info", [k for k in kernels.list_kernels() if k.supported], ids=lambda k: k.id
-)
+@pytest.mark.parametrize("info", python_kernels(supported_only=True), ids=lambda k: k.id)
 def test_kernel_ignores_input_alignment(info: KernelInfo, rng: np.random.Generator) -> None:
     """Inputs that start one element past a 64-byte boundary work (no alignment demand)."""
-    dt = kernels.NP_DTYPES[info.dtype]
+    row = kernels.dtype(info.dtype)
     m, n, k = 45, 51, 70
-    raw_a = rng.uniform(-1, 1, m * k + 1).astype(dt)
-    raw_b = rng.uniform(-1, 1, k * n + 1).astype(dt)
+    raw_a = row.draw(rng, (1, m * k + 1))[0]
+    raw_b = row.draw(rng, (1, k * n + 1))[0]
     a = raw_a[1:].reshape(m, k)
     b = raw_b[1:].reshape(k, n)
     assert a.ctypes.data % 64 != 0
     assert kernels.check_product(kernels.gemm(info.id, a, b), a, b).ok
 
 
-@pytest.mark.parametrize(
-    "info", [k for k in kernels.list_kernels() if k.supported], ids=lambda k: k.id
-)
+@pytest.mark.parametrize("info", python_kernels(supported_only=True), ids=lambda k: k.id)
 def test_kernel_with_special_values(info: KernelInfo) -> None:
     """Zeros give zeros, identity gives the other operand exactly."""
-    dt = kernels.NP_DTYPES[info.dtype]
+    row = kernels.dtype(info.dtype)
     n = 37
-    b = np.arange(n * n, dtype=dt).reshape(n, n)
-    eye = np.eye(n, dtype=dt)
-    np.testing.assert_array_equal(kernels.gemm(info.id, eye, b), b)
-    zeros = np.zeros((n, n), dtype=dt)
-    np.testing.assert_array_equal(kernels.gemm(info.id, zeros, b), zeros)
+    # Small integers: exact in every input type (bf16 holds integers up to 256 exactly).
+    b = (np.arange(n * n) % 201 - 100).astype(row.input).reshape(n, n)
+    eye = np.eye(n, dtype=row.input)
+    np.testing.assert_array_equal(kernels.gemm(info.id, eye, b), b.astype(row.output))
+    zeros = np.zeros((n, n), dtype=row.input)
+    np.testing.assert_array_equal(kernels.gemm(info.id, zeros, b), zeros.astype(row.output))

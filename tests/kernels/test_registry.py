@@ -13,7 +13,8 @@ def test_ids_are_unique_and_well_formed() -> None:
     ids = [k.id for k in kernels.list_kernels()]
     assert len(ids) == len(set(ids))
     for info in kernels.list_kernels():
-        assert re.fullmatch(r"[a-z0-9]+\.[a-z0-9_]+\.(f32|f64)", info.id), info.id
+        dtypes = "|".join(kernels.DTYPES)
+        assert re.fullmatch(rf"[a-z0-9]+\.[a-z0-9_]+\.({dtypes})", info.id), info.id
         assert info.id.endswith(info.dtype)
         assert info.summary
 

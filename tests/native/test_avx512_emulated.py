@@ -8,49 +8,23 @@ UBSan, so the loops, tails, packing and accumulate path are checked everywhere.
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-NATIVE = ROOT / "native"
-KERNELS = ["packed_14x32.cpp", "packed_14x16.cpp"]
+from tests.native import cxx
+
+KERNELS = [cxx.NATIVE / "src/kernels/avx512" / n for n in ("packed_14x32.cpp", "packed_14x16.cpp")]
 
 
 @pytest.mark.timeout(240)
 def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
-    cxx = shutil.which("g++")
-    if cxx is None:
-        pytest.skip("g++ not installed")
-    sources = []
-    for name in KERNELS:
-        text = (NATIVE / "src/kernels/avx512" / name).read_text()
-        patched, count = re.subn(r"#include <immintrin.h>", '#include "emu512.h"', text)
-        assert count == 1, name
-        out = tmp_path / name
-        out.write_text(patched)
-        sources.append(str(out))
-    exe = tmp_path / "check"
-    cmd = [
-        cxx,
-        "-std=c++20",
-        "-O1",
-        "-g",
-        "-fsanitize=address,undefined",
-        "-fno-sanitize-recover=all",
-        f"-I{NATIVE / 'tests/emu512'}",
-        f"-I{NATIVE / 'include'}",
-        f"-I{NATIVE / 'src'}",
-        str(NATIVE / "tests/emu512/check_packed.cpp"),
-        str(NATIVE / "src/gemm_loops.cpp"),
-        *sources,
-        "-o",
-        str(exe),
+    sources = [
+        cxx.NATIVE / "tests/emu512/check_packed.cpp",
+        cxx.NATIVE / "src/gemm_loops.cpp",
+        *cxx.emulated(KERNELS, "emu512.h", tmp_path),
     ]
-    subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=200)
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60, check=False)
+    exe = cxx.build(tmp_path / "check", sources)
+    run = cxx.run(exe, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count(": ok") == 2, run.stdout

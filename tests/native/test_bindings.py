@@ -24,8 +24,53 @@ def test_native_unknown_kernel() -> None:
 
 def test_native_wrong_dtype() -> None:
     a, b, c = mats(dt=np.float64)
-    with pytest.raises(TypeError, match="a has dtype float64, kernel needs float32"):
+    with pytest.raises(
+        TypeError, match=r"a has dtype float64, kernel ref.naive.f32 \(f32\) needs float32"
+    ):
         _native.gemm("ref.naive.f32", a, b, c)
+
+
+def test_native_bf16_kernel_given_f32_arrays() -> None:
+    """bf16 crosses as its uint16 bit pattern; f32 arrays are refused by name, not misread."""
+    a, b, c = mats()
+    with pytest.raises(
+        TypeError, match=r"a has dtype float32, kernel ref.naive.bf16 \(bf16\) needs uint16"
+    ):
+        _native.gemm("ref.naive.bf16", a, b, c)
+    a16, b16 = a.view(np.uint16)[:, :6].copy(), b.view(np.uint16)[:, :5].copy()
+    with pytest.raises(
+        TypeError, match=r"c has dtype uint16, kernel ref.naive.bf16 .* needs float32"
+    ):
+        _native.gemm("ref.naive.bf16", a16, b16, np.empty((4, 5), np.uint16))
+
+
+def test_native_int8_output_is_int32() -> None:
+    a, b = np.ones((4, 6), np.int8), np.ones((6, 5), np.int8)
+    with pytest.raises(TypeError, match=r"c has dtype int8, kernel ref.naive.int8 .* needs int32"):
+        _native.gemm("ref.naive.int8", a, b, np.empty((4, 5), np.int8))
+    c = np.empty((4, 5), np.int32)
+    _native.gemm("ref.naive.int8", a, b, c)
+    assert (c == 6).all()
+
+
+def test_native_dtype_table_matches_python() -> None:
+    """The C++ and Python dtype tables agree row for row (names, order, sizes, types)."""
+    rows = _native.list_dtypes()
+    assert [r["name"] for r in rows] == list(kernels.DTYPES)
+    for raw, row in zip(rows, kernels.DTYPE_TABLE, strict=True):
+        assert (raw["in_size"], raw["out_size"]) == (row.in_size, row.out_size)
+        assert np.dtype(raw["in_format"]) == row.native_input
+        assert np.dtype(raw["out_format"]) == row.output
+        assert row.native_input.itemsize == row.input.itemsize
+
+
+def test_native_best_kernel_parses_dtypes_through_the_table() -> None:
+    for dt in kernels.DTYPES:
+        assert _native.best_kernel(dt).endswith(f".{dt}")
+    with pytest.raises(
+        ValueError, match=r"unknown dtype 'f16' \(expected one of f32, f64, bf16, int8\)"
+    ):
+        _native.best_kernel("f16")
 
 
 def test_native_shape_mismatch() -> None:
@@ -67,6 +112,10 @@ def test_python_errors_are_readable() -> None:
         kernels.gemm("ref.naive.f32", a, np.ones((5, 5), np.float32))
     with pytest.raises(kernels.SizeLimitError, match="limit is"):
         kernels.gemm("ref.naive.f32", a, b, max_bytes=100)
+    with pytest.raises(
+        TypeError, match=r"a has dtype float32, kernel ref.naive.bf16 \(bf16\) needs bfloat16"
+    ):
+        kernels.gemm("ref.naive.bf16", a, b)
     with pytest.raises(ValueError, match="n must be >= 1"):
         kernels.time_kernel("ref.naive.f32", 4, 0, 4)
     with pytest.raises(kernels.SizeLimitError):
@@ -78,7 +127,7 @@ def test_unsupported_kernel_never_runs() -> None:
     for info in kernels.list_kernels():
         if info.supported:
             continue
-        a, b, c = mats(dt=kernels.NP_DTYPES[info.dtype])
+        a, b, c = mats(dt=kernels.dtype(info.dtype).native_input.type)
         with pytest.raises(kernels.UnsupportedKernelError, match="cannot run here"):
             kernels.gemm(info.id, a, b)
         with pytest.raises(RuntimeError, match="not supported on this CPU: missing"):

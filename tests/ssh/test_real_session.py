@@ -11,6 +11,9 @@ import shutil
 
 import pytest
 
+from sshapp.bench.engine import HISTORY_FILE
+from sshapp.bench.history import History
+from sshapp.config import Settings
 from sshapp.ssh.options import default_session_argv
 from tests.ssh.conftest import StartServer, connect
 from tests.ssh.test_openssh import run, ssh_argv
@@ -44,6 +47,30 @@ async def test_exec_kernels_and_bench_json(start: StartServer) -> None:
     records = [json.loads(line) for line in bench.stdout.decode().splitlines() if line.strip()]
     assert records
     assert denied.exit_status == 2
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "int8"])
+async def test_exec_low_precision_bench_json_lands_in_history(
+    start: StartServer, settings: Settings, dtype: str
+) -> None:
+    """The reference kernels run everywhere, so the bf16/int8 path works over SSH on any CPU."""
+    server = await start(session_argv=default_session_argv())
+    kid = f"ref.naive.{dtype}"
+    async with connect(server.port) as conn:
+        bench = await conn.run(f"bench {kid} --size 64 --json", encoding=None)
+        results = await conn.run("results --json", encoding=None)
+        wrong = await conn.run(f"bench {kid} --dtype f32 --size 64", encoding=None)
+    assert bench.exit_status == 0, bench.stderr
+    events = [json.loads(line) for line in bench.stdout.decode().splitlines() if line.strip()]
+    assert events[-1]["event"] == "finished"
+    assert (events[-1]["dtype"], events[-1]["check_ok"]) == (dtype, True)
+    rows = [json.loads(line) for line in results.stdout.decode().splitlines() if line.strip()]
+    assert [(r["kernel"], r["user"]) for r in rows] == [(kid, "guest:alice")]
+    stored = History(settings.state_dir / HISTORY_FILE).entries()
+    assert [(e.result.run.kernel_id, e.result.run.dtype) for e in stored] == [(kid, dtype)]
+    assert wrong.exit_status == 2
+    assert wrong.stderr.decode().count("\n") == 1
+    assert f"works on {dtype}, not f32" in wrong.stderr.decode()
 
 
 async def test_client_killed_mid_benchmark_leaves_no_process(

@@ -36,6 +36,15 @@ KERNELS = [
     ("blas.numpy.f64", "f64", "host BLAS via numpy matmul, one thread", "-", True),
 ]
 """(id, dtype, summary, blocking, supported)."""
+LOWP_KERNELS = [
+    ("amx.tiles.bf16", "bf16", "AMX tiles, TDPBF16PS", "16x32", False),
+    ("avx512.dot_14x32.bf16", "bf16", "packed GEMM on VDPBF16PS", "14x32", True),
+    ("ref.naive.bf16", "bf16", "i-j-k triple loop in f32 on bf16 inputs", "-", True),
+    ("amx.tiles.int8", "int8", "AMX tiles, TDPBSSD", "16x16", False),
+    ("avx512.vnni_14x32.int8", "int8", "packed GEMM on VPDPBUSD", "14x32", True),
+    ("ref.naive.int8", "int8", "i-j-k triple loop, int32 wrapping sum", "-", True),
+]
+"""Low-precision rows a Zen 4-like host would list (AMX unsupported)."""
 RATES = {
     "avx2.packed_6x16.f32": 52.0,
     "avx2.ukr_6x16.f32": 31.0,
@@ -46,12 +55,18 @@ RATES = {
     "avx2.packed_4x8.f64": 26.0,
     "ref.naive.f64": 0.8,
     "blas.numpy.f64": 29.0,
+    "avx512.dot_14x32.bf16": 210.0,
+    "ref.naive.bf16": 1.1,
+    "avx512.vnni_14x32.int8": 420.0,
+    "ref.naive.int8": 1.4,
 }
 """Fixed best GFLOP/s per kernel."""
 WIGGLE = (0.81, 0.97, 1.0, 0.95, 0.98, 0.93, 0.99, 0.96, 0.94, 0.97, 0.92, 0.98)
 """Per-repetition factors, so the chart has some texture but never changes."""
 PEAKS = {("avx2", "f32"): 64.0, ("avx2", "f64"): 32.0, ("blas", "f32"): 64.0, ("blas", "f64"): 32.0}
 """Fake measured FMA peaks."""
+LOWP_PEAKS = {**PEAKS, ("avx512", "bf16"): 235.0, ("avx512", "int8"): 470.0}
+"""The same with the AVX-512 BF16 and VNNI probes measured (a Zen 4-like host)."""
 
 FAKE_CPU = CpuInfo(
     vendor="AuthenticAMD",
@@ -87,7 +102,7 @@ def result_of(run: RunSpec, gflops: list[float]) -> BenchResult:
     stats = Stats.of(seconds)
     best = run.shape.flops / stats.best_seconds / 1e9
     isa = run.kernel_id.split(".", 1)[0]
-    peak = PEAKS.get((isa, run.dtype))
+    peak = LOWP_PEAKS.get((isa, run.dtype))
     blas = RATES.get(f"blas.numpy.{run.dtype}")
     return BenchResult(
         run=run,
@@ -113,6 +128,7 @@ class FakeService:
         queue_delay: float = 0.3,
         history: list[HistoryEntry] | None = None,
         measured: bool = True,
+        lowp: bool = False,
     ) -> None:
         """Create the fake.
 
@@ -122,7 +138,10 @@ class FakeService:
             queue_delay: Seconds each queue position lasts.
             history: Stored runs to report.
             measured: Whether peaks and bandwidth are known.
+            lowp: Also list the bf16 / int8 kernels and their peaks.
         """
+        self.rows = KERNELS + (LOWP_KERNELS if lowp else [])
+        self.peaks = LOWP_PEAKS if lowp else PEAKS
         self.delay = delay
         self.queue_ahead = queue_ahead
         self.queue_delay = queue_delay
@@ -144,9 +163,11 @@ class FakeService:
                 summary=summary,
                 blocking=blocking,
                 supported=ok,
-                reason="" if ok else "CPU has no avx512f",
+                reason=""
+                if ok
+                else f"CPU has no {'amx_tile' if kid.startswith('amx') else 'avx512f'}",
             )
-            for kid, dtype, summary, blocking, ok in KERNELS
+            for kid, dtype, summary, blocking, ok in self.rows
         ]
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
@@ -206,7 +227,7 @@ class FakeService:
         return self.stored[:limit]
 
     def peak_gflops(self, isa: str, dtype: str) -> float | None:
-        return PEAKS.get((isa, dtype)) if self.measured else None
+        return self.peaks.get((isa, dtype)) if self.measured else None
 
     def bandwidth_gbs(self) -> float | None:
         return 12.5 if self.measured else None
@@ -224,5 +245,16 @@ def ladder_history() -> list[HistoryEntry]:
             scale = {256: 0.8, 512: 0.95, 1024: 1.0}[side]
             run = RunSpec(kid, dtype, Shape(side, side, side), 5)
             gflops = [RATES[kid] * scale * w for w in WIGGLE[:5]]
+            entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
+    return entries
+
+
+def lowp_history() -> list[HistoryEntry]:
+    """The f32 ladder history plus the bf16 and int8 ladders at 1024 and 512."""
+    entries = ladder_history()
+    for kid, dtype, *_, ok in LOWP_KERNELS:
+        for side in (512, 1024) if ok else ():
+            run = RunSpec(kid, dtype, Shape(side, side, side), 5)
+            gflops = [RATES[kid] * w for w in WIGGLE[:5]]
             entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
     return entries

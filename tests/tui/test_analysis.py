@@ -5,14 +5,40 @@ from __future__ import annotations
 import pytest
 
 from sshapp.bench.spec import RunSpec, Shape
-from sshapp.tui.analysis import intensity, ladder, ladder_groups, roofline_series, sweep_series
-from tests.tui.fakes import ladder_history, result_of
+from sshapp.tui.analysis import (
+    intensity,
+    ladder,
+    ladder_groups,
+    precision_rungs,
+    precision_shapes,
+    roofline_series,
+    sweep_series,
+)
+from tests.tui.fakes import ladder_history, lowp_history, result_of
 
 
 def test_intensity_is_flops_per_byte_of_a_b_c() -> None:
     # 2·n³ flops over 3·n²·4 bytes = n/6 for square f32.
     assert intensity(Shape(600, 600, 600), "f32") == pytest.approx(100.0)
     assert intensity(Shape(600, 600, 600), "f64") == pytest.approx(50.0)
+    # bf16: A and B 2 bytes, C f32; int8: A and B 1 byte, C int32.
+    assert intensity(Shape(600, 600, 600), "bf16") == pytest.approx(2 * 600 / (2 + 2 + 4))
+    assert intensity(Shape(600, 600, 600), "int8") == pytest.approx(2 * 600 / (1 + 1 + 4))
+
+
+def test_precision_rungs_take_our_best_per_dtype_with_f32_as_base() -> None:
+    results = [e.result for e in lowp_history()]
+    assert precision_shapes(results)[:2] == [Shape(1024, 1024, 1024), Shape(512, 512, 512)]
+    rungs = precision_rungs(results, Shape(1024, 1024, 1024))
+    assert [r.label for r in rungs] == [
+        "f32  avx2.packed_6x16.f32",  # the host BLAS (58) is faster but is not ours
+        "f64  avx2.packed_4x8.f64",
+        "bf16 avx512.dot_14x32.bf16",
+        "int8 avx512.vnni_14x32.int8",
+    ]
+    assert [r.base for r in rungs] == [True, False, False, False]
+    only_lowp = [r for r in results if r.run.dtype in ("bf16", "int8")]
+    assert precision_rungs(only_lowp, Shape(512, 512, 512))[0].label.startswith("bf16")
 
 
 def test_ladder_takes_best_per_kernel_and_marks_blas() -> None:
@@ -49,8 +75,24 @@ def test_roofline_roof_bends_at_the_ridge_point() -> None:
     assert f32[-1][1] == 64.0  # compute-bound end: the best f32 peak, not BLAS's
     assert f64[-1][1] == 32.0
     assert f32[0] == f64[0]  # same memory slope
-    assert caption == "roofs: avx2.f32 peak 64.0 GF/s, avx2.f64 peak 32.0 GF/s; memory 10.0 GB/s"
+    assert caption == (
+        "roofs: avx2.f32 peak 64.0 GFLOP/s, avx2.f64 peak 32.0 GFLOP/s; memory 10.0 GB/s"
+    )
     assert all(not s.lines for s in series[2:])
+
+
+def test_roofline_gets_the_low_precision_roofs() -> None:
+    results = [e.result for e in lowp_history()]
+    peaks = {("avx2", "f32"): 64.0, ("avx512", "bf16"): 235.0, ("avx512", "int8"): 470.0}
+    series, caption = roofline_series(results, lambda isa, dt: peaks.get((isa, dt)), 30.0)
+    assert [s.label for s in series if s.label.startswith("roof")] == [
+        "roof bf16",
+        "roof f32",
+        "roof int8",
+    ]
+    assert "avx512_bf16.bf16 peak 235.0 GFLOP/s" in caption
+    assert "avx512_vnni.int8 peak 470.0 GOP/s" in caption
+    assert all(not s.lines for s in series[3:])
 
 
 def test_roofline_without_measurements_still_places_results() -> None:

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.run import RunScreen
 from tests.tui.conftest import wait_for
-from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history
+from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history, lowp_history
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 """Terminal sizes every main screen must look right at."""
@@ -66,6 +66,14 @@ def test_results_ladder(snap_compare: SnapCompare, size: tuple[int, int]) -> Non
 @pytest.mark.parametrize("size", SIZES)
 def test_results_roofline(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=keys("r", "4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_precision(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Best f32 vs bf16 vs int8 at one size, on a Zen 4-like fake with the BF16/VNNI rows."""
+    service = FakeService(history=lowp_history(), lowp=True)
+    app = BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
+    assert snap_compare(app, terminal_size=size, run_before=keys("r", "5"))
 
 
 @pytest.mark.parametrize("size", SIZES)

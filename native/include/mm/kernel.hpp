@@ -8,7 +8,10 @@
 
 namespace mm {
 
-using GemmFn = void (*)(const GemmArgs&);
+// Every kernel takes its cache blocks at run time; MR and NR in `blk` must be the
+// kernel's own (its micro-kernel is compiled for them), kernels that do not block
+// ignore it.
+using GemmFn = void (*)(const GemmArgs& args, const Blocking& blk);
 
 struct KernelInfo {
     const char* id;       // "<isa>.<algorithm>.<dtype>", stable

@@ -10,14 +10,16 @@
 
 namespace mm {
 
-// Feature bits the FMA probe of `isa` ("avx2", "avx512") needs.
-// Throws std::invalid_argument for any other name.
+// Feature bits the FMA probe of `isa` needs: "avx2", "avx512" (FMA, f32/f64),
+// "avx512_bf16" (VDPBF16PS, bf16), "avx512_vnni" (VPDPBUSD, int8), "amx" (TDPBF16PS
+// bf16, TDPBSSD int8). Throws std::invalid_argument for any other name.
 std::uint64_t fma_probe_requires(const std::string& isa);
 
-// GFLOP/s of independent FMAs of `isa` on `dtype`, best of five runs lasting about
-// `seconds` of thread CPU time in total, optionally pinned to `pin_core`. Throws
-// std::runtime_error when the CPU lacks the ISA (the instruction never runs) or the
-// build lacks the probe.
+// GFLOP/s (int8: GOP/s; 2 per multiply-add) of independent FMAs / dot products of
+// `isa` on `dtype`, best of five runs lasting about `seconds` of thread CPU time in
+// total, optionally pinned to `pin_core`. Throws std::invalid_argument when the probe
+// does not measure `dtype`, std::runtime_error when the CPU lacks the ISA (the
+// instruction never runs) or the build lacks the probe.
 double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core);
 
 // GB/s of a STREAM-style triad a[i] = b[i] + s·c[i] over three arrays of `bytes` in

@@ -8,14 +8,68 @@
 
 namespace mm {
 
-enum class DType : int { F32 = 0, F64 = 1 };
+enum class DType : int { F32 = 0, F64 = 1, BF16 = 2, INT8 = 3 };
 
-constexpr const char* dtype_name(DType t) {
-    return t == DType::F32 ? "f32" : "f64";
+// One row per dtype, indexed by the enum (BLIS's num_t tables, oneDNN's data_type
+// traits): every per-type question is answered here, never by an if on the dtype.
+//   f32, f64: A, B and C of the same type.
+//   bf16:     A and B bfloat16 (stored as the upper 16 bits of an f32, uint16_t),
+//             C float: the semantics of VDPBF16PS / AMX TDPBF16PS.
+//   int8:     A and B signed int8, C int32 (wrapping): AMX TDPBSSD, torch._int_mm.
+// The element types are also given as buffer-protocol format characters (Python's
+// struct module: f float, d double, H uint16, b int8, i int32), which is how the
+// bindings check the arrays they are given; bf16 crosses as its uint16 bit pattern.
+struct DTypeInfo {
+    DType dtype;
+    const char* name;
+    std::size_t in_size;     // bytes per element of A and B
+    std::size_t out_size;    // bytes per element of C (the accumulator type)
+    const char* in_format;   // element type of A and B
+    const char* out_format;  // element type of C
+};
+
+inline constexpr DTypeInfo DTYPES[] = {
+    {DType::F32, "f32", 4, 4, "f", "f"},
+    {DType::F64, "f64", 8, 8, "d", "d"},
+    {DType::BF16, "bf16", 2, 4, "H", "f"},
+    {DType::INT8, "int8", 1, 4, "b", "i"},
+};
+
+inline constexpr int DTYPE_COUNT = static_cast<int>(sizeof(DTYPES) / sizeof(DTYPES[0]));
+
+// Rows are indexed by the enum: a row out of place is a compile error.
+static_assert([] {
+    for (int i = 0; i < DTYPE_COUNT; ++i) {
+        if (static_cast<int>(DTYPES[i].dtype) != i) return false;
+    }
+    return true;
+}());
+
+constexpr const DTypeInfo& dtype_info(DType t) {
+    return DTYPES[static_cast<int>(t)];
 }
 
+constexpr const char* dtype_name(DType t) {
+    return dtype_info(t).name;
+}
+
+// Bytes per element of A and B.
 constexpr std::size_t dtype_size(DType t) {
-    return t == DType::F32 ? 4 : 8;
+    return dtype_info(t).in_size;
+}
+
+// The row named `name` ("f32", "bf16", ...), or nullptr.
+constexpr const DTypeInfo* find_dtype(const char* name) {
+    for (const auto& row : DTYPES) {
+        const char* a = row.name;
+        const char* b = name;
+        while (*a != 0 && *a == *b) {
+            ++a;
+            ++b;
+        }
+        if (*a == *b) return &row;
+    }
+    return nullptr;
 }
 
 // C[m×n] = A[m×k]·B[k×n], all row-major; leading dimensions are in elements.

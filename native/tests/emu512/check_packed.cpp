@@ -14,7 +14,7 @@
 using namespace mm;
 
 template <typename T>
-int check(void (*fn)(const GemmArgs&), const char* name, Blocking b) {
+int check(void (*fn)(const GemmArgs&, const Blocking&), const char* name, Blocking b) {
     std::vector<std::array<long, 3>> shapes = {
         {1, 1, 1},          {2, 3, 4},         {13, 31, 9},         {14, 32, 16},
         {15, 33, 33},       {43, 63, 5},       {97, 101, 103},      {200, 300, 500},
@@ -29,7 +29,7 @@ int check(void (*fn)(const GemmArgs&), const char* name, Blocking b) {
         std::vector<T> A(m * k), B(k * n), C(m * n, T(-7));
         for (auto& x : A) x = static_cast<T>(d(rng));
         for (auto& x : B) x = static_cast<T>(d(rng));
-        fn(GemmArgs{m, n, k, A.data(), k, B.data(), n, C.data(), n});
+        fn(GemmArgs{m, n, k, A.data(), k, B.data(), n, C.data(), n}, b);
         double err = 0;
         for (long i = 0; i < m; ++i) {
             for (long j = 0; j < n; ++j) {

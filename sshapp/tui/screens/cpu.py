@@ -7,18 +7,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from sshapp.kernels import DTYPE_TABLE
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.cpu_panel import CpuPanel
 from sshapp.tui.widgets.key_bar import KeyBar
 
-PEAK_KEYS = (
-    ("avx2", "f32"),
-    ("avx2", "f64"),
-    ("avx512", "f32"),
-    ("avx512", "f64"),
-    ("amx", "bf16"),
+PEAK_KEYS = tuple(
+    (f"{p.probe}.{row.name}", p.family, row.name) for row in DTYPE_TABLE for p in row.peaks
 )
-"""(isa, dtype) pairs whose peaks the panel asks the service for."""
+"""(label, kernel ISA family, dtype) of every peak of the dtype table, table order."""
 
 
 class CpuScreen(Screen[None]):
@@ -35,9 +32,9 @@ class CpuScreen(Screen[None]):
     def _peaks(self) -> dict[str, float | None]:
         service = self.session.service
         return {
-            f"{isa}.{dtype}": peak
-            for isa, dtype in PEAK_KEYS
-            if (peak := service.peak_gflops(isa, dtype)) is not None
+            label: peak
+            for label, family, dtype in PEAK_KEYS
+            if (peak := service.peak_gflops(family, dtype)) is not None
         }
 
     def on_screen_resume(self) -> None:

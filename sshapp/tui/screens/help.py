@@ -46,9 +46,9 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "results",
         [
-            ("1 2 3 4", "table, ladder, sweep, roofline"),
+            ("1 2 3 4 5", "table, ladder, sweep, roofline, precision"),
             ("o / i", "next sort column / invert (or click a header)"),
-            ("[ ]", "ladder: previous / next size"),
+            ("[ ] / d", "ladder, precision: previous / next size; ladder: next dtype"),
         ],
     ),
 ]

@@ -1,4 +1,4 @@
-"""Provides ResultsScreen: sortable table, ladder, sweep chart and roofline."""
+"""Provides ResultsScreen: sortable table, ladder, sweep chart, roofline and precision."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from sshapp.bench.spec import BenchResult
-from sshapp.tui.analysis import ladder, ladder_groups, roofline_series, sweep_series
+from sshapp.tui.analysis import (
+    ladder,
+    ladder_groups,
+    precision_rungs,
+    precision_shapes,
+    roofline_series,
+    sweep_series,
+)
 from sshapp.tui.screens.run import pct, ratio
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
@@ -27,12 +34,14 @@ SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
     ("newest", lambda _r: 0),
 ]
 """Sort orders the `o` key cycles through: (column, key)."""
-TABS = ("table", "ladder", "sweep", "roofline")
+PRECISION_NOTE = "best kernel per dtype: what lower precision buys on this core (int8: GOP/s)"
+"""The line above the precision view."""
+TABS = ("table", "ladder", "sweep", "roofline", "precision")
 """Tab ids, in order."""
 
 
 class ResultsScreen(Screen[None]):
-    """This session's runs and the user's history, four ways."""
+    """This session's runs and the user's history, five ways."""
 
     CSS_PATH = "results.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,10 +49,12 @@ class ResultsScreen(Screen[None]):
         Binding("2", "tab('ladder')", "Ladder"),
         Binding("3", "tab('sweep')", "Sweep"),
         Binding("4", "tab('roofline')", "Roofline"),
+        Binding("5", "tab('precision')", "Precision"),
         Binding("o", "sort", "Sort"),
         Binding("i", "invert", "Invert", show=False),
         Binding("right_square_bracket", "group(1)", "Next size", show=False),
         Binding("left_square_bracket", "group(-1)", "Prev size", show=False),
+        Binding("d", "next_dtype", "Next dtype", show=False),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -59,9 +70,11 @@ class ResultsScreen(Screen[None]):
         """Invert the sort."""
         self.group_index = 0
         """Which (dtype, size) the ladder shows."""
+        self.precision_index = 0
+        """Which size the precision view shows."""
 
     def compose(self) -> ComposeResult:
-        """Four tabs."""
+        """Five tabs."""
         yield Header()
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Table", id="table"):
@@ -74,6 +87,9 @@ class ResultsScreen(Screen[None]):
             with TabPane("4 Roofline", id="roofline"):
                 yield Static(id="roof-caption")
                 yield LineChart(id="roof-chart")
+            with TabPane("5 Precision", id="precision"):
+                yield Static(PRECISION_NOTE, id="precision-note")
+                yield LadderChart(id="precision-chart")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -90,6 +106,7 @@ class ResultsScreen(Screen[None]):
         self.results = self.session.all_results()
         self._fill_table()
         self._fill_ladder()
+        self._fill_precision()
         series = sweep_series(self.results)
         self.query_one("#sweep-chart", LineChart).set_series(series, "size ∛(m·n·k) → GF/s")
         service = self.session.service
@@ -135,8 +152,19 @@ class ResultsScreen(Screen[None]):
             return
         self.group_index %= len(groups)
         dtype, shape = groups[self.group_index]
-        caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] other sizes)"
+        caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] sizes, d dtype)"
         chart.set_rungs(ladder(self.results, dtype, shape), caption)
+
+    def _fill_precision(self) -> None:
+        shapes = precision_shapes(self.results)
+        chart = self.query_one("#precision-chart", LadderChart)
+        if not shapes:
+            chart.set_rungs([], "")
+            return
+        self.precision_index %= len(shapes)
+        shape = shapes[self.precision_index]
+        caption = f"precision at {shape} ({self.precision_index + 1}/{len(shapes)}, [ ] sizes)"
+        chart.set_rungs(precision_rungs(self.results, shape), caption)
 
     def action_tab(self, tab: str) -> None:
         """Show one of the four views."""
@@ -153,8 +181,23 @@ class ResultsScreen(Screen[None]):
         self._fill_table()
 
     def action_group(self, step: int) -> None:
-        """Show the ladder at the next or previous (dtype, size)."""
+        """Show the ladder (or the precision view) at the next or previous size."""
+        if self.query_one(TabbedContent).active == "precision":
+            self.precision_index += step
+            self._fill_precision()
+            return
         self.group_index += step
+        self._fill_ladder()
+
+    def action_next_dtype(self) -> None:
+        """Show the ladder of the next dtype that has results (its most-run size)."""
+        groups = ladder_groups(self.results)
+        if not groups:
+            return
+        current = groups[self.group_index % len(groups)][0]
+        names = list(dict.fromkeys(dtype for dtype, _ in groups))
+        following = names[(names.index(current) + 1) % len(names)]
+        self.group_index = next(i for i, (dtype, _) in enumerate(groups) if dtype == following)
         self._fill_ladder()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:

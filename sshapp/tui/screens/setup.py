@@ -15,13 +15,14 @@ from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Stat
 
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import RunSpec
+from sshapp.kernels import DTYPES as DTYPE_NAMES
 from sshapp.tui.form import PRESETS, FormValues, to_spec
 from sshapp.tui.messages import RunsSubmitted
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
 
-DTYPES = ("any", "f32", "f64")
-"""dtype choices (any = the kernels' own)."""
+DTYPES = ("any", *DTYPE_NAMES)
+"""dtype choices (any = the kernels' own), then every dtype of the table."""
 
 
 class SetupScreen(Screen[None]):

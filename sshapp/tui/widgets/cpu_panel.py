@@ -39,7 +39,8 @@ class CpuPanel(Static):
 
         Args:
             cpu: The CPU description.
-            peaks: Measured FMA peak GFLOP/s by "isa.dtype" (None = not measured).
+            peaks: Measured peak GFLOP/s (int8: GOP/s) by "<probe>.<dtype>" (None = not
+                measured).
             bandwidth_gbs: Measured single-core memory bandwidth (None = not measured).
             id: Widget id.
         """
@@ -79,7 +80,7 @@ class CpuPanel(Static):
             shown = f"{value:.1f}" if value else "not measured"
             peaks.append(f"{key} {shown}   ")
         later = "not measured yet (measured before the first run)"
-        grid.add_row("FMA peak GF/s", peaks if self.peaks else Text(later, "dim"))
+        grid.add_row("peak GF/s", peaks if self.peaks else Text(later, "dim"))
         bandwidth = f"{self.bandwidth_gbs:.1f} GB/s" if self.bandwidth_gbs else later
         grid.add_row("bandwidth", bandwidth)
         return grid

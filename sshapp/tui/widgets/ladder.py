@@ -25,6 +25,9 @@ class Rung:
     """Best GFLOP/s."""
     reference: bool = False
     """True for a BLAS row (drawn differently, not a ladder step)."""
+    base: bool = False
+    """True for the rung speed-ups are measured from (default: the naive kernel); its
+    label's first word names the column ("×f32")."""
 
 
 class LadderChart(Widget):
@@ -66,9 +69,13 @@ class LadderChart(Widget):
         tail_w = 24  # " 1234.5  ×123.4  ×12.34"
         bar_w = max(width - label_w - tail_w - 2, 4)
         steps = [r for r in self.rungs if not r.reference]
-        naive = next((r for r in steps if "naive" in r.label), None)
-        base_name = "×naive" if naive else "×first"
-        naive = naive or (steps[0] if steps else None)
+        naive = next((r for r in steps if r.base), None)
+        if naive is not None:
+            base_name = f"×{naive.label.split()[0]}"
+        else:
+            naive = next((r for r in steps if "naive" in r.label), None)
+            base_name = "×naive" if naive else "×first"
+            naive = naive or (steps[0] if steps else None)
         low = min(r.gflops for r in self.rungs)
         high = max(r.gflops for r in self.rungs)
         axis = Axis(low / 2, high, bar_w * 8, log=True)

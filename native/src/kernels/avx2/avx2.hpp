@@ -9,16 +9,16 @@
 namespace mm::avx2 {
 
 // Step 3 (simd.cpp): i-k-j with explicit 256-bit FMA, no register blocking.
-void gemm_simd_f32(const GemmArgs& args);
-void gemm_simd_f64(const GemmArgs& args);
+void gemm_simd_f32(const GemmArgs& args, const Blocking& blk);
+void gemm_simd_f64(const GemmArgs& args, const Blocking& blk);
 // Also in simd.cpp: the m == 1 case of the packed kernels (row vector × matrix).
 void gemv_f32(const GemmArgs& args);
 void gemv_f64(const GemmArgs& args);
 
 // Step 4 (ukr_4x16.cpp, ukr_5x16.cpp): register-blocked outer products on A and B
 // in place, 8 and 10 accumulators, no packing.
-void gemm_ukr_4x16_f32(const GemmArgs& args);
-void gemm_ukr_5x16_f32(const GemmArgs& args);
+void gemm_ukr_4x16_f32(const GemmArgs& args, const Blocking& blk);
+void gemm_ukr_5x16_f32(const GemmArgs& args, const Blocking& blk);
 
 // Step 5 (packed_6x16.cpp, packed_6x8.cpp): micro-kernels for the portable 5-loop
 // driver (gemm_loops.hpp) and their blocking.
@@ -36,8 +36,8 @@ void ukr_6x8_f64(std::int64_t k,
                  double* c,
                  std::int64_t ldc,
                  bool accumulate);
-void gemm_packed_6x16_f32(const GemmArgs& args);
-void gemm_packed_6x8_f64(const GemmArgs& args);
+void gemm_packed_6x16_f32(const GemmArgs& args, const Blocking& blk);
+void gemm_packed_6x8_f64(const GemmArgs& args, const Blocking& blk);
 
 // Machine probe (fma_peak.cpp): `iters` rounds of independent FMAs on 12 ymm
 // accumulators; returns a value derived from them so the work cannot be elided.

@@ -111,14 +111,14 @@ void ukr_6x16_f32(std::int64_t k,
     }
 }
 
-void gemm_packed_6x16_f32(const GemmArgs& args) {
+void gemm_packed_6x16_f32(const GemmArgs& args, const Blocking& blk) {
     // A single row is a GEMV: bound by reading B once, so packing B (a full extra
     // copy) and padding the row to MR = 6 only cost. Stream B instead.
     if (args.m == 1) {
         gemv_f32(args);
         return;
     }
-    gemm_packed<float>(args, PACKED_6X16_F32, ukr_6x16_f32);
+    gemm_packed<float>(args, blk, ukr_6x16_f32);
 }
 
 }  // namespace mm::avx2

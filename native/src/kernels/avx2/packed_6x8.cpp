@@ -104,14 +104,14 @@ void ukr_6x8_f64(std::int64_t k,
     }
 }
 
-void gemm_packed_6x8_f64(const GemmArgs& args) {
+void gemm_packed_6x8_f64(const GemmArgs& args, const Blocking& blk) {
     // A single row is a GEMV: bound by reading B once, so packing B (a full extra
     // copy) and padding the row to MR = 6 only cost. Stream B instead.
     if (args.m == 1) {
         gemv_f64(args);
         return;
     }
-    gemm_packed<double>(args, PACKED_6X8_F64, ukr_6x8_f64);
+    gemm_packed<double>(args, blk, ukr_6x8_f64);
 }
 
 }  // namespace mm::avx2

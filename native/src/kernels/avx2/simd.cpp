@@ -147,11 +147,11 @@ void row_times_matrix(const GemmArgs& g) {
 
 }  // namespace
 
-void gemm_simd_f32(const GemmArgs& args) {
+void gemm_simd_f32(const GemmArgs& args, const Blocking& /*blk*/) {
     simd<F32>(args);
 }
 
-void gemm_simd_f64(const GemmArgs& args) {
+void gemm_simd_f64(const GemmArgs& args, const Blocking& /*blk*/) {
     simd<F64>(args);
 }
 

@@ -106,7 +106,7 @@ void row_block(const GemmArgs& g, std::int64_t i) {
 
 }  // namespace
 
-void gemm_ukr_4x16_f32(const GemmArgs& args) {
+void gemm_ukr_4x16_f32(const GemmArgs& args, const Blocking& /*blk*/) {
     std::int64_t i = 0;
     for (; i + MR <= args.m; i += MR) row_block<MR>(args, i);
     for (; i < args.m; ++i) row_block<1>(args, i);

@@ -24,8 +24,8 @@ void ukr_14x16_f64(std::int64_t k,
                    double* c,
                    std::int64_t ldc,
                    bool accumulate);
-void gemm_packed_14x32_f32(const GemmArgs& args);
-void gemm_packed_14x16_f64(const GemmArgs& args);
+void gemm_packed_14x32_f32(const GemmArgs& args, const Blocking& blk);
+void gemm_packed_14x16_f64(const GemmArgs& args, const Blocking& blk);
 
 // Machine probe (fma_peak.cpp): `iters` rounds of independent FMAs on 24 zmm
 // accumulators; returns a value derived from them so the work cannot be elided.

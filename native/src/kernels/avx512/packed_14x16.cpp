@@ -108,8 +108,8 @@ void ukr_14x16_f64(std::int64_t k,
     }
 }
 
-void gemm_packed_14x16_f64(const GemmArgs& args) {
-    gemm_packed<double>(args, PACKED_14X16_F64, ukr_14x16_f64);
+void gemm_packed_14x16_f64(const GemmArgs& args, const Blocking& blk) {
+    gemm_packed<double>(args, blk, ukr_14x16_f64);
 }
 
 }  // namespace mm::avx512

@@ -115,8 +115,8 @@ void ukr_14x32_f32(std::int64_t k,
     }
 }
 
-void gemm_packed_14x32_f32(const GemmArgs& args) {
-    gemm_packed<float>(args, PACKED_14X32_F32, ukr_14x32_f32);
+void gemm_packed_14x32_f32(const GemmArgs& args, const Blocking& blk) {
+    gemm_packed<float>(args, blk, ukr_14x32_f32);
 }
 
 }  // namespace mm::avx512

@@ -29,11 +29,11 @@ void naive(const GemmArgs& g) {
 
 }  // namespace
 
-void gemm_naive_f32(const GemmArgs& args) {
+void gemm_naive_f32(const GemmArgs& args, const Blocking& /*blk*/) {
     naive<float>(args);
 }
 
-void gemm_naive_f64(const GemmArgs& args) {
+void gemm_naive_f64(const GemmArgs& args, const Blocking& /*blk*/) {
     naive<double>(args);
 }
 

@@ -31,11 +31,11 @@ void reorder(const GemmArgs& g) {
 
 }  // namespace
 
-void gemm_reorder_f32(const GemmArgs& args) {
+void gemm_reorder_f32(const GemmArgs& args, const Blocking& /*blk*/) {
     reorder<float>(args);
 }
 
-void gemm_reorder_f64(const GemmArgs& args) {
+void gemm_reorder_f64(const GemmArgs& args, const Blocking& /*blk*/) {
     reorder<double>(args);
 }
 

@@ -1,0 +1,111 @@
+// Step 6 of the ladder (int8): the packed, cache-blocked 5-loop GEMM on VPDPBUSD
+// (AVX512_VNNI). A and B signed int8, C int32 (wrapping, as AMX TDPBSSD and
+// torch._int_mm): one zmm instruction does 64 multiply-adds (16 lanes x a quad of k),
+// four times the f32 FMA.
+//
+// The signedness trick (oneDNN's): VPDPBUSD multiplies *unsigned* bytes of its first
+// source by *signed* bytes of its second. So A is shifted into u8 while it is packed,
+// a + 128 (XOR 0x80 per byte, exact for -128..127: -128 -> 0, 127 -> 255), and since
+//   sum_k (a + 128) b = sum_k a b + 128 sum_k b,
+// the driver sums each column of B while packing it and the micro-kernel subtracts
+// 128 * colsum(B) from every row of the tile. All of it is int32 wrapping arithmetic,
+// so the result equals the exact sum modulo 2^32 for the whole int8 range; the u8 x s8
+// products (at most 255 * 128) never saturate (VPDPBUSD wraps; only VPDPBUSDS saturates).
+//
+// Operation: one full tile C[14x32] = A_panel . B_panel (+ C when accumulating).
+//
+// Packed layouts (lowp_pack.hpp, made by lowp_loops.cpp; zero-padded):
+//   a_packed: per quad q, 14 dwords        b_packed: per quad q, 32 dwords (VNNI)
+//   [A_r(4q..4q+3) ^ 0x80808080]           [B(4q..4q+3, j)] for j = 0..31 = 2 zmm
+//
+// Register budget and tile: 28 int32 accumulators + 2 B + 1 broadcast = 31 zmm, the
+// 14x32 block of the bf16 kernel (same reasons: 28 chains cover VPDPBUSD's latency x
+// throughput, 16 loads per 28 instructions).
+//
+// Cache blocks (KC in elements of k):
+//   KC = 768:  the B micro-panel 192 quads x 32 x 4 B = 24 KiB stays in L1.
+//   MC = 336:  the packed A block 336 x 768 x 1 B = 252 KiB stays in L2.
+//   NC = 3072: the packed B block 768 x 3072 x 1 B = 2.25 MiB lives in L3.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/avx512_lowp/avx512_lowp.hpp"
+#include "kernels/avx512_lowp/lowp_loops.hpp"
+
+namespace mm::avx512_lowp {
+namespace {
+
+constexpr int MR = 14;
+constexpr int NR = 32;
+constexpr int UNROLL = 2;
+constexpr int PF_A = 16 * MR;
+
+void ukr_14x32_int8(std::int64_t groups,
+                    const std::uint32_t* a_packed,
+                    const std::uint32_t* b_packed,
+                    std::int32_t* c,
+                    std::int64_t ldc,
+                    bool accumulate,
+                    const std::int32_t* col_corr) {
+    const std::uint32_t* __restrict a = a_packed;
+    const std::uint32_t* __restrict b =
+        static_cast<const std::uint32_t*>(__builtin_assume_aligned(b_packed, 64));
+    for (int r = 0; r < MR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
+    }
+    // Accumulators typed as the instruction's 16 x int32 (__v16si), not __m512i
+    // (8 x int64): with the latter GCC 12 cannot keep the type-punned array in
+    // registers and spills half of it to the stack inside the k loop.
+    __v16si c0[MR], c1[MR];
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = (__v16si)_mm512_setzero_si512();
+    // One quad of k: 2 B loads, 14 broadcasts, 28 dot products.
+    auto step = [&](int u) __attribute__((always_inline)) {
+        const __m512i b0 = _mm512_load_si512(b + u * NR);
+        const __m512i b1 = _mm512_load_si512(b + u * NR + 16);
+#pragma GCC unroll 14
+        for (int r = 0; r < MR; ++r) {
+            const __m512i av = _mm512_set1_epi32(static_cast<int>(a[u * MR + r]));
+            c0[r] = (__v16si)_mm512_dpbusd_epi32((__m512i)c0[r], av, b0);
+            c1[r] = (__v16si)_mm512_dpbusd_epi32((__m512i)c1[r], av, b1);
+        }
+    };
+    std::int64_t p = 0;
+    for (; p + UNROLL <= groups; p += UNROLL) {
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16), _MM_HINT_T0);
+#pragma GCC unroll 8
+        for (int u = 0; u < UNROLL; ++u) step(u);
+        a += UNROLL * MR;
+        b += UNROLL * NR;
+    }
+    for (; p < groups; ++p) {
+        step(0);
+        a += MR;
+        b += NR;
+    }
+    const __m512i k0 = _mm512_loadu_si512(col_corr);
+    const __m512i k1 = _mm512_loadu_si512(col_corr + 16);
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) {
+        std::int32_t* cr = c + r * ldc;
+        __m512i x0 = _mm512_sub_epi32((__m512i)c0[r], k0);
+        __m512i x1 = _mm512_sub_epi32((__m512i)c1[r], k1);
+        if (accumulate) {
+            x0 = _mm512_add_epi32(x0, _mm512_loadu_si512(cr));
+            x1 = _mm512_add_epi32(x1, _mm512_loadu_si512(cr + 16));
+        }
+        _mm512_storeu_si512(cr, x0);
+        _mm512_storeu_si512(cr + 16, x1);
+    }
+}
+
+}  // namespace
+
+void gemm_packed_14x32_int8(const GemmArgs& args, const Blocking& blk) {
+    gemm_lowp_14x32<Int8>(args, blk, ukr_14x32_int8);
+}
+
+}  // namespace mm::avx512_lowp

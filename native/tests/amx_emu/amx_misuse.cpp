@@ -1,0 +1,200 @@
+// Test-only (tests/native/test_amx_emulator.py): the AMX emulator's own checks.
+//   amx_misuse ok            exact arithmetic and shape rules on valid programs; exit 0
+//   amx_misuse <misuse>      one misuse the silicon faults on (or gets silently wrong);
+//                            the emulator must abort with the fault on stderr
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "amx_emu.h"
+
+namespace {
+
+struct alignas(64) Cfg {
+    unsigned char b[64] = {};
+    Cfg() { b[0] = 1; }
+    Cfg& tile(int t, int rows, int colsb) {
+        b[48 + t] = static_cast<unsigned char>(rows);
+        std::memcpy(b + 16 + 2 * t, &colsb, 2);
+        return *this;
+    }
+};
+
+Cfg all_16x64() {
+    Cfg c;
+    for (int t = 0; t < 8; ++t) c.tile(t, 16, 64);
+    return c;
+}
+
+int failures = 0;
+
+void expect(bool ok, const char* what) {
+    std::printf("%s: %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok) ++failures;
+}
+
+std::uint16_t bf(float f) {
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return static_cast<std::uint16_t>(u >> 16);
+}
+
+void valid_programs() {
+    Cfg cfg = all_16x64();
+    _tile_loadconfig(cfg.b);
+    unsigned char back[64];
+    _tile_storeconfig(back);
+    expect(std::memcmp(back, cfg.b, 64) == 0, "STTILECFG returns the configuration");
+
+    // TDPBSSD: A = all -128, B = all -128 / 127 mixed, C starts at INT32_MAX: exact, wrapping.
+    std::vector<std::int8_t> a(16 * 64, -128), b(16 * 64);
+    for (int i = 0; i < 16 * 64; ++i) b[i] = static_cast<std::int8_t>(i % 2 ? 127 : -128);
+    std::vector<std::int32_t> c(16 * 16, INT32_MAX);
+    _tile_loadd(0, c.data(), 64);
+    _tile_loadd(1, a.data(), 64);
+    _tile_loadd(2, b.data(), 64);
+    _tile_dpbssd(0, 1, 2);
+    _tile_stored(0, c.data(), 64);
+    // Per C element: 64 k; bytes alternate -128 / 127 in B: 32 x (16384 - 16256) = 4096.
+    const auto want = static_cast<std::int32_t>(static_cast<std::uint32_t>(INT32_MAX) + 4096u);
+    bool all = true;
+    for (auto v : c) all = all && v == want;
+    expect(all, "TDPBSSD s8 x s8 quads into int32, wrapping");
+
+    // TDPBF16PS: rows 0..15 of A = pairs (1, 2), B rows = pairs (3, 0.5): each pair adds 4;
+    // 16 pairs -> 64 onto C = 1.
+    std::vector<std::uint16_t> ha(16 * 32), hb(16 * 32);
+    for (int i = 0; i < 16 * 32; ++i) {
+        ha[i] = bf(i % 2 ? 2.0f : 1.0f);
+        hb[i] = bf(i % 2 ? 0.5f : 3.0f);
+    }
+    std::vector<float> f(16 * 16, 1.0f);
+    _tile_loadd(3, f.data(), 64);
+    _tile_loadd(4, ha.data(), 64);
+    _tile_loadd(5, hb.data(), 64);
+    _tile_dpbf16ps(3, 4, 5);
+    _tile_stored(3, f.data(), 64);
+    all = true;
+    for (auto v : f) all = all && v == 65.0f;
+    expect(all, "TDPBF16PS bf16 pairs into f32");
+
+    // Denormal bf16 inputs count as zero; a denormal result is flushed.
+    for (auto& x : ha) x = 0x0001;  // denormal
+    std::fill(f.begin(), f.end(), 0.0f);
+    _tile_loadd(3, f.data(), 64);
+    _tile_loadd(4, ha.data(), 64);
+    _tile_dpbf16ps(3, 4, 5);
+    _tile_stored(3, f.data(), 64);
+    all = true;
+    for (auto v : f) all = all && v == 0.0f;
+    expect(all, "TDPBF16PS denormal inputs treated as zero");
+
+    // Smaller shapes: a 3-row x 8-byte tile reads and writes only that much at the
+    // stride; the bytes around it in memory stay untouched.
+    Cfg small;
+    small.tile(0, 3, 8).tile(1, 16, 64);
+    _tile_loadconfig(small.b);
+    std::vector<unsigned char> src(3 * 100, 0xAB), dst(3 * 100, 0x11);
+    _tile_loadd(0, src.data(), 100);
+    _tile_stored(0, dst.data(), 100);
+    bool shape_only = true;
+    for (int r = 0; r < 3; ++r) {
+        for (int i = 0; i < 100; ++i) shape_only = shape_only && dst[r * 100 + i] == (i < 8 ? 0xAB : 0x11);
+    }
+    expect(shape_only, "TILELOADD/TILESTORED touch only rows x colsb at the stride");
+    _tile_release();
+    _tile_storeconfig(back);
+    bool zero = true;
+    for (unsigned char x : back) zero = zero && x == 0;
+    expect(zero, "TILERELEASE returns to the init state");
+}
+
+bool misuse(const std::string& what) {
+    Cfg cfg = all_16x64();
+    std::vector<unsigned char> mem(16 * 64 * 2);
+    if (what == "use_before_config") {
+        _tile_zero(0);
+    } else if (what == "use_after_release") {
+        _tile_loadconfig(cfg.b);
+        _tile_release();
+        _tile_loadd(0, mem.data(), 64);
+    } else if (what == "other_thread") {  // configuration is per thread
+        _tile_loadconfig(cfg.b);
+        std::thread t([&] { _tile_loadd(0, mem.data(), 64); });
+        t.join();
+    } else if (what == "palette_2") {
+        cfg.b[0] = 2;
+        _tile_loadconfig(cfg.b);
+    } else if (what == "reserved_byte") {
+        cfg.b[9] = 1;
+        _tile_loadconfig(cfg.b);
+    } else if (what == "reserved_colsb_area") {
+        cfg.b[40] = 1;
+        _tile_loadconfig(cfg.b);
+    } else if (what == "reserved_rows_area") {
+        cfg.b[60] = 1;
+        _tile_loadconfig(cfg.b);
+    } else if (what == "start_row") {
+        cfg.b[1] = 3;
+        _tile_loadconfig(cfg.b);
+    } else if (what == "rows_17") {
+        cfg.tile(2, 17, 64);
+        _tile_loadconfig(cfg.b);
+    } else if (what == "colsb_65") {
+        cfg.tile(2, 16, 65);
+        _tile_loadconfig(cfg.b);
+    } else if (what == "rows_without_colsb") {
+        cfg.tile(2, 16, 0);
+        _tile_loadconfig(cfg.b);
+    } else if (what == "unconfigured_tile") {
+        cfg.tile(5, 0, 0);
+        _tile_loadconfig(cfg.b);
+        _tile_zero(5);
+    } else if (what == "tiles_not_distinct") {
+        _tile_loadconfig(cfg.b);
+        _tile_dpbf16ps(0, 0, 1);
+    } else if (what == "rows_a_ne_rows_c") {
+        cfg.tile(1, 8, 64);
+        _tile_loadconfig(cfg.b);
+        _tile_dpbssd(0, 1, 2);
+    } else if (what == "colsb_a_ne_rows_b") {
+        cfg.tile(2, 8, 64);
+        _tile_loadconfig(cfg.b);
+        _tile_dpbssd(0, 1, 2);
+    } else if (what == "colsb_b_ne_colsb_c") {
+        cfg.tile(2, 16, 32);
+        _tile_loadconfig(cfg.b);
+        _tile_dpbf16ps(0, 1, 2);
+    } else if (what == "partial_dword") {
+        cfg.tile(0, 16, 62).tile(2, 16, 62);
+        _tile_loadconfig(cfg.b);
+        _tile_dpbssd(0, 1, 2);
+    } else if (what == "overrun") {  // the buffer is one row short of the tile: ASan
+        std::vector<unsigned char> short_buf(15 * 64);
+        _tile_loadconfig(cfg.b);
+        _tile_loadd(0, short_buf.data(), 64);
+    } else {
+        return false;
+    }
+    return true;  // not reached when the emulator faults
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string what = argc > 1 ? argv[1] : "ok";
+    if (what == "ok") {
+        valid_programs();
+        return failures;
+    }
+    if (!misuse(what)) {
+        std::printf("unknown misuse %s\n", what.c_str());
+        return 2;
+    }
+    std::printf("misuse %s was NOT caught\n", what.c_str());
+    return 3;
+}

@@ -1,0 +1,93 @@
+"""The AMX emulator (native/tests/amx_emu) and the AMX kernels run on it.
+
+Every CPU: the emulator's exact arithmetic and shape rules, a hard fault for each misuse
+the silicon faults on or silently gets wrong (each in its own process), and the AMX
+kernels' own source (tiles.cpp, amx_loops.hpp, the two kernels, the probes) compiled
+against it under ASan and UBSan, through their real driver, against the harness's
+reference. Where the CPU has AMX (and Linux grants it): the real kernels, same checks.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.native import cxx
+
+AMX = cxx.NATIVE / "src/kernels/amx"
+SOURCES = [AMX / n for n in ("tiles.cpp", "tiles_32x32_bf16.cpp", "tiles_32x32_int8.cpp")]
+SOURCES.append(AMX / "tdp_peak.cpp")
+HARNESS = cxx.NATIVE / "tests/lowp/check_lowp.cpp"
+MISUSE = cxx.NATIVE / "tests/amx_emu/amx_misuse.cpp"
+IDS = ["amx.tiles_32x32.bf16", "amx.tiles_32x32.int8", "amx probes"]
+NO_AMX = "CPU has no AMX"
+
+# misuse -> the fault the emulator must report
+MISUSES = {
+    "use_before_config": "#UD: TILEZERO without a tile configuration",
+    "use_after_release": "#UD: TILELOADD without a tile configuration",
+    "other_thread": "#UD: TILELOADD without a tile configuration",
+    "palette_2": "#GP: LDTILECFG palette other than 0 or 1",
+    "reserved_byte": "#GP: LDTILECFG reserved byte (2..15)",
+    "reserved_colsb_area": "#GP: LDTILECFG reserved byte (32..47)",
+    "reserved_rows_area": "#GP: LDTILECFG reserved byte (56..63)",
+    "start_row": "#GP: LDTILECFG start_row",
+    "rows_17": "#GP: LDTILECFG rows > 16",
+    "colsb_65": "#GP: LDTILECFG colsb > 64",
+    "rows_without_colsb": "#GP: LDTILECFG tile with rows or colsb zero",
+    "unconfigured_tile": "#UD: tile not configured (0 rows) (tmm5)",
+    "tiles_not_distinct": "#UD: TDP operands are not three different tiles",
+    "rows_a_ne_rows_c": "#UD: rows(A) != rows(C)",
+    "colsb_a_ne_rows_b": "#UD: colsb(A) / 4 != rows(B)",
+    "colsb_b_ne_colsb_c": "#UD: colsb(B) != colsb(C)",
+    "partial_dword": "#UD: colsb not a multiple of 4",
+}
+
+
+@pytest.fixture(scope="module")
+def misuse_exe(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("amx") / "misuse"
+    return cxx.build(out, [MISUSE], flags=["-pthread"])
+
+
+@pytest.mark.timeout(300)
+def test_emulator_arithmetic_and_shapes(misuse_exe: Path) -> None:
+    proc = cxx.run(misuse_exe, "ok")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": ok") == 6, proc.stdout
+
+
+@pytest.mark.parametrize(("misuse", "fault"), list(MISUSES.items()), ids=list(MISUSES))
+def test_emulator_faults_on_misuse(misuse_exe: Path, misuse: str, fault: str) -> None:
+    proc = cxx.run(misuse_exe, misuse)
+    assert proc.returncode == -signal.SIGABRT, proc.stdout + proc.stderr
+    assert f"AMX {fault}" in proc.stderr, proc.stderr
+    assert "NOT caught" not in proc.stdout
+
+
+def test_tile_load_past_the_callers_buffer_is_caught(misuse_exe: Path) -> None:
+    """The emulator reads exactly rows x colsb at the stride, so ASan sees an overrun."""
+    proc = cxx.run(misuse_exe, "overrun")
+    assert proc.returncode != 0
+    assert "heap-buffer-overflow" in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.timeout(400)
+def test_emulated_amx_kernels_match_reference(tmp_path: Path) -> None:
+    sources = [HARNESS, *cxx.emulated(SOURCES, "amx_emu.h", tmp_path)]
+    exe = cxx.build(tmp_path / "check", sources, defines=["CHECK_AMX=1"])
+    cxx.assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
+
+
+@pytest.mark.timeout(400)
+def test_real_amx_kernels_match_reference(tmp_path: Path) -> None:
+    cxx.require_features("avx512f", "amx_tile", "amx_bf16", "amx_int8", reason=NO_AMX)
+    exe = cxx.build(
+        tmp_path / "check",
+        [HARNESS, *SOURCES],
+        flags=cxx.AMX_FLAGS,
+        defines=["CHECK_AMX=1", "CHECK_AMX_REAL=1"],
+    )
+    cxx.assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
