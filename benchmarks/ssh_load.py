@@ -248,6 +248,7 @@ def start_sshapp(
         sys.executable, "-m", "sshapp.ssh", "--host", "127.0.0.1", "--port", str(port),
         "--hostkey-dir", str(tmp / "keys"), "--max-sessions", "400", "--max-per-ip", "400",
         "--rate-per-ip", "100000", "--idle-timeout", "0", "--log-level", "WARNING",
+        "--max-startups", "400", "--max-startups-per-ip", "400", "--max-per-user", "400",
     ]  # fmt: skip
     if session_cmd:
         argv += ["--session-command", session_cmd]

@@ -3,18 +3,27 @@
 With SSH_ORIGINAL_COMMAND set, the client's command is split with `shlex` (never a
 shell) and only allow-listed verbs run, in this process. With no command and a terminal
 it starts the TUI. Otherwise it prints usage and exits 2.
+
+A session has no shell behind it to resume a stopped process, so it ignores the
+job-control signals: a Ctrl+Z (or a read or write from the background) can never leave
+it stopped while it holds the host's benchmark queue.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import signal
+import threading
 from collections.abc import Mapping
 from typing import TextIO
 
 from sshapp.cli.main import EXIT_OK, EXIT_USAGE, REMOTE_VERBS, main
 from sshapp.config import Settings
 from sshapp.logfmt import LOG_FD_VARIABLE
+
+JOB_CONTROL_SIGNALS = (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+"""Signals that would stop the session process; ignored for its whole life."""
 
 MAX_COMMAND_CHARS = 4096
 """Longest command accepted from a client."""
@@ -72,6 +81,8 @@ def run_session(
 ) -> int:
     """Serve one SSH session: an allow-listed command, the TUI, or usage.
 
+    Ignores SIGTSTP, SIGTTIN and SIGTTOU in this process from here on.
+
     Args:
         stdin: The session's input.
         stdout: The session's output.
@@ -82,6 +93,7 @@ def run_session(
     Returns:
         The exit code.
     """
+    _ignore_job_control()
     env = os.environ if env is None else env
     if LOG_FD_VARIABLE in env:  # under `sshapp serve`: benchmark runs are logged there
         from sshapp.bench import runlog
@@ -104,6 +116,12 @@ def run_session(
     stderr.write(USAGE)
     stderr.flush()
     return EXIT_USAGE
+
+
+def _ignore_job_control() -> None:
+    if threading.current_thread() is threading.main_thread():  # signal.signal's rule
+        for sig in JOB_CONTROL_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def _is_tty(stream: TextIO) -> bool:

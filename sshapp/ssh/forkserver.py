@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from sshapp.ssh.child import Child, set_winsize, wait_pidfd
@@ -19,7 +20,8 @@ from sshapp.ssh.relay import wait_ready
 READY_SECONDS = 60.0
 """How long preloading may take before the zygote is given up on."""
 LOST_STATUS = 255
-"""Exit status reported for a session whose zygote died before telling us."""
+"""Exit status reported for a session whose zygote died and that did not report its own
+(killed by a signal, or it never reached the end of its entry)."""
 
 
 class ForkServer:
@@ -35,7 +37,11 @@ class ForkServer:
         self._ready: asyncio.Future[None] = self._loop.create_future()
         self._replies: dict[int, asyncio.Future[int]] = {}
         self._exits: dict[int, asyncio.Future[int]] = {}
+        self._status_pipes: dict[int, int] = {}
+        """pid → read end of the pipe the session writes its exit code to."""
         self.alive = True
+        self.on_lost: Callable[[], None] | None = None
+        """Called once if the zygote dies (not when it is stopped)."""
         self._watchers: set[asyncio.Task[None]] = set()
         self._loop.add_reader(sock, self._on_readable)
 
@@ -119,12 +125,20 @@ class ForkServer:
         request_id = next(self._ids)
         reply: asyncio.Future[int] = self._loop.create_future()
         self._replies[request_id] = reply
+        status_r, status_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            data = json.dumps({"id": request_id, **request}).encode()
-            await self._send(data, fds)
+            data = json.dumps({"id": request_id, "status_fd": True, **request}).encode()
+            try:
+                await self._send(data, [*fds, status_w])
+            finally:
+                os.close(status_w)
             pid = await asyncio.wait_for(asyncio.shield(reply), 10)
+        except BaseException:
+            os.close(status_r)
+            raise
         finally:
             self._replies.pop(request_id, None)
+        self._status_pipes[pid] = status_r
         return pid, self._exits.setdefault(pid, self._loop.create_future())
 
     async def _send(self, data: bytes, fds: list[int]) -> None:
@@ -153,6 +167,7 @@ class ForkServer:
             if not self._ready.done():
                 self._ready.set_result(None)
         elif "exit" in message:
+            _close(self._status_pipes.pop(message["exit"], -1))
             future = self._exits.pop(message["exit"], None) or self._loop.create_future()
             if not future.done():
                 future.set_result(int(message["status"]))
@@ -181,10 +196,16 @@ class ForkServer:
             if not reply.done():
                 reply.set_exception(OSError("the zygote is gone"))
         for pid, future in self._exits.items():
-            task = asyncio.ensure_future(_orphan_status(pid, future))
+            status_fd = self._status_pipes.pop(pid, -1)
+            task = asyncio.ensure_future(_orphan_status(pid, future, status_fd))
             self._watchers.add(task)
             task.add_done_callback(self._watchers.discard)
         self._exits = {}
+        for fd in self._status_pipes.values():
+            _close(fd)
+        self._status_pipes = {}
+        if not stopping and self.on_lost is not None:
+            self.on_lost()
 
     async def stop(self) -> None:
         """Close the socket (the zygote then exits) and reap it."""
@@ -197,8 +218,31 @@ class ForkServer:
             os.waitpid(self.pid, 0)
 
 
-async def _orphan_status(pid: int, future: asyncio.Future[int]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        await wait_pidfd(pid)
+def _close(fd: int) -> None:
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def read_status(fd: int) -> int | None:
+    """The exit code a session wrote to its status pipe, or None if it wrote none."""
+    try:
+        data = os.read(fd, 16)
+    except OSError:  # BlockingIOError: nothing written and the write end is still open
+        return None
+    text = data.decode("ascii", "replace").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+async def _orphan_status(pid: int, future: asyncio.Future[int], status_fd: int) -> None:
+    """Wait for a session the dead zygote can no longer report on; learn its code itself."""
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            await wait_pidfd(pid)
+        status = read_status(status_fd) if status_fd >= 0 else None
+    finally:
+        _close(status_fd)
+    if status is None:
+        log_event("session_status_lost", logging.WARNING, pid=pid, status=LOST_STATUS)
     if not future.done():
-        future.set_result(LOST_STATUS)
+        future.set_result(LOST_STATUS if status is None else status)

@@ -6,18 +6,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
+from sshapp.ssh.channel import Session
 from sshapp.ssh.logline import log_event, logger
-
-if TYPE_CHECKING:
-    from sshapp.ssh.session import Session
 
 LOGGED_COMMAND_CHARS = 512
 """Longest part of a client's command copied into the session_start line."""
 
-Handler = Callable[["Session"], Awaitable[None]]
-Middleware = Callable[["Session", Handler], Awaitable[None]]
+Handler = Callable[[Session], Awaitable[None]]
+Middleware = Callable[[Session, Handler], Awaitable[None]]
 
 
 def chain(handler: Handler, *middlewares: Middleware) -> Handler:
@@ -44,6 +41,7 @@ async def log_session(session: Session, call_next: Handler) -> None:
         conn=session.server.id,
         session=session.entry.id,
         user=session.server.user,
+        identity=session.server.identity,
         kind="pty" if session.entry.pty else "exec",
         term=session.term if session.entry.pty else None,
         command=session.command[:LOGGED_COMMAND_CHARS] if session.command else None,
@@ -72,7 +70,7 @@ async def refuse_extras(session: Session, call_next: Handler) -> None:
 
 
 async def limit_sessions(session: Session, call_next: Handler) -> None:
-    """Count the session against server-wide and per-connection limits while it runs."""
+    """Count the session against server-wide, per-identity and per-connection limits."""
     state, server = session.state, session.server
     if state.draining:
         session.fail("sshapp: the server is shutting down", 1)
@@ -83,6 +81,10 @@ async def limit_sessions(session: Session, call_next: Handler) -> None:
         return
     if len(server.sessions) >= state.options.max_channels:
         session.fail(f"sshapp: at most {state.options.max_channels} sessions per connection", 1)
+        return
+    if state.sessions_of(server.identity) >= state.options.max_per_user:
+        log_event("session_refused", level=logging.WARNING, conn=server.id, reason="per user")
+        session.fail(f"sshapp: at most {state.options.max_per_user} sessions per user", 1)
         return
     state.sessions.add(session.entry)
     server.sessions.add(session.entry)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sshapp.config import Settings
+from sshapp.ssh.limits import Startups
 
 AuthMode = Literal["open", "keys"]
 
@@ -42,9 +43,15 @@ class ServerOptions:
     authorized_keys: Path | None = None
     """The OpenSSH authorized_keys file used when `auth` is `keys`."""
     max_sessions: int = 128
-    """Connections (and session processes) alive at once, server-wide."""
+    """Logged-in connections (and session processes) alive at once, server-wide."""
+    max_startups: Startups = field(default_factory=Startups)
+    """Connections that have not logged in yet, server-wide (OpenSSH's MaxStartups)."""
+    max_startups_per_ip: int = 3
+    """Connections that have not logged in yet from one source address."""
     max_per_ip: int = 16
     """Connections alive at once from one source address."""
+    max_per_user: int = 8
+    """Session processes one identity (key, named user or guest name) may hold at once."""
     rate_per_ip: int = 60
     """New connections one source address may open per minute."""
     max_channels: int = 4
@@ -72,6 +79,13 @@ def _positive_int(text: str) -> int:
         msg = f"must be >= 1, got {value}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _startups(text: str) -> Startups:
+    try:
+        return Startups.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:
@@ -103,7 +117,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-sessions",
         type=_positive_int,
         default=d.max_sessions,
-        help=f"connections and session processes at once (default {d.max_sessions})",
+        help=f"logged-in connections and session processes at once (default {d.max_sessions})",
+    )
+    p.add_argument(
+        "--max-startups",
+        type=_startups,
+        default=d.max_startups,
+        metavar="START:RATE:FULL",
+        help="connections not logged in yet: above START, drop RATE%% of new ones, rising to"
+        f" all at FULL (default {d.max_startups.start}:{d.max_startups.rate}"
+        f":{d.max_startups.full}, as OpenSSH's MaxStartups)",
+    )
+    p.add_argument(
+        "--max-startups-per-ip",
+        type=_positive_int,
+        default=d.max_startups_per_ip,
+        help=f"connections not logged in yet from one address (default {d.max_startups_per_ip})",
+    )
+    p.add_argument(
+        "--max-per-user",
+        type=_positive_int,
+        default=d.max_per_user,
+        help=f"sessions one identity may hold at once (default {d.max_per_user})",
     )
     p.add_argument(
         "--max-per-ip",
@@ -192,7 +227,10 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         auth=auth,
         authorized_keys=ns.authorized_keys,
         max_sessions=ns.max_sessions,
+        max_startups=ns.max_startups,
+        max_startups_per_ip=ns.max_startups_per_ip,
         max_per_ip=ns.max_per_ip,
+        max_per_user=ns.max_per_user,
         rate_per_ip=ns.rate_per_ip,
         login_grace=ns.login_grace,
         idle_timeout=ns.idle_timeout,

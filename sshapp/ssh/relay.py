@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import errno
 import os
 from collections.abc import Callable
@@ -66,6 +67,22 @@ async def pump_out(fd: int, writer: asyncssh.SSHWriter[bytes]) -> None:
         await writer.drain()
 
 
+class Utf8Repair:
+    """Incremental filter: client bytes in, valid UTF-8 out (bad bytes become U+FFFD).
+
+    A sequence split across chunks is held until its end arrives, so valid input passes
+    unchanged; only bytes that can never be UTF-8 (0xff, a Latin-1 "é") are replaced.
+    """
+
+    def __init__(self) -> None:
+        """Start with an empty buffer."""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def __call__(self, data: bytes) -> bytes:
+        """The valid UTF-8 for `data` (a trailing partial sequence is held back)."""
+        return str(self._decoder.decode(data)).encode()
+
+
 async def pump_in(
     reader: asyncssh.SSHReader[bytes],
     fd: int,
@@ -79,15 +96,17 @@ async def pump_in(
     Args:
         reader: The channel's stdin stream (bytes; no line editor).
         fd: PTY master or the child's stdin pipe.
-        pty: Whether `fd` is a PTY master (window changes apply, EOF is ignored).
-        on_input: Called for every chunk or resize (idle tracking).
+        pty: Whether `fd` is a PTY master: window changes apply, EOF is ignored and
+            input is repaired to valid UTF-8 (the terminal app decodes it).
+        on_input: Called for every chunk the user sent (idle tracking); not for
+            window changes, which a client can send without anyone at the keyboard.
         on_eof: Called once when the client sends EOF.
     """
+    repair = Utf8Repair() if pty else bytes
     while True:
         try:
             data = await reader.read(CHUNK)
         except asyncssh.TerminalSizeChanged as change:
-            on_input()
             if pty:
                 set_winsize(fd, change.width, change.height)
             continue
@@ -98,6 +117,6 @@ async def pump_in(
             return
         on_input()
         try:
-            await write_all(fd, data)
+            await write_all(fd, repair(data))
         except OSError:  # the child closed its input or exited; drop further input
             return

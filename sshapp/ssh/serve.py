@@ -12,13 +12,13 @@ import asyncssh
 
 from sshapp.config import ConfigError, Settings
 from sshapp.logfmt import LOG_FORMAT
-from sshapp.ssh import watchdog
-from sshapp.ssh.forkserver import ForkServer
+from sshapp.ssh import kexguess, watchdog
 from sshapp.ssh.hostkeys import HostKeyError, load_or_create
+from sshapp.ssh.keeper import ZygoteKeeper
 from sshapp.ssh.logline import log_event, logger
 from sshapp.ssh.options import ServerOptions, parse
 from sshapp.ssh.server import AuthorizedKeys, Server
-from sshapp.ssh.session import base_env, make_process_factory
+from sshapp.ssh.session import make_process_factory
 from sshapp.ssh.state import ServerState
 
 KEEPALIVE_SECONDS = 30.0
@@ -35,6 +35,8 @@ class ServerHandle:
     """Live connections and sessions."""
     port: int
     """The bound port (useful with port 0)."""
+    keeper: ZygoteKeeper | None = None
+    """Keeps a zygote running (None: every session is spawned)."""
 
     async def shutdown(self, grace: float | None = None) -> None:
         """Stop accepting, tell sessions, wait up to `grace` seconds, then end them all.
@@ -61,17 +63,8 @@ class ServerHandle:
         for server in list(state.connections):
             server.disconnect("sshapp: the server is shutting down")
         await self.acceptor.wait_closed()
-        if state.forkserver is not None:
-            await state.forkserver.stop()
-
-
-async def _start_zygote(state: ServerState) -> ForkServer | None:
-    python = state.options.session_argv[0]
-    try:
-        return await ForkServer.start(python, state.options.zygote_preload, base_env(state))
-    except (OSError, TimeoutError) as exc:
-        log_event("zygote_unavailable", level=logging.WARNING, error=str(exc))
-        return None
+        if self.keeper is not None:
+            await self.keeper.stop()
 
 
 async def start_server(settings: Settings, options: ServerOptions) -> ServerHandle:
@@ -89,6 +82,8 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
         OSError: The address cannot be bound or authorized_keys cannot be read.
         ValueError: authorized_keys is malformed.
     """
+    if not kexguess.install():
+        log_event("kexguess_unpatched", level=logging.DEBUG, reason="asyncssh changed")
     host_key = load_or_create(settings.hostkey_dir)
     keys = None
     if options.auth == "keys":
@@ -98,29 +93,35 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
         keys = AuthorizedKeys(options.authorized_keys)
     state = ServerState.create(settings, options)
     watchdog.start(state)  # ends a session whose run holds the host past its budget
-    if options.zygote:
-        state.forkserver = await _start_zygote(state)
-    acceptor = await asyncssh.listen(
-        settings.host,
-        settings.port,
-        server_factory=lambda: Server(state, keys),
-        server_host_keys=[host_key],
-        process_factory=make_process_factory(state),
-        encoding=None,
-        line_editor=False,
-        allow_scp=False,
-        sftp_factory=None,
-        agent_forwarding=False,
-        x11_forwarding=False,
-        allow_pty=True,
-        login_timeout=options.login_grace,
-        keepalive_interval=KEEPALIVE_SECONDS,
-        keepalive_count_max=3,
-        reuse_address=True,
-    )
+    keeper = ZygoteKeeper(state) if options.zygote else None
+    if keeper is not None:
+        await keeper.start()
+    try:
+        acceptor = await asyncssh.listen(
+            settings.host,
+            settings.port,
+            server_factory=lambda: Server(state, keys),
+            server_host_keys=[host_key],
+            process_factory=make_process_factory(state),
+            encoding=None,
+            line_editor=False,
+            allow_scp=False,
+            sftp_factory=None,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_pty=True,
+            login_timeout=options.login_grace,
+            keepalive_interval=KEEPALIVE_SECONDS,
+            keepalive_count_max=3,
+            reuse_address=True,
+        )
+    except BaseException:
+        if keeper is not None:
+            await keeper.stop()
+        raise
     port = acceptor.get_port()
     log_event("listening", host=settings.host, port=port, auth=options.auth)
-    return ServerHandle(acceptor, state, port)
+    return ServerHandle(acceptor, state, port, keeper)
 
 
 async def _serve(settings: Settings, options: ServerOptions) -> int:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import asyncssh
 
+from sshapp.ssh.identity import USER_NAME, USER_RULE, identity, key_name
 from sshapp.ssh.logline import log_event
 from sshapp.ssh.state import ServerState, SessionEntry, next_id
 
 REFUSE_BACKLOG = 32
 """Over-limit handshakes kept open to tell the client why; beyond this they are dropped."""
-
-_USER = re.compile(r"^[A-Za-z0-9._@+-]{1,32}$")
-USER_RULE = "user names are 1-32 characters of A-Z a-z 0-9 . _ @ + -"
 
 
 class AuthorizedKeys:
@@ -33,15 +31,15 @@ class AuthorizedKeys:
         self._mtime = path.stat().st_mtime_ns
         self._keys = asyncssh.read_authorized_keys(str(path))
 
-    def allows(self, key: asyncssh.SSHKey, host: str, addr: str) -> bool:
-        """Whether `key` is listed (honouring `from=` options) for a client at host/addr."""
+    def lookup(self, key: asyncssh.SSHKey, host: str, addr: str) -> Mapping[str, object] | None:
+        """The options of `key`'s entry if it is listed (and `from=` allows host/addr)."""
         try:
             mtime = self._path.stat().st_mtime_ns
             if mtime != self._mtime:
                 self._keys, self._mtime = asyncssh.read_authorized_keys(str(self._path)), mtime
         except (OSError, asyncssh.KeyImportError) as exc:
             log_event("authorized_keys_unreadable", path=str(self._path), error=str(exc))
-        return self._keys.validate(key, host, addr) is not None
+        return self._keys.validate(key, host, addr)
 
 
 class Server(asyncssh.SSHServer):
@@ -56,7 +54,10 @@ class Server(asyncssh.SSHServer):
         self.ip = "?"
         self.user = ""
         self.fingerprint = ""
+        self.key_name: str | None = None
+        self.identity = ""
         self.admitted = False
+        self.logged_in = False
         self.refusal: str | None = None
         self.sessions: set[SessionEntry] = set()
         self.opened = time.monotonic()
@@ -71,9 +72,12 @@ class Server(asyncssh.SSHServer):
         self.ip = str(peer[0]) if peer else "?"
         state = self.state
         state.connections.add(self)
-        if state.draining or state.limiter.rate_exceeded(self.ip):
-            # Floods get no handshake at all: dropping before the version exchange is cheap.
-            log_event("connect_dropped", conn=self.id, peer=self.ip, reason="rate")
+        dropped = self._drop_reason()
+        if dropped is not None:
+            # Floods and crowds of connections that have not logged in (OpenSSH's
+            # MaxStartups) get no handshake at all: dropping before the version exchange
+            # is cheap, and logged-in users are not counted here.
+            log_event("connect_dropped", conn=self.id, peer=self.ip, reason=dropped)
             conn.abort()
             return
         self.refusal = state.limiter.over_limit(self.ip)
@@ -90,6 +94,16 @@ class Server(asyncssh.SSHServer):
         log_event("connect", conn=self.id, peer=self.ip, port=peer[1] if peer else None)
         self._arm_idle_timer(self.state.options.idle_timeout)
 
+    def _drop_reason(self) -> str | None:
+        """Why this connection is dropped without a handshake, or None."""
+        if self.state.draining:
+            return "draining"
+        if self.state.limiter.rate_exceeded(self.ip):
+            return "rate"
+        if self.state.limiter.startup_dropped(self.ip):
+            return "startups"
+        return None
+
     def connection_lost(self, exc: Exception | None) -> None:
         """Release the connection's slot, end its sessions and log the disconnect."""
         state = self.state
@@ -98,7 +112,7 @@ class Server(asyncssh.SSHServer):
             self._idle_timer.cancel()
         if self.admitted:
             self.admitted = False
-            state.limiter.release(self.ip)
+            state.limiter.release(self.ip, logged_in=self.logged_in)
             log_event(
                 "disconnect",
                 conn=self.id,
@@ -122,10 +136,12 @@ class Server(asyncssh.SSHServer):
     def begin_auth(self, username: str) -> bool:
         """Refuse over-limit or oddly named clients with a message; otherwise require auth."""
         assert self.conn is not None
+        if self.refusal is None and self.admitted:
+            self.refusal = self.state.limiter.full()
         if self.refusal is not None:
             log_event("connect_refused", conn=self.id, peer=self.ip, reason=self.refusal)
             reason, code = f"sshapp: {self.refusal}", asyncssh.DISC_TOO_MANY_CONNECTIONS
-        elif not _USER.match(username):
+        elif not USER_NAME.match(username):
             log_event("auth_refused", conn=self.id, peer=self.ip, user=username, reason="name")
             reason, code = f"sshapp: {USER_RULE}", asyncssh.DISC_ILLEGAL_USER_NAME
         else:
@@ -146,11 +162,14 @@ class Server(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         """`open`: any key (its fingerprint becomes the identity); `keys`: listed keys only."""
         fingerprint = key.get_fingerprint("sha256")
-        if self.keys is not None and not self.keys.allows(key, self.ip, self.ip):
-            log_event("auth_refused", conn=self.id, user=username, key=fingerprint)
-            return False
+        options = None
+        if self.keys is not None:
+            options = self.keys.lookup(key, self.ip, self.ip)
+            if options is None:
+                log_event("auth_refused", conn=self.id, user=username, key=fingerprint)
+                return False
         # asyncssh asks again with the signature; the last key asked about is the one used.
-        self.fingerprint = fingerprint
+        self.fingerprint, self.key_name = fingerprint, key_name(options)
         return True
 
     def kbdint_auth_supported(self) -> bool:
@@ -160,25 +179,35 @@ class Server(asyncssh.SSHServer):
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
         """Succeed at once, without a prompt (open policy only)."""
         del username, lang, submethods
-        self.fingerprint = ""
+        self.fingerprint, self.key_name = "", None
         return True
 
     def auth_completed(self) -> None:
-        """Record the identity and log the successful login."""
+        """Record the identity, count the login (or refuse it: full) and log it."""
         assert self.conn is not None
+        self.identity = identity(self.user, self.fingerprint, self.key_name)
         self.conn.set_extra_info(sshapp_fingerprint=self.fingerprint)
+        if self.admitted:
+            full = self.state.limiter.full()  # others may have logged in since begin_auth
+            self.state.limiter.log_in(self.ip)
+            self.logged_in = True
+            if full is not None:
+                log_event("connect_refused", conn=self.id, peer=self.ip, reason=full)
+                asyncio.get_running_loop().call_soon(self.disconnect, f"sshapp: {full}")
+                return
         log_event(
             "auth",
             conn=self.id,
             peer=self.ip,
             user=self.user,
+            identity=self.identity,
             method="publickey" if self.fingerprint else "none",
             key=self.fingerprint or None,
         )
 
     # -- idle timeout ----------------------------------------------------------------
     def touch(self) -> None:
-        """Note client input (keys, resizes, new sessions) for the idle timeout."""
+        """Note user input (keys, new sessions; not resizes) for the idle timeout."""
         self.last_input = time.monotonic()
 
     def _arm_idle_timer(self, delay: float) -> None:

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import re
 import signal
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import asyncssh
 
 from sshapp.cli.session import MAX_COMMAND_CHARS
 from sshapp.logfmt import LOG_FD_VARIABLE, SESSION_LOG_FD
+from sshapp.ssh.channel import Session
 from sshapp.ssh.child import Child, spawn_pipes, spawn_pty
 from sshapp.ssh.logline import log_event
 from sshapp.ssh.middleware import DEFAULT_CHAIN, Handler, chain
 from sshapp.ssh.relay import pump_in, pump_out
-from sshapp.ssh.state import ServerState, SessionEntry, next_id
-
-if TYPE_CHECKING:
-    from sshapp.ssh.server import Server
+from sshapp.ssh.state import Connection, ServerState, SessionEntry, next_id
 
 run_logger = logging.getLogger("sshapp.bench.runs")
 """Sessions log their runs under this name (sshapp.bench.runlog), on our stderr."""
@@ -33,51 +29,6 @@ _SAFE_VALUE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 _CLIENT_HINTS = ("COLORTERM", "NO_COLOR")
 """Client `env` requests that are passed on (display hints only; values sanitised)."""
 _SERVER_ONLY = ("SSHAPP_HOSTKEY_DIR", "SSHAPP_HOST", "SSHAPP_PORT", LOG_FD_VARIABLE)
-
-
-@dataclass(eq=False, slots=True)
-class Session:
-    """One SSH session channel as the middleware chain sees it."""
-
-    process: asyncssh.SSHServerProcess[bytes]
-    """The asyncssh process (bytes streams)."""
-    server: Server
-    """Its connection."""
-    state: ServerState
-    """Server-wide state."""
-    entry: SessionEntry
-    """Its registration (pid, notify, end)."""
-    command: str | None
-    """The exec command the client sent, if any."""
-    term: str
-    """TERM for the child (sanitised), when on a PTY."""
-    status: int | None = None
-    """Exit status sent to the client."""
-    hangup: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set to end the session from outside (client gone, shutdown)."""
-
-    def notify(self, message: str) -> None:
-        """Show a one-line notice: on the screen for PTYs, on stderr for exec sessions."""
-        with contextlib.suppress(Exception):
-            if self.entry.pty:
-                self.process.stdout.write(f"\r\n{message}\r\n".encode())
-            else:
-                self.process.stderr.write(f"{message}\n".encode())
-
-    def fail(self, message: str, status: int) -> None:
-        """Tell the client why and close the channel with `status`."""
-        self.notify(message)
-        self.exit(status)
-
-    def exit(self, status: int) -> None:
-        """Send the exit status (negative: the signal that ended the process) and close."""
-        self.status = status
-        with contextlib.suppress(Exception):
-            if status >= 0:
-                self.process.exit(status)
-            else:
-                name = signal.Signals(-status).name.removeprefix("SIG")
-                self.process.exit_with_signal(name)
 
 
 def base_env(state: ServerState, environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -103,7 +54,8 @@ def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[s
     hints (no LD_PRELOAD, PYTHONPATH, TEXTUAL_*, COLUMNS/LINES …).
     """
     env = base_env(session.state, environ)
-    env["SSHAPP_USER"] = session.server.user
+    env["SSHAPP_USER"] = session.server.identity
+    env["SSHAPP_LOGIN"] = session.server.user
     env["SSHAPP_KEY_FINGERPRINT"] = session.server.fingerprint
     if session.entry.pty:
         env["TERM"] = session.term
@@ -150,6 +102,14 @@ async def run_child(session: Session) -> None:
         ]
         in_fd = child.fds["stdin"]
     session.entry.pid = child.pid
+    log_event(
+        "session_pid",
+        conn=session.server.id,
+        session=session.entry.id,
+        user=session.server.user,
+        pid=child.pid,
+        forked=child.status is not None,
+    )
     await _supervise(session, child, outputs, in_fd)
 
 
@@ -225,7 +185,7 @@ def make_process_factory(
     wrapped = chain(handler, *DEFAULT_CHAIN)
 
     def factory(process: asyncssh.SSHServerProcess[bytes]) -> asyncio.Future[None]:
-        server: Server = process.get_extra_info("connection").get_owner()
+        server: Connection = process.get_extra_info("connection").get_owner()
         server.touch()
         pty = process.term_type is not None
         entry = SessionEntry(id=next_id(), server=server, pty=pty)

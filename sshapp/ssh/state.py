@@ -1,11 +1,15 @@
-"""Provides the server's shared state: live connections and sessions, limits, draining."""
+"""Provides the server's shared state: live connections and sessions, limits, draining.
+
+Connections appear here as the `Connection` protocol, so this module needs nothing from
+`sshapp.ssh.server` (which builds on it).
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sshapp.config import Settings
 from sshapp.ssh.limits import Limiter
@@ -13,7 +17,6 @@ from sshapp.ssh.options import ServerOptions
 
 if TYPE_CHECKING:
     from sshapp.ssh.forkserver import ForkServer
-    from sshapp.ssh.server import Server
 
 _ids = itertools.count(1)
 
@@ -27,13 +30,34 @@ def _ignore(*_: object) -> None:
     """Placeholder callback until the session wires its own."""
 
 
+class Connection(Protocol):
+    """What sessions and the server's state need from one SSH connection."""
+
+    id: int
+    """Connection id in log lines."""
+    user: str
+    """The SSH user name the client gave (not an identity: see `identity`)."""
+    identity: str
+    """Whose history the sessions read and write (sshapp.ssh.identity)."""
+    fingerprint: str
+    """SHA256 fingerprint of the key used to log in ("" without a key)."""
+    sessions: set[SessionEntry]
+    """Its live sessions."""
+
+    def touch(self) -> None:
+        """Note user input (the idle timeout counts from the last one)."""
+
+    def disconnect(self, reason: str) -> None:
+        """Close the connection, telling the client why."""
+
+
 @dataclass(eq=False, slots=True)
 class SessionEntry:
     """One live session process, as the server tracks it."""
 
     id: int
     """Session id in log lines."""
-    server: Server
+    server: Connection
     """The connection it belongs to."""
     pty: bool
     """Whether it runs on a PTY (TUI) or on pipes (exec)."""
@@ -55,7 +79,7 @@ class ServerState:
     """Auth policy, limits and session command."""
     limiter: Limiter
     """Connection accounting."""
-    connections: set[Server] = field(default_factory=set)
+    connections: set[Connection] = field(default_factory=set)
     """Connections alive (admitted or being refused)."""
     sessions: set[SessionEntry] = field(default_factory=set)
     """Session processes alive."""
@@ -69,5 +93,15 @@ class ServerState:
     @classmethod
     def create(cls, settings: Settings, options: ServerOptions) -> ServerState:
         """State with a limiter built from `options`."""
-        limiter = Limiter(options.max_sessions, options.max_per_ip, options.rate_per_ip)
+        limiter = Limiter(
+            options.max_sessions,
+            options.max_per_ip,
+            options.rate_per_ip,
+            startups=options.max_startups,
+            startups_per_ip=options.max_startups_per_ip,
+        )
         return cls(settings, options, limiter)
+
+    def sessions_of(self, identity: str) -> int:
+        """How many live sessions belong to `identity`."""
+        return sum(1 for entry in self.sessions if entry.server.identity == identity)

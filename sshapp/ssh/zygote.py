@@ -7,6 +7,9 @@ The zygote forks; the child becomes a session leader with the PTY as its control
 terminal, takes the request's environment and runs the entry like `python -m` or
 `python script.py` would. Replies: `{"id", "pid"}` or `{"id", "error"}`, and
 `{"exit": pid, "status": code}` when a child ends (negative: killed by that signal).
+A request with `"status_fd": true` passes one more fd last, the write end of a pipe: the
+child writes its exit code there when its entry returns, so the server still learns it
+if this zygote has died in the meantime (then nobody reaps the child for us).
 
 Stdlib only, and nothing from asyncssh: every session inherits this process's memory.
 """
@@ -31,10 +34,12 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
-MAX_FDS = 3
+MAX_FDS = 4
 LOG_FD_VARIABLE = "SSHAPP_LOG_FD"
 """As in sshapp.logfmt (this module imports nothing from sshapp: see above)."""
 MAX_MESSAGE = 1 << 20
+STATUS_FD_MIN = 64
+"""A forked session keeps its status pipe at or above this fd."""
 
 
 def _reopen_stdio(tty: bool) -> None:
@@ -76,6 +81,14 @@ class _Zygote:
         self.sock.close()
         os.close(self.wake_r)
         os.close(self.wake_w)
+
+
+def _report_status(fd: int, code: int) -> None:
+    """Write the exit code to the status pipe (if any) and close it."""
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            os.write(fd, str(code).encode())
+            os.close(fd)
 
 
 def _become_session(request: dict[str, Any], fds: list[int]) -> None:
@@ -123,14 +136,21 @@ def _run(argv: list[str]) -> int:
 
 def _child(zygote: _Zygote, request: dict[str, Any], fds: list[int]) -> int:
     """Run the session in this forked child; returns its exit status."""
+    status_fd = -1
+    code = 1
     try:
         zygote.close()
+        if request.get("status_fd") and fds:
+            passed = fds.pop()  # moved out of the way of fds 0-3, which the session takes
+            status_fd = fcntl.fcntl(passed, fcntl.F_DUPFD_CLOEXEC, STATUS_FD_MIN)
+            os.close(passed)
         _become_session(request, fds)
-        return _run(request["argv"])
+        code = _run(request["argv"])
     except BaseException:
         with contextlib.suppress(Exception):
             traceback.print_exc()
-        return 1
+    _report_status(status_fd, code)
+    return code
 
 
 def _send(sock: socket.socket, message: dict[str, Any]) -> None:

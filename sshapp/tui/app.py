@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.drivers.linux_driver import LinuxDriver
 
 from sshapp.tui import css_cache
+from sshapp.tui.driver import TerminalDriver
 from sshapp.tui.keygate import KeyGate
 from sshapp.tui.messages import KernelsPicked, RunsSubmitted
 from sshapp.tui.screens.cpu import CpuScreen
@@ -25,6 +27,7 @@ from sshapp.tui.screens.setup import SetupScreen
 from sshapp.tui.session import Session
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.widget import AwaitMount
 
     from sshapp.bench.service import BenchService
@@ -85,6 +88,11 @@ class BenchApp(App[int]):
         self.title = "sshapp · matmul ladder"
         self.sub_title = f"{user}@{host}" if host else user
         self._keys = KeyGate(self, super().on_event, _switch_keys(self.BINDINGS))
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, with its Linux terminal driver swapped for TerminalDriver."""
+        chosen = super().get_driver_class()
+        return TerminalDriver if chosen is LinuxDriver else chosen
 
     def on_mount(self) -> None:
         """Start on the kernel table."""

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sshapp.ssh import ServerHandle
+from sshapp.ssh.limits import Startups
 from tests.ssh.conftest import StartServer, connect
 
 pytestmark = pytest.mark.timeout(90)
@@ -19,7 +20,14 @@ pytestmark = pytest.mark.timeout(90)
 @pytest.fixture
 async def busy_server(start: StartServer) -> ServerHandle:
     """A server with limits loose enough for a burst of connections from one address."""
-    return await start(rate_per_ip=1000, max_per_ip=200, max_sessions=200)
+    return await start(
+        rate_per_ip=1000,
+        max_per_ip=200,
+        max_sessions=200,
+        max_startups=Startups(200, 30, 200),
+        max_startups_per_ip=200,
+        max_per_user=200,
+    )
 
 
 async def _echo(conn: asyncssh.SSHClientConnection, text: str) -> None:

@@ -72,7 +72,8 @@ async def test_openssh_exec_and_exit_status(server: ServerHandle, tmp_path: Path
     assert status == 5
     status, out, _ = await run(ssh_argv(port, "carol@127.0.0.1", "env", key=key_path))
     env = json.loads(out)
-    assert (env["SSHAPP_USER"], env["SSHAPP_KEY_FINGERPRINT"]) == ("carol", key.get_fingerprint())
+    assert env["SSHAPP_LOGIN"] == "carol"  # the claimed name; the key is the identity
+    assert env["SSHAPP_USER"] == env["SSHAPP_KEY_FINGERPRINT"] == key.get_fingerprint()
 
 
 async def test_openssh_sees_refusal_reasons(start: StartServer) -> None:

@@ -65,7 +65,7 @@ async def test_exec_low_precision_bench_json_lands_in_history(
     assert events[-1]["event"] == "finished"
     assert (events[-1]["dtype"], events[-1]["check_ok"]) == (dtype, True)
     rows = [json.loads(line) for line in results.stdout.decode().splitlines() if line.strip()]
-    assert [(r["kernel"], r["user"]) for r in rows] == [(kid, "alice")]
+    assert [(r["kernel"], r["user"]) for r in rows] == [(kid, "guest:alice")]
     stored = History(settings.state_dir / HISTORY_FILE).entries()
     assert [(e.result.run.kernel_id, e.result.run.dtype) for e in stored] == [(kid, dtype)]
     assert wrong.exit_status == 2
@@ -140,7 +140,7 @@ async def test_each_benchmark_run_is_one_line_on_the_server_log(
     fields = dict(
         part.split("=", 1) for part in lines[0].split(" INFO sshapp.bench.runs ")[1].split()
     )
-    assert fields["user"] == "alice"
+    assert fields["user"] == "guest:alice"
     assert fields["kernel"] == "ref.naive.f32"
     assert fields["shape"] == "48x48x48"
     assert fields["status"] == "ok"

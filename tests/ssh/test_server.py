@@ -127,6 +127,36 @@ async def test_channels_per_connection_are_limited(start: StartServer) -> None:
     assert b"per connection" in second.stderr
 
 
+async def test_sessions_per_identity_are_limited(start: StartServer) -> None:
+    server = await start(max_per_user=2)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    async with (
+        connect(server.port, client_keys=[key], password=None) as first,
+        connect(server.port, username="bob", client_keys=[key], password=None) as second,
+    ):
+        busy = [await conn.create_process("sleep 30", encoding=None) for conn in (first, second)]
+        for proc in busy:
+            await asyncio.wait_for(proc.stdout.readline(), 10)
+        refused = await second.run("echo no", encoding=None)  # same key, another name
+        assert refused.exit_status == 1
+        assert b"per user" in refused.stderr
+        await _works(server.port)  # a guest is another identity
+        for proc in busy:
+            proc.terminate()
+
+
+async def test_unauthenticated_connections_do_not_count_as_logins(start: StartServer) -> None:
+    server = await start(max_sessions=1, max_startups_per_ip=2)
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", server.port, local_addr=("127.0.0.2", 0)
+    )
+    try:
+        await asyncio.wait_for(reader.readline(), 5)  # admitted, then silent
+        await _works(server.port)  # the one login slot is still free
+    finally:
+        writer.close()
+
+
 async def test_rate_limit_drops_the_flood_only(start: StartServer) -> None:
     server = await start(rate_per_ip=3)
     for _ in range(3):

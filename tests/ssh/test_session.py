@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 
 import asyncssh
 import pyte
 import pytest
 
 from sshapp.ssh import ServerHandle
+from sshapp.ssh.channel import TERMINAL_RESET
 from tests.ssh.conftest import StartServer, connect
 
 pytestmark = pytest.mark.timeout(60)
@@ -103,7 +105,8 @@ async def test_child_env_is_clean_and_carries_identity(server: ServerHandle) -> 
         result = await conn.run("env", env=hostile, encoding=None)
         pty = await conn.run("env", env=hostile | {"COLORTERM": "truecolor"}, term_type="xterm")
     env = json.loads(result.stdout)
-    assert env["SSHAPP_USER"] == "alice"
+    assert env["SSHAPP_USER"] == "guest:alice"  # no key: a guest, never a keyed identity
+    assert env["SSHAPP_LOGIN"] == "alice"
     assert env["SSHAPP_KEY_FINGERPRINT"] == ""
     assert env["SSH_ORIGINAL_COMMAND"] == "env"
     assert env["LANG"] == "C.UTF-8"
@@ -215,3 +218,17 @@ async def test_sessions_survive_the_zygote_dying(start: StartServer) -> None:
         os.kill(pid, 9)  # the orphan's end is still noticed (pidfd)
         await asyncio.wait_for(proc.wait(), 10)
     assert not server.state.sessions
+
+
+async def test_a_killed_pty_session_gets_the_client_terminal_reset(server: ServerHandle) -> None:
+    async with connect(server.port) as conn:
+        proc = await conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
+        seen = await asyncio.wait_for(proc.stdout.read(4096), 10)
+        pid = next(entry.pid for entry in server.state.sessions)
+        os.kill(pid, signal.SIGKILL)
+        while chunk := await asyncio.wait_for(proc.stdout.read(4096), 10):
+            seen += chunk
+        await asyncio.wait_for(proc.wait(), 10)
+    assert seen.endswith(TERMINAL_RESET)
+    assert proc.exit_signal is not None
+    assert proc.exit_signal[0] == "KILL"

@@ -61,3 +61,29 @@ async def test_a_stop_is_logged_as_a_stop_a_crash_as_a_loss(
     lost = [r for r in caplog.records if "event=zygote_lost" in r.getMessage()]
     assert lost
     assert lost[0].levelno == logging.WARNING
+
+
+async def test_a_killed_zygote_is_restarted_and_its_sessions_keep_their_status(
+    start: StartServer,
+) -> None:
+    server = await start()
+    first = server.state.forkserver
+    assert first is not None
+    async with connect(server.port) as conn:
+        in_flight = await conn.create_process("exit 7", encoding=None)
+        sleeper = await conn.create_process("sleep 1", encoding=None)
+        await asyncio.wait_for(sleeper.stdout.readline(), 10)  # forked and running
+        await asyncio.wait_for(in_flight.wait(), 10)
+        os.kill(first.pid, signal.SIGKILL)
+        await asyncio.wait_for(sleeper.wait(), 10)
+        assert (in_flight.exit_status, sleeper.exit_status) == (7, 0)
+        for _ in range(100):  # restarted after a short delay; sessions spawn meanwhile
+            current = server.state.forkserver
+            if current is not None and current is not first and current.alive:
+                break
+            await asyncio.sleep(0.05)
+        assert server.state.forkserver is not first
+        assert server.keeper is not None
+        assert server.keeper.restarts == 1
+        forked = await conn.run("exit 3", encoding=None)
+    assert forked.exit_status == 3
