@@ -65,6 +65,11 @@ class DType:
     """What a result counts: "GFLOP/s" or, for integers, "GOP/s"."""
 
     @property
+    def short_unit(self) -> str:
+        """The unit where columns are narrow: "GF/s" or "GOP/s"."""
+        return self.unit.replace("FLOP", "F")
+
+    @property
     def in_size(self) -> int:
         """Bytes per element of A and B."""
         return self.input.itemsize
