@@ -5,13 +5,14 @@ core, one thread). Writes ``benchmarks/results/lowp.{md,json}``.
 
 Every supported bf16 / int8 kernel of this build is timed at 256, 512, 1024, 2048
 square and 200×300×500 (``ref.naive.*`` only up to 512: it needs seconds per call
-beyond), with one peer sample taken after each of ours, in the same process on the
-same core, so ratios compare the same moments of a shared host. Our best f32 kernel
-(the fastest packed one, measured) runs at the same sizes for the "what does lower
-precision buy" ratios. A separate short process with ``ONEDNN_VERBOSE=1`` records
-which implementation and ISA oneDNN chose for the peer. Where the CPU lacks a feature
-(AVX512_BF16, AVX512_VNNI, AMX), the report says so and the targets that need it are
-marked "not measurable here". Without torch the script still times our kernels.
+beyond) together with the peers and our best f32 kernel (the fastest packed one,
+measured; for the "what does lower precision buy" ratios), round-robin: each round
+takes one sample of every one of them, in the same process on the same core, so the
+ratios compare the same moments of a shared host. A separate short process with
+``ONEDNN_VERBOSE=1`` records which implementation and ISA oneDNN chose for the peer.
+Where the CPU lacks a feature (AVX512_BF16, AVX512_VNNI, AMX), the report says so and
+the targets that need it are marked "not measurable here". Without torch the script
+still times our kernels.
 
 torch is an optional benchmark extra, never a runtime dependency. The leanest working
 CPU install is PyPI's CPU-only build, which pulls no CUDA packages (only filelock,
@@ -19,9 +20,11 @@ fsspec, networkx, sympy, mpmath, jinja2, typing-extensions)::
 
     .venv/bin/pip install 'torch==2.13.0+cpu'    # or: pip install -e '.[bench]'
 
-(the plain ``torch==2.13.0`` Linux wheel depends on ~3 GB of nvidia-* wheels; if only
-that one is served, ``pip install --no-deps torch==2.13.0`` plus the pure-Python
-packages above also works on CPU).
+Where the index serves ``2.13.0+cpu``, the extra's ``torch==2.13.0`` resolves to it
+(pip prefers the local version; checked with ``pip install --dry-run``). The plain
+``2.13.0`` Linux wheel (``torch===2.13.0``) pulls triton and 16 nvidia-*-cu13 wheels;
+if only that one is served, ``pip install --no-deps torch===2.13.0`` plus the
+pure-Python packages above gives a working CPU torch.
 """
 
 from __future__ import annotations
@@ -145,22 +148,6 @@ def _stats(seconds: list[float], flops: float) -> dict[str, Any]:
     }
 
 
-def _time(kernel_id: str, shape: tuple[int, int, int], core: int, peer: Peer | None) -> Any:
-    from sshapp import kernels
-
-    naive = "naive" in kernel_id
-    t = kernels.time_kernel(
-        kernel_id,
-        *shape,
-        warmup=1,
-        repeats=3 if naive else REPEATS,
-        pin_core=core,
-        min_sample_seconds=SAMPLE_SECONDS,
-        on_sample=(lambda _i, _s: peer.sample()) if peer else None,
-    )
-    return {"id": kernel_id, **_stats(list(t.samples), 2.0 * math.prod(shape))}
-
-
 def _checked(kernel_id: str) -> bool:
     """One product at 200×300×500 against the dtype's rule (the tests do the full set)."""
     import numpy as np
@@ -179,29 +166,68 @@ def best_f32(core: int) -> str:
 
     ids = [k.id for k in kernels.list_kernels() if k.dtype == "f32" and k.supported]
     packed = [kid for kid in ids if "packed" in kid] or [kernels.best("f32").id]
-    timed = {kid: _time(kid, (1024,) * 3, core, None)["best_gflops"] for kid in packed}
-    return max(timed, key=timed.__getitem__)
+    best = {kid: min(_sample(kid, (1024,) * 3, core, i == 0) for i in range(3)) for kid in packed}
+    return min(best, key=best.__getitem__)
+
+
+def _sample(kernel_id: str, shape: tuple[int, int, int], core: int, first: bool) -> float:
+    """One sample of one of our kernels (the first call of a series warms it up)."""
+    from sshapp import kernels
+
+    t = kernels.time_kernel(
+        kernel_id,
+        *shape,
+        warmup=1 if first else 0,
+        repeats=1,
+        pin_core=core,
+        min_sample_seconds=SAMPLE_SECONDS,
+    )
+    return t.samples[0]
 
 
 def measure(core: int, shapes: list[tuple[int, int, int]]) -> dict[str, Any]:
-    """Times every supported bf16/int8 kernel, the peer and our best f32, at every shape."""
+    """Times every supported bf16/int8 kernel, the peers and our best f32, at every shape.
+
+    Round-robin: each round takes one sample of every kernel of ours and of each peer,
+    so a burst of load elsewhere on the shared host hits all of them alike and the
+    ratios stay fair; ref.naive gets 3 rounds (and only up to NAIVE_MAX).
+    """
     from sshapp import kernels
 
     torch = _torch()
     f32 = best_f32(core)
     rows: list[dict[str, Any]] = []
     for shape in shapes:
-        entry: dict[str, Any] = {"shape": list(shape), "f32": _time(f32, shape, core, None)}
-        for dtype in DTYPES:
-            peer = Peer(torch, dtype, shape) if torch else None
-            ours = [
-                _time(k.id, shape, core, peer)
+        ids = {
+            dtype: [
+                k.id
                 for k in kernels.list_kernels()
                 if k.dtype == dtype
                 and k.supported
                 and ("naive" not in k.id or shape[0] <= NAIVE_MAX)
             ]
-            entry[dtype] = {"ours": ours, "peer": peer.result() if peer else None}
+            for dtype in DTYPES
+        }
+        peers = {dtype: Peer(torch, dtype, shape) for dtype in DTYPES} if torch else {}
+        samples: dict[str, list[float]] = {kid: [] for kid in [f32, *ids["bf16"], *ids["int8"]]}
+        for round_ in range(REPEATS):
+            for kid, got in samples.items():
+                if "naive" not in kid or round_ < 3:
+                    got.append(_sample(kid, shape, core, first=round_ == 0))
+            for peer in peers.values():
+                peer.sample()
+        flops = 2.0 * math.prod(shape)
+
+        def stats(kid: str, flops: float = flops, samples: dict[str, Any] = samples) -> Any:
+            return {"id": kid, **_stats(samples[kid], flops)}
+
+        entry: dict[str, Any] = {"shape": list(shape), "f32": stats(f32)}
+        for dtype in DTYPES:
+            peer = peers.get(dtype)
+            entry[dtype] = {
+                "ours": [stats(kid) for kid in ids[dtype]],
+                "peer": peer.result() if peer else None,
+            }
         rows.append(entry)
         _progress(f"{'×'.join(map(str, shape))} done")
     return {"best_f32": f32, "rows": rows, "torch": torch.__version__ if torch else None}
@@ -297,8 +323,9 @@ def render(report: dict[str, Any]) -> str:
             f"{'×'.join(map(str, r['shape']))} {r['f32']['best_gflops']:.1f}"
             for r in report["rows"]
         ),
-        "- timing: best and median of up to 7 samples (ref.naive: 3, only up to "
-        f"{NAIVE_MAX}); one peer sample follows each of ours; every sample ≥ 50 ms of calls.",
+        f"- timing: best and median of {REPEATS} samples (ref.naive: 3, only up to "
+        f"{NAIVE_MAX}), taken round-robin (one sample of every kernel and peer per round); "
+        "every sample ≥ 50 ms of calls.",
         "- noise: 2 shared vCPUs; compare figures of this run only.",
         "",
         "## Not runnable here",
