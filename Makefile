@@ -7,7 +7,7 @@ PORT ?= 2222
 # Loopback by default: `--auth open` lets anyone in. `make serve HOST=0.0.0.0` to publish.
 HOST ?= 127.0.0.1
 
-.PHONY: all build lint test serve bench bench-ladder clean container-test
+.PHONY: all build lint test serve bench bench-ladder bench-lowp clean container-test
 
 all: test
 
@@ -45,6 +45,10 @@ serve: build
 # The kernel ladder and sweep beside numpy's OpenBLAS; one benchmark at a time per host.
 bench-ladder: build
 	flock /tmp/sshapp-bench.lock $(BIN)/python benchmarks/ladder.py
+
+# bf16 / int8 kernels beside PyTorch (oneDNN); needs the optional extra: pip install 'torch==2.13.0+cpu'
+bench-lowp: build
+	flock /tmp/sshapp-bench.lock env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/lowp.py
 
 clean:
 	rm -rf build $(VENV) *.egg-info

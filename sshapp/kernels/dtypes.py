@@ -65,6 +65,11 @@ class DType:
     """What a result counts: "GFLOP/s" or, for integers, "GOP/s"."""
 
     @property
+    def short_unit(self) -> str:
+        """The unit where columns are narrow: "GF/s" or "GOP/s"."""
+        return self.unit.replace("FLOP", "F")
+
+    @property
     def in_size(self) -> int:
         """Bytes per element of A and B."""
         return self.input.itemsize
@@ -107,29 +112,16 @@ _FMA_PEAKS = (Peak("avx2", "avx2", AVX2), Peak("avx512", "avx512", AVX512))
 BF16 = np.dtype(ml_dtypes.bfloat16)
 """numpy's view of bfloat16 (ml_dtypes)."""
 
+
+def _ieee(name: str, np_type: type[np.floating[Any]]) -> DType:
+    """A plain IEEE row: A, B and C of one type, FMA peaks, a host BLAS."""
+    t = np.dtype(np_type)
+    return DType(name, t, t, t, _uniform(t), "float", _FMA_PEAKS, host_blas=True, unit="GFLOP/s")
+
+
 TABLE: tuple[DType, ...] = (
-    DType(
-        "f32",
-        np.dtype(np.float32),
-        np.dtype(np.float32),
-        np.dtype(np.float32),
-        _uniform(np.float32),
-        "float",
-        _FMA_PEAKS,
-        host_blas=True,
-        unit="GFLOP/s",
-    ),
-    DType(
-        "f64",
-        np.dtype(np.float64),
-        np.dtype(np.float64),
-        np.dtype(np.float64),
-        _uniform(np.float64),
-        "float",
-        _FMA_PEAKS,
-        host_blas=True,
-        unit="GFLOP/s",
-    ),
+    _ieee("f32", np.float32),
+    _ieee("f64", np.float64),
     DType(
         "bf16",
         BF16,

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Header, Static
 
 from sshapp.bench.events import Cancelled, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.kernels import dtype
 from sshapp.tui.messages import (
     RunCancelled,
     RunFailed,
@@ -151,7 +152,9 @@ class RunScreen(Screen[None]):
     def _begin(self, run: RunSpec, state: str) -> None:
         if run != self.current:
             self.current, self.samples = run, ()
-            self.query_one(SampleChart).set_samples(())
+            chart = self.query_one(SampleChart)
+            chart.set_samples(())
+            chart.border_title = f"{dtype(run.dtype).unit} per repetition"
         self.state = state
         self._dirty = True
 
@@ -177,7 +180,8 @@ class RunScreen(Screen[None]):
         self.done += 1
         self.note = (
             f"{result.run.kernel_id} at {result.run.shape}: best {result.best_gflops:.2f} "
-            f"GF/s, {pct(result.peak_fraction)} of peak, {ratio(result.blas_ratio)} BLAS"
+            f"{dtype(result.run.dtype).short_unit}, {pct(result.peak_fraction)} of peak, "
+            f"{ratio(result.blas_ratio)} BLAS"
         )
         self._log(result)
 
@@ -226,7 +230,8 @@ class RunScreen(Screen[None]):
         if self.samples:
             best = max(self.samples)
             text.append(f"now {self.samples[-1]:.2f}  best {best:.2f}  ")
-            text.append(f"median {statistics.median(self.samples):.2f} GF/s  ")
+            unit = dtype(self.current.dtype).short_unit if self.current else ""
+            text.append(f"median {statistics.median(self.samples):.2f} {unit}  ")
             if self.current is not None:
                 isa = self.current.kernel_id.split(".", 1)[0]
                 peak = self.session.service.peak_gflops(isa, self.current.dtype)
