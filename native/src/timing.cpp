@@ -15,6 +15,7 @@
 #include <string>
 
 #include "aligned.hpp"
+#include "mm/blocking.hpp"
 #include "pin.hpp"
 
 namespace mm {
@@ -56,14 +57,18 @@ TimingResult time_gemm(const KernelInfo& info,
     AlignedBuffer c = alloc_filled(info.dtype, m * n, 3);
     const GemmArgs args{m, n, k, a.get(), k, b.get(), n, c.get(), n};
 
+    const Blocking blk = opts.blocking.KC > 0 ? opts.blocking : model_blocking(info);
+    const std::string bad = blocking_error(info, blk);
+    if (!bad.empty()) throw std::invalid_argument(bad);
+
     CorePin pin(opts.pin_core);
     TimingResult result;
 
     // Warm-up: caches, page faults, the driver's packing buffers, CPU clock ramp.
     auto t0 = Clock::now();
-    info.fn(args, info.blocking);
+    info.fn(args, blk);
     double first = seconds_since(t0);
-    for (int i = 1; i < opts.warmup; ++i) info.fn(args, info.blocking);
+    for (int i = 1; i < opts.warmup; ++i) info.fn(args, blk);
 
     if (first < opts.min_sample_seconds) {
         double calls = std::ceil(opts.min_sample_seconds / std::max(first, 1e-9));
@@ -72,7 +77,7 @@ TimingResult time_gemm(const KernelInfo& info,
     double timed = 0.0;
     for (int r = 0; r < opts.repeats; ++r) {
         auto start = Clock::now();
-        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, info.blocking);
+        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, blk);
         double s = seconds_since(start);
         timed += s;
         double per_call = s / result.calls_per_sample;

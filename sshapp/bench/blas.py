@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sshapp.bench.service import KernelRow
-from sshapp.kernels import NP_DTYPES, Timing, check_size
+from sshapp.kernels import NP_DTYPES, Blocking, Timing, check_size
 from sshapp.kernels.gemm import SampleCallback
 
 PREFIX = "blas.numpy."
@@ -129,4 +129,5 @@ def time_blas(
         samples=tuple(samples),
         calls_per_sample=calls,
         cancelled=cancelled,
+        blocking=Blocking(0, 0, 0, 0, 0),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sshapp.kernels.blocking import BlockingError, ModelReport
+from sshapp.kernels.blocking import model as blocking_model
+from sshapp.kernels.blocking import resolve as resolve_blocking
 from sshapp.kernels.check import CheckResult, check_product, tolerance
 from sshapp.kernels.cpu import CpuInfo, cpu_info
 from sshapp.kernels.errors import SizeLimitError, UnknownKernelError, UnsupportedKernelError
@@ -11,8 +14,8 @@ from sshapp.kernels.registry import (
     DTYPES,
     Blocking,
     KernelInfo,
-    best,
     get,
+    ladder_top,
     list_kernels,
     require_supported,
     select,
@@ -22,26 +25,30 @@ __all__ = [
     "DTYPES",
     "NP_DTYPES",
     "Blocking",
+    "BlockingError",
     "CheckResult",
     "CpuInfo",
     "KernelInfo",
+    "ModelReport",
     "Peaks",
     "SizeLimitError",
     "Timing",
     "UnknownKernelError",
     "UnsupportedKernelError",
-    "best",
+    "blocking_model",
     "check_product",
     "check_size",
     "cpu_info",
     "footprint_bytes",
     "gemm",
     "get",
+    "ladder_top",
     "list_kernels",
     "measure_bandwidth",
     "measure_fma",
     "measure_peaks",
     "require_supported",
+    "resolve_blocking",
     "select",
     "time_kernel",
     "tolerance",

@@ -29,6 +29,14 @@ class CpuInfo:
     """L2 cache (0 if unknown)."""
     l3_bytes: int
     """L3 cache (0 if unknown)."""
+    family: int
+    """CPUID display family (e.g. 25 for AMD Zen 3 / Zen 4, 6 for Intel cores)."""
+    model: int
+    """CPUID display model (e.g. 17 for Zen 4 EPYC)."""
+    caches: dict[str, dict[str, int]]
+    """Per level ("l1d", "l2", "l3"): bytes, ways (associativity) and line size."""
+    cache_source: str
+    """Where the cache sizes came from: "cpuid 4", "cpuid 0x8000001d", "sysfs", "sysconf"."""
     features: dict[str, bool]
     """Feature name -> usable (detected and not masked)."""
     detected: dict[str, bool]
@@ -64,6 +72,10 @@ def cpu_info() -> CpuInfo:
         l1d_bytes=raw["l1d_bytes"],
         l2_bytes=raw["l2_bytes"],
         l3_bytes=raw["l3_bytes"],
+        family=raw["family"],
+        model=raw["model"],
+        caches={name: dict(level) for name, level in raw["caches"].items()},
+        cache_source=raw["cache_source"],
         features=dict(raw["features"]),
         detected=dict(raw["detected"]),
         amx_note=raw["amx_note"],

@@ -10,8 +10,9 @@ import numpy.typing as npt
 
 from sshapp import _native
 from sshapp.config import GIB
+from sshapp.kernels.blocking import resolve
 from sshapp.kernels.errors import SizeLimitError
-from sshapp.kernels.registry import require_supported
+from sshapp.kernels.registry import Blocking, require_supported
 
 NP_DTYPES: dict[str, type[np.floating]] = {"f32": np.float32, "f64": np.float64}
 """numpy element type of each kernel dtype."""
@@ -38,6 +39,8 @@ class Timing:
     """How many calls each sample averaged (small sizes repeat the call)."""
     cancelled: bool
     """True when on_sample stopped the run early."""
+    blocking: Blocking
+    """The register and cache blocks the kernel ran with."""
 
 
 def footprint_bytes(m: int, n: int, k: int, dtype: str) -> int:
@@ -65,11 +68,25 @@ def check_size(m: int, n: int, k: int, dtype: str, max_bytes: int = GIB) -> None
         raise SizeLimitError(msg)
 
 
+def _blocks(kernel_id: str, blocking: Blocking | None) -> dict[str, int]:
+    """Return the mc, kc, nc keywords of a native call (0 = the model's value).
+
+    Raises:
+        BlockingError: The blocking is invalid for this kernel.
+    """
+    if blocking is None:
+        return {"mc": 0, "kc": 0, "nc": 0}
+    blocks = {"mc": blocking.MC, "kc": blocking.KC, "nc": blocking.NC}
+    resolve(kernel_id, **blocks)
+    return blocks
+
+
 def gemm(
     kernel_id: str,
     a: npt.NDArray[np.floating],
     b: npt.NDArray[np.floating],
     *,
+    blocking: Blocking | None = None,
     max_bytes: int = GIB,
 ) -> npt.NDArray[np.floating]:
     """Return a @ b computed by one native kernel.
@@ -78,6 +95,7 @@ def gemm(
         kernel_id: Kernel to use.
         a: m×k matrix, C-contiguous, of the kernel's dtype.
         b: k×n matrix, C-contiguous, of the kernel's dtype.
+        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
 
     Raises:
@@ -85,6 +103,7 @@ def gemm(
         UnsupportedKernelError: The CPU cannot run it.
         TypeError: Wrong dtype.
         ValueError: Wrong shape or layout, or a size below 1.
+        BlockingError: The blocking is invalid for this kernel.
         SizeLimitError: Over max_bytes.
     """
     info = require_supported(kernel_id)
@@ -108,7 +127,7 @@ def gemm(
         raise ValueError(msg)
     check_size(m, n, k, info.dtype, max_bytes)
     c = np.empty((m, n), dtype=want)
-    _native.gemm(kernel_id, a, b, c)
+    _native.gemm(kernel_id, a, b, c, **_blocks(kernel_id, blocking))
     return c
 
 
@@ -124,6 +143,7 @@ def time_kernel(
     pin_core: int = -1,
     min_sample_seconds: float = 2e-3,
     on_sample: SampleCallback | None = None,
+    blocking: Blocking | None = None,
     max_bytes: int = GIB,
 ) -> Timing:
     """Time one kernel on random inputs allocated once in C++.
@@ -139,11 +159,13 @@ def time_kernel(
         pin_core: Pin the timing thread to this core (-1 = do not pin).
         min_sample_seconds: Repeat fast calls until a sample lasts this long.
         on_sample: Called after each sample, outside the timed region.
+        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
 
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        BlockingError: The blocking is invalid for this kernel.
         ValueError: Bad sizes or options.
         SizeLimitError: Over max_bytes.
     """
@@ -163,6 +185,7 @@ def time_kernel(
         pin_core=pin_core,
         min_sample_seconds=min_sample_seconds,
         on_sample=on_sample,
+        **_blocks(kernel_id, blocking),
     )
     return Timing(
         kernel_id=kernel_id,
@@ -172,4 +195,5 @@ def time_kernel(
         samples=tuple(raw["samples"]),
         calls_per_sample=raw["calls_per_sample"],
         cancelled=raw["cancelled"],
+        blocking=Blocking(**raw["blocking"]),
     )

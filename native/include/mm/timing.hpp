@@ -15,6 +15,7 @@ struct TimingOptions {
     double budget_seconds = 0.0;  // stop once this much was timed (0 = no budget)
     int pin_core = -1;            // pin the calling thread to this core while timing
     double min_sample_seconds = 2e-3;  // small sizes: repeat calls until a sample lasts this
+    Blocking blocking{};  // cache blocks to run with (KC == 0: the model's, mm/blocking.hpp)
 };
 
 // Called after each sample, outside the timed region, with the sample's index and its
