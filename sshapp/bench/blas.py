@@ -79,6 +79,7 @@ def time_blas(
     pin_core: int = -1,
     min_sample_seconds: float = 2e-3,
     on_sample: SampleCallback | None = None,
+    blocking: Blocking | None = None,
     max_bytes: int = 1 << 30,
 ) -> Timing:
     """Time numpy matmul like `sshapp.kernels.time_kernel` times a native kernel.
@@ -88,8 +89,11 @@ def time_blas(
 
     Raises:
         SizeLimitError: Over max_bytes.
-        ValueError: Bad sizes or options.
+        ValueError: Bad sizes or options, or cache blocks (the BLAS chooses its own).
     """
+    if blocking is not None:
+        msg = f"{kernel_id} chooses its own cache blocks"
+        raise ValueError(msg)
     dtype = kernel_id.removeprefix(PREFIX)
     check_size(m, n, k, dtype, max_bytes)
     rng = np.random.default_rng(1)

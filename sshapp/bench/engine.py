@@ -9,13 +9,14 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
-from sshapp.bench import catalog, peaks, plan, runlog
+from sshapp.bench import catalog, peaks, plan, runlog, tuner
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
-from sshapp.bench.queue import HostQueue, Ticket
+from sshapp.bench.queue import Handoff, HostQueue
 from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
-from sshapp.bench.spec import BenchSpec, RunSpec, gflops
+from sshapp.bench.spec import BEST, BenchSpec, RunSpec, gflops
+from sshapp.bench.tuning import HostBest, TuneCache
 from sshapp.config import Settings
 from sshapp.kernels import cpu_info
 
@@ -23,30 +24,6 @@ log = logging.getLogger(__name__)
 
 HISTORY_FILE = "history.sqlite3"
 """Name of the history database in the state directory."""
-
-
-class _Handoff:
-    """Releases the ticket when both the run's generator and its worker thread are done.
-
-    A cancelled run's worker stops at its next sample; until then it still uses the core,
-    so the next run in the queue must not start before the worker has really stopped.
-    """
-
-    def __init__(self, ticket: Ticket) -> None:
-        self._ticket = ticket
-        self._holders = 1
-        self._lock = threading.Lock()
-
-    def join(self) -> None:
-        with self._lock:
-            self._holders += 1
-
-    def leave(self) -> None:
-        with self._lock:
-            self._holders -= 1
-            last = self._holders == 0
-        if last:
-            self._ticket.release()
 
 
 class Engine:
@@ -68,6 +45,8 @@ class Engine:
         """The history database."""
         self.peak_cache = peaks.PeakCache(settings.state_dir)
         """This host's cached peaks."""
+        self.tune_cache = TuneCache(settings.state_dir)
+        """This CPU's tune results and best kernels."""
         self._cancel = threading.Event()
         self._probed = False
 
@@ -78,7 +57,7 @@ class Engine:
 
     def kernels(self) -> Sequence[KernelRow]:
         """Return every native kernel (table order) then the host-BLAS rows."""
-        return catalog.kernel_rows()
+        return catalog.kernel_rows(self.tune_cache)
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         """Validate a spec and expand globs and sweeps into runs.
@@ -87,7 +66,24 @@ class Engine:
             SpecError: The spec cannot run (one readable line).
         """
         limits = plan.Limits(self.settings.max_run_bytes, self.settings.max_run_seconds)
-        return plan.expand(spec, limits)
+        return plan.expand(spec, limits, self.tune_cache.tuned)
+
+    def host_best(self) -> HostBest | None:
+        """Return this CPU's measured best kernels (None if never measured)."""
+        return self.tune_cache.host_best()
+
+    def tune(
+        self, kernel_ids: Sequence[str], size: int, budget_seconds: float
+    ) -> AsyncGenerator[tuner.TuneEvent, None]:
+        """Tune the blocks of packed kernels through the queue, then re-measure `best`."""
+        core = pick_core(self.settings.pin_core)
+        job = tuner.tune_job(self.tune_cache, kernel_ids, size, budget_seconds, core)
+        return tuner.run_on_host(self.queue, job)
+
+    def measure_best(self, dtypes: tuple[str, ...] = ()) -> AsyncGenerator[tuner.TuneEvent, None]:
+        """Measure (and cache) the host's best kernels through the queue."""
+        job = tuner.best_job(self.tune_cache, dtypes, pick_core(self.settings.pin_core))
+        return tuner.run_on_host(self.queue, job)
 
     def cancel(self) -> None:
         """Cancel every waiting or running run of this engine (they yield Cancelled).
@@ -179,7 +175,7 @@ class Engine:
             yield Failed(run, str(exc))
             return
         positions: list[int] = []
-        handoff = _Handoff(ticket)
+        handoff = Handoff(ticket)
         waiter: asyncio.Future[None] | None = None
         try:
             waiter = asyncio.ensure_future(self.queue.wait(ticket, positions.append))
@@ -192,6 +188,9 @@ class Engine:
                     yield Cancelled(run)
                     return
             waiter.result()
+            if run.kernel_id == BEST:
+                core = pick_core(self.settings.pin_core)
+                run = await asyncio.to_thread(tuner.concrete, run, self.tune_cache, core)
             yield Started(run)
             # aclosing: closing this stream must close the inner one now (it stops the
             # worker), not whenever the garbage collector gets to it.
@@ -204,7 +203,7 @@ class Engine:
             handoff.leave()
 
     async def _hold(
-        self, run: RunSpec, cpu: str, cancel: threading.Event, handoff: _Handoff
+        self, run: RunSpec, cpu: str, cancel: threading.Event, handoff: Handoff
     ) -> AsyncGenerator[Event, None]:
         """Run the worker while holding the host; yield samples, then the verdict."""
         loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -140,3 +141,27 @@ def _alive(path: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+class Handoff:
+    """Releases the ticket when both the run's generator and its worker thread are done.
+
+    A cancelled run's worker stops at its next sample; until then it still uses the core,
+    so the next run in the queue must not start before the worker has really stopped.
+    """
+
+    def __init__(self, ticket: Ticket) -> None:
+        self._ticket = ticket
+        self._holders = 1
+        self._lock = threading.Lock()
+
+    def join(self) -> None:
+        with self._lock:
+            self._holders += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            last = self._holders == 0
+        if last:
+            self._ticket.release()

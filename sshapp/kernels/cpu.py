@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from sshapp import _native
@@ -29,14 +29,6 @@ class CpuInfo:
     """L2 cache (0 if unknown)."""
     l3_bytes: int
     """L3 cache (0 if unknown)."""
-    family: int
-    """CPUID display family (e.g. 25 for AMD Zen 3 / Zen 4, 6 for Intel cores)."""
-    model: int
-    """CPUID display model (e.g. 17 for Zen 4 EPYC)."""
-    caches: dict[str, dict[str, int]]
-    """Per level ("l1d", "l2", "l3"): bytes, ways (associativity) and line size."""
-    cache_source: str
-    """Where the cache sizes came from: "cpuid 4", "cpuid 0x8000001d", "sysfs", "sysconf"."""
     features: dict[str, bool]
     """Feature name -> usable (detected and not masked)."""
     detected: dict[str, bool]
@@ -45,6 +37,14 @@ class CpuInfo:
     """Why AMX is absent although CPUID lists it ("" otherwise)."""
     unknown_disable_names: tuple[str, ...]
     """Names in SSHAPP_DISABLE_ISA that match no feature."""
+    family: int = 0
+    """CPUID display family (e.g. 25 for AMD Zen 3 / Zen 4, 6 for Intel cores)."""
+    model: int = 0
+    """CPUID display model (e.g. 17 for Zen 4 EPYC)."""
+    caches: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per level ("l1d", "l2", "l3"): bytes, ways (associativity) and line size."""
+    cache_source: str = ""
+    """Where the cache sizes came from: "cpuid 4", "cpuid 0x8000001d", "sysfs", "sysconf"."""
 
     @property
     def masked(self) -> tuple[str, ...]:
