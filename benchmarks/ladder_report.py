@@ -8,11 +8,22 @@ from typing import Any
 TARGET_LARGE = 1.00  # host best vs the better OpenBLAS at 1024³ and 2048³
 TARGET_SWEEP = 0.95  # ... at every sweep shape
 PEAK_STEP = 1.10  # an ISA whose FMA peak is not this much above the previous one's
+YMM_ON_AVX512 = ("avx512.packed_12x16.",)  # 256-bit FMAs in AVX-512VL's 32 registers
+
+
+def _fma_isa(kernel_id: str) -> str:
+    """The FMA probe that bounds a kernel: its ISA, or avx2 for 256-bit AVX-512VL ones."""
+    if kernel_id.startswith(YMM_ON_AVX512):
+        return "avx2"
+    return kernel_id.partition(".")[0]
+
+
+def _width(kernel_id: str) -> int:
+    return {"avx2": 256, "avx512": 512}.get(_fma_isa(kernel_id), 128)
 
 
 def _peak(report: dict[str, Any], kernel_id: str) -> float | None:
-    isa, _, rest = kernel_id.partition(".")
-    dtype = rest.rpartition(".")[2]
+    isa, dtype = _fma_isa(kernel_id), kernel_id.rpartition(".")[2]
     peaks = report["peaks"]["fma_gflops"]
     if f"{isa}.{dtype}" in peaks:
         return float(peaks[f"{isa}.{dtype}"])
@@ -33,11 +44,13 @@ def _cpu_name(report: dict[str, Any]) -> str:
 
 
 def _why_not_faster(report: dict[str, Any], prev: str, step: str) -> str | None:
-    """Why a ladder step is not faster than the one before, if the measured peaks say so."""
+    """Why a wider-vector step is not faster than the one before, if the peaks say so."""
     p_prev, p_step = _peak(report, prev), _peak(report, step)
-    if p_prev is None or p_step is None or p_step > p_prev * PEAK_STEP:
+    if _width(step) <= _width(prev) or p_prev is None or p_step is None:
         return None
-    isa_step, isa_prev = step.partition(".")[0], prev.partition(".")[0]
+    if p_step > p_prev * PEAK_STEP:
+        return None
+    isa_step, isa_prev = _fma_isa(step), _fma_isa(prev)
     why = (
         f"this CPU's measured {isa_step} FMA peak ({p_step:.1f} GFLOPS) is not above "
         f"{isa_prev}'s ({p_prev:.1f}): the wider step has no more FLOPs per cycle"

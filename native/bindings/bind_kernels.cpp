@@ -13,9 +13,14 @@
 
 namespace py = pybind11;
 
-const mm::KernelInfo& lookup_supported(const std::string& id) {
+const mm::KernelInfo& lookup(const std::string& id) {
     const mm::KernelInfo* info = mm::find(id.c_str());
     if (info == nullptr) throw py::key_error("unknown kernel '" + id + "'");
+    return *info;
+}
+
+const mm::KernelInfo& lookup_supported(const std::string& id) {
+    const mm::KernelInfo* info = &lookup(id);
     std::uint64_t missing = mm::missing_features(*info);
     if (missing != 0) {
         throw std::runtime_error("kernel '" + id + "' is not supported on this CPU: missing " +
@@ -123,9 +128,7 @@ void register_kernels(py::module_& m) {
     m.def(
         "resolve_blocking",
         [](const std::string& id, int mc, int kc, int nc) {
-            const mm::KernelInfo* info = mm::find(id.c_str());
-            if (info == nullptr) throw py::key_error("unknown kernel '" + id + "'");
-            return blocking_dict(checked_blocking(*info, mc, kc, nc));
+            return blocking_dict(checked_blocking(lookup(id), mc, kc, nc));
         },
         py::arg("kernel_id"), py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0,
         py::arg("nc") = 0,
@@ -134,8 +137,7 @@ void register_kernels(py::module_& m) {
     m.def(
         "blocking_model",
         [](const std::string& id, long l1, long l2, long l3) {
-            const mm::KernelInfo* info = mm::find(id.c_str());
-            if (info == nullptr) throw py::key_error("unknown kernel '" + id + "'");
+            const mm::KernelInfo* info = &lookup(id);
             const mm::CpuInfo& cpu = mm::cpu();
             const mm::CacheSizes caches{l1 > 0 ? l1 : cpu.l1d.bytes, l2 > 0 ? l2 : cpu.l2.bytes,
                                         l3 > 0 ? l3 : cpu.l3.bytes};
