@@ -32,8 +32,6 @@ const KernelInfo KERNELS[] = {
 #if MM_HAVE_AVX512
     {"avx512.packed_14x32.f32", "packed, cache-blocked 5-loop GEMM, 14x32 AVX-512 (28 acc.)",
      DType::F32, AVX512, avx512::PACKED_14X32_F32, avx512::gemm_packed_14x32_f32},
-    {"avx512.packed_12x16.f32", "packed 5-loop GEMM, 12x16 ymm tile in AVX-512VL's 32 regs (24 acc.)",
-     DType::F32, AVX512, avx512::PACKED_12X16_F32, avx512::gemm_packed_12x16_f32},
 #endif
 #if MM_HAVE_AVX2
     {"avx2.packed_6x16.f32", "packed, cache-blocked 5-loop GEMM, 6x16 micro-kernel (12 acc.)",
@@ -59,8 +57,8 @@ const KernelInfo KERNELS[] = {
 #if MM_HAVE_AVX2
     {"avx2.packed_6x8.f64", "packed, cache-blocked 5-loop GEMM, 6x8 micro-kernel (12 acc.)",
      DType::F64, AVX2, avx2::PACKED_6X8_F64, avx2::gemm_packed_6x8_f64},
-    {"avx2.ukr_4x8.f64", "4x8 register block (8 accumulators), no packing",
-     DType::F64, AVX2, {4, 8, 0, 0, 0}, avx2::gemm_ukr_4x8_f64},
+    {"avx2.ukr_6x8.f64", "6x8 register block (12 accumulators), no packing",
+     DType::F64, AVX2, {6, 8, 0, 0, 0}, avx2::gemm_ukr_6x8_f64},
     {"avx2.simd.f64", "i-k-j with explicit 256-bit FMA (4 lanes), no register blocking",
      DType::F64, AVX2, NONE, avx2::gemm_simd_f64},
     {"avx2.skinny.f64", "skinny path (m=1, n=1, small k): streams the matrix once, no packing",

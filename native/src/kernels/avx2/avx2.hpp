@@ -22,7 +22,7 @@ void gemm_skinny_f64(const GemmArgs& args, const Blocking& blk);
 // in place, 8 and 10 accumulators, no packing.
 void gemm_ukr_4x16_f32(const GemmArgs& args, const Blocking& blk);
 void gemm_ukr_5x16_f32(const GemmArgs& args, const Blocking& blk);
-void gemm_ukr_4x8_f64(const GemmArgs& args, const Blocking& blk);  // ukr_4x8.cpp
+void gemm_ukr_6x8_f64(const GemmArgs& args, const Blocking& blk);  // ukr_6x8.cpp
 
 // Step 5 (packed_6x16.cpp, packed_6x8.cpp): micro-kernels for the portable 5-loop
 // driver (gemm_loops.hpp). Their table blocking: MR×NR, and as a reference the

@@ -29,7 +29,7 @@
 // With doubles the same bytes give KC = 256 (B micro-panel 256×8×8 B = 16 KiB) and
 // MC half the f32 value (126 on Zen 3, 252 on Zen 4).
 //
-// What it adds over avx2.ukr_4x8.f64: packing and cache blocking; see packed_6x16.cpp.
+// What it adds over avx2.ukr_6x8.f64: packing and cache blocking; see packed_6x16.cpp.
 #include <immintrin.h>
 
 #include <cstdint>

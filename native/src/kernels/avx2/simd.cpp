@@ -111,11 +111,11 @@ void simd(const GemmArgs& g) {
 }
 
 // One row: c[1×n] = a[1×k]·B[k×n], a GEMV bound by streaming B from memory once.
-// Eight rows of B per pass over c: eight concurrent streams for the prefetchers
-// (each also prefetched PF_ROW bytes ahead in software), and one load/store of c
-// (16 KiB at n = 4096 f32: L1-resident) per 8 FMAs.
+// Eight rows of B per pass over c: eight concurrent sequential streams for the
+// hardware prefetchers, and one load/store of c (16 KiB at n = 4096 f32: L1-resident)
+// per 8 FMAs. (Measured on Zen 4 at 1×4096×4096: 8 rows beat 4 and 16, and software
+// prefetching 512 B ahead in each stream cost 11 %: the hardware already streams.)
 constexpr int GEMV_ROWS = 8;
-constexpr std::int64_t PF_ROW = 512;
 
 template <typename S>
 void row_times_matrix(const GemmArgs& g) {
@@ -141,16 +141,15 @@ void row_times_matrix(const GemmArgs& g) {
         }
         std::int64_t j = 0;
         for (; j < n_full; j += W) {
-            if (j % (64 / sizeof(T)) == 0) {
+            // Two chains of four FMAs instead of one of eight: half the latency per j.
+            V even = S::load(c + j);
+            V odd = S::zero();
 #pragma GCC unroll 8
-                for (int r = 0; r < R; ++r) {
-                    __builtin_prefetch(reinterpret_cast<const char*>(b[r] + j) + PF_ROW, 0, 0);
-                }
+            for (int r = 0; r < R; r += 2) {
+                even = S::fma(av[r], S::load(b[r] + j), even);
+                odd = S::fma(av[r + 1], S::load(b[r + 1] + j), odd);
             }
-            V acc = S::load(c + j);
-#pragma GCC unroll 8
-            for (int r = 0; r < R; ++r) acc = S::fma(av[r], S::load(b[r] + j), acc);
-            S::store(c + j, acc);
+            S::store(c + j, S::add(even, odd));
         }
         if (tail != 0) {
             V acc = S::mload(c + j, tail_mask);

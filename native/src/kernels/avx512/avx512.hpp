@@ -13,7 +13,6 @@ namespace mm::avx512 {
 // model's MC, KC, NC on a 32 KiB L1d / 512 KiB L2 / 32 MiB L3 core (run time: the
 // model on the detected caches, mm/blocking.hpp).
 constexpr Blocking PACKED_14X32_F32{14, 32, 504, 128, 16384};
-constexpr Blocking PACKED_12X16_F32{12, 16, 252, 256, 8192};
 constexpr Blocking PACKED_14X16_F64{14, 16, 252, 128, 8192};
 void ukr_14x32_f32(std::int64_t k,
                    const float* a_packed,
@@ -28,14 +27,7 @@ void ukr_14x16_f64(std::int64_t k,
                    std::int64_t ldc,
                    bool accumulate);
 void gemm_packed_14x32_f32(const GemmArgs& args, const Blocking& blk);
-// packed_12x16.cpp: 256-bit FMAs with AVX-512VL's 32 registers (24 ymm accumulators).
-void ukr_12x16_f32(std::int64_t k,
-                   const float* a_packed,
-                   const float* b_packed,
-                   float* c,
-                   std::int64_t ldc,
-                   bool accumulate);
-void gemm_packed_12x16_f32(const GemmArgs& args, const Blocking& blk);
+
 void gemm_packed_14x16_f64(const GemmArgs& args, const Blocking& blk);
 
 // Machine probe (fma_peak.cpp): `iters` rounds of independent FMAs on 24 zmm

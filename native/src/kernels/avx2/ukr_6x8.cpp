@@ -1,27 +1,28 @@
-// Step 4 of the f64 ladder: avx2/ukr_4x16.cpp with doubles, a 4×8 register-blocked
-// outer-product micro-kernel reading A and B in place (no packing). A ymm holds 4
-// doubles, so NR halves to 8; everything else (and the reasoning) is that file's.
+// Step 4 of the f64 ladder: avx2/ukr_4x16.cpp with doubles and six rows, a 6×8
+// register-blocked outer-product micro-kernel reading A and B in place (no packing).
+// A ymm holds 4 doubles, so NR halves to 8; six rows give 12 accumulators (the FMA
+// latency × pipes of a Zen or Intel core is 8, so 8 would leave no slack), 12 + 2 B
+// vectors + 1 broadcast = 15 of 16 ymm. Everything else is ukr_4x16.cpp's reasoning.
 // On small products (64³) it beats the packed step: nothing to pack, and at that
 // size A and B fit in L1/L2 anyway, so the host-best measurement picks it there.
 //
 // Operation: C[m×n] = A[m×k]·B[k×n], row-major, any shape, any alignment.
 //
-//   for each 4-row block i of A (its 4×k slice stays in L1: 32 KiB at k = 1024):
+//   for each 6-row block i of A (its 6×k slice: 48 KiB at k = 1024, L2):
 //     for each 8-column panel j of B:
-//       acc[4][2] = 0                                 (8 ymm accumulators)
+//       acc[6][2] = 0                                 (12 ymm accumulators)
 //       for p in 0..k:                                 B[p, j:j+8] = b0 b1 (2 ymm)
-//         for r in 0..4: a = broadcast A[i+r, p]       (1 ymm)
+//         for r in 0..6: a = broadcast A[i+r, p]       (1 ymm)
 //                        acc[r][0] += a·b0; acc[r][1] += a·b1
 //       C[i:i+4, j:j+16] = acc                         (stored once, after the k loop)
 //
-// Register budget: 8 accumulators + 2 B vectors + 1-2 broadcasts = 11-12 of 16 ymm.
 // What it adds over avx2.simd.f64: C stops round-tripping through memory on every
 // FMA (it is accumulated in registers for the whole k loop), and each B vector
 // loaded is used by 4 rows instead of 1, cutting B traffic 4×. Nothing is packed
 // yet: B is read with a stride of ldb, so each row touches a new cache line and
 // the B panel does not stay cached between row blocks: memory still caps it.
-// Blocking: MR=4, NR=8 in the table (MC/KC/NC = 0: no cache blocking, no packing).
-// Edges: leftover rows run the same code with 1 row; leftover columns use masked
+// Blocking: MR=6, NR=8 in the table (MC/KC/NC = 0: no cache blocking, no packing).
+// Edges: leftover rows run the same code with their own height; leftover columns use masked
 // loads/stores (vmaskmov never touches the masked-out lanes' memory).
 #include <immintrin.h>
 
@@ -32,7 +33,7 @@
 namespace mm::avx2 {
 namespace {
 
-constexpr int MR = 4;
+constexpr int MR = 6;
 constexpr int NR = 8;
 constexpr std::int64_t PF_ROWS = 16;  // rows of B ahead: covers L3 latency at this rate
 
@@ -106,10 +107,18 @@ void row_block(const GemmArgs& g, std::int64_t i) {
 
 }  // namespace
 
-void gemm_ukr_4x8_f64(const GemmArgs& args, const Blocking& /*blk*/) {
+void gemm_ukr_6x8_f64(const GemmArgs& args, const Blocking& /*blk*/) {
     std::int64_t i = 0;
     for (; i + MR <= args.m; i += MR) row_block<MR>(args, i);
-    for (; i < args.m; ++i) row_block<1>(args, i);
+    // Leftover rows in one block of their own height (64 = 10·6 + 4: one 4-row block).
+    switch (args.m - i) {
+        case 5: row_block<5>(args, i); break;
+        case 4: row_block<4>(args, i); break;
+        case 3: row_block<3>(args, i); break;
+        case 2: row_block<2>(args, i); break;
+        case 1: row_block<1>(args, i); break;
+        default: break;
+    }
 }
 
 }  // namespace mm::avx2
