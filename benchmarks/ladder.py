@@ -1,22 +1,29 @@
-"""The kernel ladder and a size sweep beside numpy's OpenBLAS, on one pinned core.
+"""The kernel ladder, tuned vs model blocking and the host best beside numpy's OpenBLAS.
 
 Run: ``flock /tmp/sshapp-bench.lock .venv/bin/python benchmarks/ladder.py`` (or
 ``make bench-ladder``). Writes ``benchmarks/results/ladder.{md,json}`` (git keeps the
 history of earlier runs).
 
-OpenBLAS picks its kernel when it is loaded, from the CPU and OPENBLAS_CORETYPE, so
-this script is an orchestrator: it measures in two worker subprocesses of itself,
-one with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from the environment (numpy's
-default kernel) and one with OPENBLAS_CORETYPE=Haswell (the AVX2 comparison). Each
-worker times our kernels and numpy side by side in the same process, pinned to the
-same core, with BLAS limited to one thread.
+One run, one pinned core, in this order:
+
+1. the FMA peaks and triad bandwidth;
+2. every packed kernel tuned at 1024³ (`sshapp.bench.tune`, a bounded coordinate
+   descent from the analytical model), then tuned and model blocking timed alternately
+   at 1024³ and 2048³;
+3. the host's best kernel per dtype and shape class (`sshapp.bench.hostbest`), measured
+   with the tuned blocks;
+4. two worker subprocesses of this script: one with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+   removed (numpy's default OpenBLAS kernel; it also times the ladder) and one with
+   OPENBLAS_CORETYPE=Haswell set for that subprocess only (OpenBLAS picks its kernel
+   when it loads). Each times, per sweep shape, the host best interleaved with numpy.
+
+The verdict compares the host best with the *better* of the two OpenBLAS kernels.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import json
 import math
 import os
@@ -28,8 +35,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ladder_report import checks, render
+
 RESULTS = Path(__file__).resolve().parent / "results"
 LADDER_SIZE = 1024
+TUNE_SIZE = 1024
+TUNE_BUDGET = 12.0  # seconds per packed kernel
+COMPARE_SIZES = (1024, 2048)
+COMPARE_ROUNDS = 3
 SWEEP = [(s, s, s) for s in (64, 128, 256, 512, 1024, 2048)] + [
     (200, 300, 500),
     (1, 4096, 4096),
@@ -38,10 +53,6 @@ SWEEP = [(s, s, s) for s in (64, 128, 256, 512, 1024, 2048)] + [
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 LADDER_ROUNDS = 5  # the ladder is timed round-robin: one sample of every step per round
 SLOW_SAMPLE = 1.0  # seconds: a step this slow (naive at 1024³) gets its first sample only
-TARGETS = {"f32": 0.90, "f64": 0.85}  # issue 3: AVX2 packed vs OpenBLAS-Haswell
-
-
-# ----------------------------------------------------------------------------- worker
 
 
 def _stats(seconds: list[float], flops: float) -> dict[str, Any]:
@@ -50,6 +61,19 @@ def _stats(seconds: list[float], flops: float) -> dict[str, Any]:
         "best_gflops": flops / min(seconds) / 1e9,
         "median_gflops": flops / statistics.median(seconds) / 1e9,
     }
+
+
+def _blocking(plan: dict[str, Any], kernel_id: str) -> Any:
+    from sshapp.kernels import Blocking, get
+
+    blocks = plan["blocking"].get(kernel_id)
+    if blocks is None:
+        return None
+    b = get(kernel_id).blocking
+    return Blocking(b.MR, b.NR, *blocks)
+
+
+# ----------------------------------------------------------------------------- worker
 
 
 class _NumpyTimer:
@@ -84,49 +108,36 @@ class _NumpyTimer:
         return {**_stats(self.samples, self.flops), "calls_per_sample": self.calls}
 
 
-def _time_pair(kernel_id: str, dtype: str, shape: tuple[int, int, int], core: int) -> Any:
-    """Times our kernel and numpy interleaved: one numpy sample after each of ours.
-
-    Both then see the same moments of a shared, noisy host, so their ratio is fairer
-    than two back-to-back series. numpy's samples run in the per-sample callback,
-    outside our timed region.
-    """
+def _time_pair(
+    kernel_id: str, dtype: str, shape: tuple[int, int, int], core: int, plan: Any
+) -> Any:
+    """Times our kernel and numpy interleaved: one numpy sample after each of ours."""
     from sshapp import kernels
 
-    m, n, k = shape
     timer = _NumpyTimer(dtype, shape)
     t = kernels.time_kernel(
         kernel_id,
-        m,
-        n,
-        k,
+        *shape,
         warmup=1,
         repeats=7,
         pin_core=core,
         min_sample_seconds=0.05,
         on_sample=lambda _i, _s: timer.sample(),
+        blocking=_blocking(plan, kernel_id),
     )
     ours = {**_stats(list(t.samples), timer.flops), "calls_per_sample": t.calls_per_sample}
     return {"id": kernel_id, **ours}, timer.result()
 
 
-def _ladder(dtype: str) -> list[str]:
-    """Kernel ids of one dtype in ladder order (the table is fastest-first)."""
+def _time_ladder(dtype: str, core: int, plan: Any) -> list[dict[str, Any]]:
+    """Times every ladder step of one dtype and numpy round-robin at LADDER_SIZE³."""
     from sshapp import kernels
 
-    return [k.id for k in reversed(kernels.list_kernels()) if k.dtype == dtype and k.supported]
-
-
-def _time_ladder(dtype: str, core: int) -> list[dict[str, Any]]:
-    """Times every ladder step of one dtype and numpy round-robin at LADDER_SIZE³.
-
-    Adjacent steps are compared ("each step beats the one before"), so each round
-    takes one sample of every step: a burst of load elsewhere on the host then hits
-    all of them alike instead of one step's whole series.
-    """
-    from sshapp import kernels
-
-    ids = _ladder(dtype)
+    ids = [
+        k.id
+        for k in reversed(kernels.list_kernels())
+        if k.dtype == dtype and k.supported and k.ladder_step
+    ]
     shape = (LADDER_SIZE,) * 3
     samples: dict[str, list[float]] = {kid: [] for kid in ids}
     calls: dict[str, int] = {}
@@ -136,7 +147,13 @@ def _time_ladder(dtype: str, core: int) -> list[dict[str, Any]]:
             if round_ > 0 and samples[kid][0] > SLOW_SAMPLE:
                 continue
             t = kernels.time_kernel(
-                kid, *shape, warmup=1, repeats=1, pin_core=core, min_sample_seconds=0.05
+                kid,
+                *shape,
+                warmup=1,
+                repeats=1,
+                pin_core=core,
+                min_sample_seconds=0.05,
+                blocking=_blocking(plan, kid),
             )
             samples[kid].extend(t.samples)
             calls[kid] = t.calls_per_sample
@@ -148,11 +165,12 @@ def _time_ladder(dtype: str, core: int) -> list[dict[str, Any]]:
     return [*rows, {"id": "numpy.matmul", **reference.result()}]
 
 
-def worker(label: str, core: int, with_ladder: bool) -> dict[str, Any]:
+def worker(label: str, core: int, with_ladder: bool, plan: dict[str, Any]) -> dict[str, Any]:
     """Measures in this process (OpenBLAS already chose its kernel from our env)."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from sshapp import kernels
+    from sshapp.bench import hostbest
+    from sshapp.bench.spec import Shape
 
     os.sched_setaffinity(0, {core})
     out: dict[str, Any] = {"label": label, "env": {v: os.environ.get(v) for v in OPENBLAS_VARS}}
@@ -165,15 +183,22 @@ def worker(label: str, core: int, with_ladder: bool) -> dict[str, Any]:
         if with_ladder:
             out["ladder"] = {}
             for dtype in ("f32", "f64"):
-                out["ladder"][dtype] = _time_ladder(dtype, core)
+                out["ladder"][dtype] = _time_ladder(dtype, core, plan)
                 _progress(f"[{label}] ladder {dtype} done")
         out["sweep"] = []
         for dtype in ("f32", "f64"):
-            best = kernels.best(dtype).id
             for shape in SWEEP:
-                ours, numpy = _time_pair(best, dtype, shape, core)
+                cls = hostbest.shape_class(Shape(*shape))
+                kid = plan["best"][dtype][cls]
+                ours, numpy = _time_pair(kid, dtype, shape, core, plan)
                 out["sweep"].append(
-                    {"shape": list(shape), "dtype": dtype, "ours": ours, "numpy": numpy}
+                    {
+                        "shape": list(shape),
+                        "dtype": dtype,
+                        "class": cls,
+                        "ours": ours,
+                        "numpy": numpy,
+                    }
                 )
             _progress(f"[{label}] sweep {dtype} done")
     return out
@@ -186,119 +211,46 @@ def _progress(text: str) -> None:
 # ------------------------------------------------------------------------ orchestrator
 
 
-def _run_worker(label: str, core: int, env: dict[str, str], with_ladder: bool) -> Any:
+def _tune_all(core: int) -> dict[str, Any]:
+    """Tunes every packed kernel, then times tuned vs model blocking alternately."""
+    from sshapp import kernels
+    from sshapp.bench import tune
+
+    out: dict[str, Any] = {}
+    for info in kernels.list_kernels():
+        if not (info.packed and info.supported):
+            continue
+        tuned = tune.tune_kernel(info.id, TUNE_SIZE, TUNE_BUDGET, pin_core=core)
+        assert tuned is not None
+        model = info.blocking
+        chosen = kernels.Blocking(model.MR, model.NR, tuned.mc, tuned.kc, tuned.nc)
+        entry: dict[str, Any] = {
+            "model": [model.MC, model.KC, model.NC],
+            "tuned": [tuned.mc, tuned.kc, tuned.nc],
+            "explain": kernels.blocking_model(info.id).explain(),
+            "sizes": {},
+        }
+        for size in COMPARE_SIZES:
+            best = {"model": 0.0, "tuned": 0.0}
+            for _ in range(COMPARE_ROUNDS):
+                for name, blk in (("model", model), ("tuned", chosen)):
+                    t = kernels.time_kernel(
+                        info.id, size, size, size, repeats=1, pin_core=core, blocking=blk
+                    )
+                    best[name] = max(best[name], 2.0 * size**3 / min(t.samples) / 1e9)
+            entry["sizes"][str(size)] = best
+        out[info.id] = entry
+        _progress(f"tuned {info.id}: {entry['tuned']} (model {entry['model']})")
+    return out
+
+
+def _run_worker(label: str, core: int, env: dict[str, str], with_ladder: bool, plan: Any) -> Any:
     cmd = [sys.executable, __file__, "--worker", label, "--core", str(core)]
+    cmd += ["--plan", json.dumps(plan)]
     if with_ladder:
         cmd.append("--with-ladder")
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(proc.stdout)
-
-
-def _pct(value: float, peak: float | None) -> str:
-    return f"{100 * value / peak:.0f} %" if peak else "-"
-
-
-def _numpy_peak(peaks: Any, dtype: str) -> float | None:
-    same = [v for key, v in peaks.fma_gflops.items() if key.endswith(dtype)]
-    return max(same) if same else None
-
-
-def render(report: dict[str, Any], peaks: Any) -> str:
-    """Returns the markdown report."""
-    lines = [
-        f"# Kernel ladder — {report['cpu']['brand']}",
-        "",
-        f"- when: {report['when']} (UTC), host `{report['host']}`, core {report['core']}, "
-        f"load average at start {report['loadavg']}",
-        f"- command: `{report['command']}`",
-        "- timing: best and median of up to 7 samples; our kernels timed in C++ "
-        "(inputs allocated once, ≥ 50 ms per sample), numpy as `np.matmul(a, b, out=c)` "
-        "with as many calls per sample; in the sweep one numpy sample follows each of "
-        "ours (interleaved); BLAS limited to 1 thread; process pinned. "
-        f"The ladder is timed round-robin ({LADDER_ROUNDS} rounds, one sample of each "
-        f"step per round); steps slower than {SLOW_SAMPLE:.0f} s per call (naive) get one "
-        "sample only. The sweep runs only the best kernel per dtype.",
-        "- FMA peak (1 core): "
-        + ", ".join(f"{key} {v:.1f} GFLOPS" for key, v in peaks.fma_gflops.items())
-        + f"; triad bandwidth {peaks.bandwidth_gbs:.1f} GB/s",
-        "- noise: the host's 2 cores are shared with other work; compare figures of one "
-        "run only, ratios (same process, same minute) are steadier than absolute GFLOPS.",
-    ]
-    for w in report["workers"]:
-        blas = ", ".join(
-            f"{b['internal_api']} {b['version']} kernel={b['architecture']}" for b in w["blas"]
-        )
-        lines.append(f"- worker `{w['label']}`: env {w['env']}; BLAS: {blas}")
-    default = report["workers"][0]
-    lines += ["", f"## Ladder at {LADDER_SIZE}³ (worker `{default['label']}`)", ""]
-    for dtype, rows in default["ladder"].items():
-        lines += [
-            f"### {dtype}",
-            "",
-            "| step | best GFLOPS | median | % of peak | × previous step | × numpy (best) |",
-            "|---|---:|---:|---:|---:|---:|",
-        ]
-        np_best = rows[-1]["best_gflops"]
-        prev = None
-        for row in rows:
-            peak = peaks.peak_for(row["id"]) or _numpy_peak(peaks, dtype)
-            step = (
-                f"{row['best_gflops'] / prev:.2f}" if prev and row["id"] != "numpy.matmul" else ""
-            )
-            lines.append(
-                f"| `{row['id']}` | {row['best_gflops']:.1f} | {row['median_gflops']:.1f} | "
-                f"{_pct(row['best_gflops'], peak)} | {step} | "
-                f"{row['best_gflops'] / np_best:.2f} |"
-            )
-            prev = row["best_gflops"]
-        lines.append("")
-    for w in report["workers"]:
-        lines += [
-            f"## Sweep, best kernels vs numpy (worker `{w['label']}`)",
-            "",
-            "| m×n×k | dtype | kernel | ours best | ours median | numpy best | numpy median "
-            "| × numpy (best) | × numpy (median) | ours % peak |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for row in w["sweep"]:
-            o, n = row["ours"], row["numpy"]
-            lines.append(
-                f"| {'×'.join(map(str, row['shape']))} | {row['dtype']} | `{o['id']}` | "
-                f"{o['best_gflops']:.1f} | {o['median_gflops']:.1f} | {n['best_gflops']:.1f} | "
-                f"{n['median_gflops']:.1f} | {o['best_gflops'] / n['best_gflops']:.2f} | "
-                f"{o['median_gflops'] / n['median_gflops']:.2f} | "
-                f"{_pct(o['best_gflops'], peaks.peak_for(o['id']))} |"
-            )
-        lines.append("")
-    lines += ["## Checks", "", *(f"- {c}" for c in report["checks"]), ""]
-    return "\n".join(lines)
-
-
-def checks(report: dict[str, Any]) -> list[str]:
-    """The issue's targets, evaluated on this run's figures."""
-    out = []
-    for dtype, rows in report["workers"][0]["ladder"].items():
-        ours = [r for r in rows if r["id"] != "numpy.matmul"]
-        for prev, row in itertools.pairwise(ours):
-            ok = row["best_gflops"] > prev["best_gflops"]
-            out.append(
-                f"{'PASS' if ok else 'FAIL'} ladder {dtype}: `{row['id']}` "
-                f"{row['best_gflops']:.1f} > `{prev['id']}` {prev['best_gflops']:.1f} GFLOPS"
-            )
-    for w in report["workers"]:
-        for row in w["sweep"]:
-            o, n = row["ours"], row["numpy"]
-            if not o["id"].startswith("avx2.packed") or row["shape"][0] not in (1024, 2048):
-                continue
-            if row["shape"][0] != row["shape"][1] or w["label"] != "haswell":
-                continue
-            ratio = o["best_gflops"] / n["best_gflops"]
-            goal = TARGETS[row["dtype"]]
-            out.append(
-                f"{'PASS' if ratio >= goal else 'FAIL'} `{o['id']}` at {row['shape'][0]}³ = "
-                f"{ratio:.2f}× OpenBLAS-Haswell (target ≥ {goal:.2f})"
-            )
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,22 +258,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--core", type=int, default=max(os.sched_getaffinity(0)))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--plan", help=argparse.SUPPRESS)
     parser.add_argument("--with-ladder", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        json.dump(worker(args.worker, args.core, args.with_ladder), sys.stdout)
+        plan = json.loads(args.plan)
+        json.dump(worker(args.worker, args.core, args.with_ladder, plan), sys.stdout)
         return 0
 
     from sshapp import kernels
+    from sshapp.bench import hostbest
+    from sshapp.bench.tuning import Tuned
 
     started = time.monotonic()
     loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     os.sched_setaffinity(0, {args.core})
     peaks = kernels.measure_peaks(pin_core=args.core)
+    tuning = _tune_all(args.core)
+    blocking = {kid: t["tuned"] for kid, t in tuning.items()}
+
+    def tuned(kid: str) -> Tuned | None:
+        if kid not in blocking:
+            return None
+        return Tuned(kid, *blocking[kid], 0.0, 0.0, TUNE_SIZE)
+
+    best = hostbest.measure(("f32", "f64"), pin_core=args.core, tuned=tuned)
+    _progress(f"host best: {best.choices}")
+    plan = {"best": best.choices, "blocking": blocking}
     base_env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
     workers = [
-        _run_worker("default", args.core, base_env, with_ladder=True),
-        _run_worker("haswell", args.core, {**base_env, "OPENBLAS_CORETYPE": "Haswell"}, False),
+        _run_worker("default", args.core, base_env, True, plan),
+        _run_worker(
+            "haswell", args.core, {**base_env, "OPENBLAS_CORETYPE": "Haswell"}, False, plan
+        ),
     ]
     cpu = kernels.cpu_info()
     now = dt.datetime.now(dt.UTC)
@@ -331,13 +300,22 @@ def main(argv: list[str] | None = None) -> int:
         "core": args.core,
         "loadavg": loadavg,
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "cpu": {"brand": cpu.brand, "features": [f for f, on in cpu.features.items() if on]},
+        "cpu": {
+            "brand": cpu.brand,
+            "vendor": cpu.vendor,
+            "family": cpu.family,
+            "model": cpu.model,
+            "caches": cpu.caches,
+            "features": [f for f, on in cpu.features.items() if on],
+        },
         "peaks": {"fma_gflops": peaks.fma_gflops, "bandwidth_gbs": peaks.bandwidth_gbs},
+        "tuning": tuning,
+        "host_best": {"choices": best.choices, "gflops": best.gflops},
         "workers": workers,
     }
     report["checks"] = checks(report)
     report["runtime_s"] = round(time.monotonic() - started, 1)
-    text = render(report, peaks)
+    text = render(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ladder.md").write_text(text)
     (RESULTS / "ladder.json").write_text(json.dumps(report, indent=1) + "\n")

@@ -18,6 +18,7 @@
 
 #include "aligned.hpp"
 #include "mm/bf16.hpp"
+#include "mm/blocking.hpp"
 #include "pin.hpp"
 
 namespace mm {
@@ -86,6 +87,10 @@ TimingResult time_gemm(const KernelInfo& info,
     AlignedBuffer c = alloc_output(info.dtype, m * n);
     const GemmArgs args{m, n, k, a.get(), k, b.get(), n, c.get(), n};
 
+    const Blocking blk = opts.blocking.KC > 0 ? opts.blocking : model_blocking(info);
+    const std::string bad = blocking_error(info, blk);
+    if (!bad.empty()) throw std::invalid_argument(bad);
+
     CorePin pin(opts.pin_core);
     TimingResult result;
     const auto begin = Clock::now();
@@ -99,9 +104,9 @@ TimingResult time_gemm(const KernelInfo& info,
 
     // Warm-up: caches, page faults, the driver's packing buffers, CPU clock ramp.
     auto t0 = Clock::now();
-    info.fn(args, info.blocking);
+    info.fn(args, blk);
     double first = seconds_since(t0);
-    for (int i = 1; i < opts.warmup && in_time(first); ++i) info.fn(args, info.blocking);
+    for (int i = 1; i < opts.warmup && in_time(first); ++i) info.fn(args, blk);
     if (result.timed_out) return result;
 
     if (first < opts.min_sample_seconds) {
@@ -112,7 +117,7 @@ TimingResult time_gemm(const KernelInfo& info,
     double last = first * result.calls_per_sample;
     for (int r = 0; r < opts.repeats && in_time(last); ++r) {
         auto start = Clock::now();
-        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, info.blocking);
+        for (int c_i = 0; c_i < result.calls_per_sample; ++c_i) info.fn(args, blk);
         double s = seconds_since(start);
         last = s;
         timed += s;

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sshapp.bench.service import KernelRow
-from sshapp.kernels import DTYPE_TABLE, Timing, check_size, dtype
+from sshapp.kernels import DTYPE_TABLE, Blocking, Timing, check_size, dtype
 from sshapp.kernels.gemm import SampleCallback
 
 PREFIX = "blas.numpy."
@@ -87,6 +87,7 @@ def time_blas(
     min_sample_seconds: float = 2e-3,
     deadline_seconds: float = 0.0,
     on_sample: SampleCallback | None = None,
+    blocking: Blocking | None = None,
     max_bytes: int = 1 << 30,
 ) -> Timing:
     """Time numpy matmul like `sshapp.kernels.time_kernel` times a native kernel.
@@ -98,8 +99,11 @@ def time_blas(
 
     Raises:
         SizeLimitError: Over max_bytes.
-        ValueError: Bad sizes or options.
+        ValueError: Bad sizes or options, or cache blocks (the BLAS chooses its own).
     """
+    if blocking is not None:
+        msg = f"{kernel_id} chooses its own cache blocks"
+        raise ValueError(msg)
     row = dtype(kernel_id.removeprefix(PREFIX))
     check_size(m, n, k, row.name, max_bytes)
     end = time.perf_counter() + deadline_seconds if deadline_seconds > 0 else math.inf
@@ -146,4 +150,5 @@ def time_blas(
         calls_per_sample=calls,
         cancelled=cancelled,
         timed_out=timed_out,
+        blocking=Blocking(0, 0, 0, 0, 0),
     )

@@ -9,13 +9,14 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
-from sshapp.bench import bounds, catalog, peaks, plan, runlog, unsaved
+from sshapp.bench import bounds, catalog, peaks, plan, runlog, tuner, unsaved
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.queue import QUEUE_DIR, Handoff, HostQueue, QuotaError
 from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.bench.service import HistoryEntry, KernelRow
-from sshapp.bench.spec import BenchSpec, RunSpec, gflops
+from sshapp.bench.spec import BEST, BenchSpec, RunSpec, gflops
+from sshapp.bench.tuning import HostBest, TuneCache
 from sshapp.config import Settings
 from sshapp.kernels import cpu_info
 
@@ -46,6 +47,8 @@ class Engine:
         """The history database."""
         self.peak_cache = peaks.PeakCache(settings.state_dir)
         """This host's cached peaks."""
+        self.tune_cache = TuneCache(settings.state_dir)
+        """This CPU's tune results and best kernels."""
         self._cancel = threading.Event()
         self._probed = False
         self._history_warned = False
@@ -57,7 +60,7 @@ class Engine:
 
     def kernels(self) -> Sequence[KernelRow]:
         """Return every native kernel (table order) then the host-BLAS rows."""
-        return catalog.kernel_rows()
+        return catalog.kernel_rows(self.tune_cache)
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         """Validate a spec and expand globs and sweeps into runs.
@@ -66,7 +69,24 @@ class Engine:
             SpecError: The spec cannot run (one readable line).
         """
         limits = plan.Limits(self.settings.max_run_bytes, self.settings.max_run_seconds)
-        return plan.expand(spec, limits)
+        return plan.expand(spec, limits, self.tune_cache.tuned)
+
+    def host_best(self) -> HostBest | None:
+        """Return this CPU's measured best kernels (None if never measured)."""
+        return self.tune_cache.host_best()
+
+    def tune(
+        self, kernel_ids: Sequence[str], size: int, budget_seconds: float
+    ) -> AsyncGenerator[tuner.TuneEvent, None]:
+        """Tune the blocks of packed kernels through the queue, then re-measure `best`."""
+        core = pick_core(self.settings.pin_core)
+        job = tuner.tune_job(self.tune_cache, kernel_ids, size, budget_seconds, core)
+        return tuner.run_on_host(self.queue, job)
+
+    def measure_best(self, dtypes: tuple[str, ...] = ()) -> AsyncGenerator[tuner.TuneEvent, None]:
+        """Measure (and cache) the host's best kernels through the queue."""
+        job = tuner.best_job(self.tune_cache, dtypes, pick_core(self.settings.pin_core))
+        return tuner.run_on_host(self.queue, job)
 
     def cancel(self) -> None:
         """Cancel every waiting or running run of this engine (they yield Cancelled).
@@ -187,6 +207,9 @@ class Engine:
             waiter.result()
             # The server's watchdog ends a session that holds the host longer than this.
             ticket.mark_running(self.settings.max_run_seconds + PROBE_SECONDS)
+            if run.kernel_id == BEST:
+                core = pick_core(self.settings.pin_core)
+                run = await asyncio.to_thread(tuner.concrete, run, self.tune_cache, core)
             yield Started(run)
             # aclosing: closing this stream must close the inner one now (it stops the
             # worker), not whenever the garbage collector gets to it.

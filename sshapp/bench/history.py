@@ -11,15 +11,27 @@ from typing import Any
 
 from sshapp.bench import storage
 from sshapp.bench.service import HistoryEntry
-from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.spec import BenchResult, RunBlocking, RunSpec, Shape, Stats
 from sshapp.bench.storage import HistoryError
 
 __all__ = ["History", "HistoryError"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Value of PRAGMA user_version this code writes and reads."""
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 2: the cache blocks a packed kernel ran with (NULL: unblocked kernel, or a run
+    # recorded before blocking was chosen at run time), so runs can be told apart.
+    2: (
+        "ALTER TABLE runs ADD COLUMN mc INTEGER",
+        "ALTER TABLE runs ADD COLUMN kc INTEGER",
+        "ALTER TABLE runs ADD COLUMN nc INTEGER",
+        "ALTER TABLE runs ADD COLUMN blocking_source TEXT",
+    ),
+}
+"""Statements that bring a database of version v - 1 to version v (v1 is _SCHEMA)."""
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's lock before giving up."""
@@ -53,7 +65,7 @@ CREATE TABLE IF NOT EXISTS blas_ref (
 _COLUMNS = (
     "finished_at, user, cpu, kernel_id, dtype, m, n, k, repeats, budget_seconds, warmup, "
     "samples, best_seconds, median_seconds, spread, best_gflops, median_gflops, "
-    "peak_fraction, blas_ratio, check_error, check_ok"
+    "peak_fraction, blas_ratio, check_error, check_ok, mc, kc, nc, blocking_source"
 )
 
 
@@ -146,11 +158,16 @@ class History:
         db.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have created the schema while we waited for the lock.
-            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version < 1:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                version = 1
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -203,6 +220,11 @@ class History:
             result.blas_ratio,
             result.check_error,
             int(result.check_ok),
+            *(
+                (None, None, None, None)
+                if r.blocking is None
+                else (r.blocking.mc, r.blocking.kc, r.blocking.nc, r.blocking.source)
+            ),
         )
         marks = ", ".join("?" * len(row))
         self._run(f"INSERT INTO runs ({_COLUMNS}) VALUES ({marks})", row, write=True)
@@ -286,7 +308,8 @@ class History:
 
 def _entry(row: Any) -> HistoryEntry:
     (when, user, cpu, kid, dtype, m, n, k, reps, budget, warm, samples, *rest) = row
-    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok = rest
+    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok, mc, kc, nc, source = rest
+    blocks = None if mc is None else RunBlocking(int(mc), int(kc), int(nc), str(source))
     run = RunSpec(
         kernel_id=str(kid),
         dtype=str(dtype),
@@ -294,6 +317,7 @@ def _entry(row: Any) -> HistoryEntry:
         repeats=int(reps),
         budget_seconds=None if budget is None else float(budget),
         warmup=int(warm),
+        blocking=blocks,
     )
     result = BenchResult(
         run=run,

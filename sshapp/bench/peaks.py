@@ -7,13 +7,12 @@ stay unknown (None) and "% of peak" is simply not shown.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sshapp.bench.jsonfile import read_json, write_json
 from sshapp.kernels import cpu_info, probes
 
 log = logging.getLogger(__name__)
@@ -55,14 +54,7 @@ class PeakCache:
         """The cache file."""
 
     def _read_all(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable peak cache %s: %s", self.path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json(self.path)
 
     def load(self) -> HostPeaks | None:
         """Return this host's cached peaks (None if never measured here)."""
@@ -106,10 +98,7 @@ class PeakCache:
         self._write_all(data)
 
     def _write_all(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".peaks.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-        tmp.replace(self.path)
+        write_json(self.path, data)
 
 
 def measure() -> HostPeaks | None:

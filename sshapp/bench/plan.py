@@ -6,9 +6,10 @@ import fnmatch
 from dataclasses import dataclass
 
 from sshapp.bench import blas
+from sshapp.bench.blocks import TunedLookup, run_blocking
 from sshapp.bench.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, MAX_WARMUP, out_of_range
 from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchSpec, RunSpec, Shape
+from sshapp.bench.spec import BEST, BLOCKING_MODES, BenchSpec, RunBlocking, RunSpec, Shape
 from sshapp.kernels import (
     DTYPES,
     UnknownKernelError,
@@ -27,6 +28,7 @@ RATES: tuple[tuple[str, float, float], ...] = (
     ("ref.naive.*", 1.5, 0.4),
     ("ref.*", 15.0, 5.0),
     ("blas.*", 150.0, 150.0),
+    (BEST, 100.0, 100.0),
     ("amx.*", 1000.0, 1000.0),
     ("avx2.packed*", 100.0, 100.0),
     ("avx512.packed*", 200.0, 200.0),
@@ -103,6 +105,8 @@ def _fmt_seconds(s: float) -> str:
 
 def _match(pattern: str) -> list[tuple[str, str, bool, str]]:
     """Return (id, dtype, supported, reason) of every kernel or BLAS row `pattern` names."""
+    if pattern == BEST:  # resolved per dtype and shape when the run starts
+        return [(BEST, dtype, True, "") for dtype in DTYPES]
     if not any(ch in pattern for ch in "*?["):
         if blas.is_blas(pattern):
             return [(pattern, pattern.removeprefix(blas.PREFIX), True, "")]
@@ -181,6 +185,13 @@ def _check_options(spec: BenchSpec) -> None:
     if spec.budget_seconds is not None and not spec.budget_seconds > 0:
         msg = f"time budget must be > 0 seconds, got {spec.budget_seconds}"
         raise SpecError(msg)
+    if spec.blocking not in BLOCKING_MODES:
+        msg = f"unknown blocking {spec.blocking!r}; choose one of {', '.join(BLOCKING_MODES)}"
+        raise SpecError(msg)
+    for name, value in (("MC", spec.mc), ("KC", spec.kc), ("NC", spec.nc)):
+        if value < 0:
+            msg = f"{name} must be >= 1, got {value}"
+            raise SpecError(msg)
 
 
 def _check_memory(run: RunSpec, limits: Limits) -> None:
@@ -196,8 +207,41 @@ def _check_memory(run: RunSpec, limits: Limits) -> None:
         raise SpecError(msg)
 
 
-def expand(spec: BenchSpec, limits: Limits) -> list[RunSpec]:
+def _blocks(
+    spec: BenchSpec, kernels: list[tuple[str, str]], tuned: TunedLookup | None
+) -> dict[str, RunBlocking | None]:
+    """Return the blocks each chosen kernel runs with (None: no cache blocks, or later)."""
+    given = spec.mc > 0 or spec.kc > 0 or spec.nc > 0
+    out: dict[str, RunBlocking | None] = {}
+    for kernel_id, _ in kernels:
+        if kernel_id == BEST and given:
+            msg = "--mc/--kc/--nc need a concrete kernel, not 'best' (it may not pack)"
+            raise SpecError(msg)
+        if kernel_id == BEST or blas.is_blas(kernel_id):
+            out[kernel_id] = None
+            continue
+        out[kernel_id] = run_blocking(
+            kernel_id,
+            mode=spec.blocking,
+            mc=spec.mc,
+            kc=spec.kc,
+            nc=spec.nc,
+            tuned=tuned,
+            exact=kernel_id in spec.kernels,
+        )
+    if given and all(b is None for b in out.values()):
+        msg = "--mc/--kc/--nc apply to packed kernels; none of the chosen kernels packs"
+        raise SpecError(msg)
+    return out
+
+
+def expand(spec: BenchSpec, limits: Limits, tuned: TunedLookup | None = None) -> list[RunSpec]:
     """Validate `spec` and return its runs, kernels outer, shapes inner.
+
+    Args:
+        spec: What was asked for.
+        limits: What one run may cost.
+        tuned: This CPU's tune results (blocking mode "auto" runs with them).
 
     Raises:
         SpecError: Bad sizes or options, unknown, unsupported or wrong-dtype kernel,
@@ -205,6 +249,7 @@ def expand(spec: BenchSpec, limits: Limits) -> list[RunSpec]:
     """
     _check_options(spec)
     kernels = _kernels(spec)
+    blocks = _blocks(spec, kernels, tuned)
     if spec.budget_seconds is not None and spec.budget_seconds > limits.max_seconds:
         msg = (
             f"time budget {spec.budget_seconds:g} s is over the limit of "
@@ -221,6 +266,8 @@ def expand(spec: BenchSpec, limits: Limits) -> list[RunSpec]:
                 repeats=spec.repeats,
                 budget_seconds=spec.budget_seconds,
                 warmup=spec.warmup,
+                blocking=blocks[kernel_id],
+                blocking_mode=spec.blocking,
             )
             _check_memory(run, limits)
             need = estimate_seconds(run)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sshapp.bench import blas
+from sshapp.bench.blocks import as_blocking
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.peaks import HostPeaks
 from sshapp.bench.spec import BenchResult, RunSpec, Stats, gflops
@@ -112,6 +113,7 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
         # Warm-up included: the timed-work budget alone let `--warmup` run for minutes.
         deadline_seconds=max(job.time_left(), 1e-3),
         on_sample=on_sample,
+        blocking=as_blocking(run.kernel_id, run.blocking),
         max_bytes=job.max_bytes,
     )
 
@@ -125,7 +127,8 @@ def _check(job: Job) -> tuple[bool, float, str]:
     if blas.is_blas(run.kernel_id):
         c = blas.matmul(a, b)
     else:
-        c = gemm(run.kernel_id, a, b, max_bytes=job.max_bytes)
+        blocking = as_blocking(run.kernel_id, run.blocking)
+        c = gemm(run.kernel_id, a, b, blocking=blocking, max_bytes=job.max_bytes)
     verdict = check_product(c, a, b)
     detail = f"{verdict.method} error {verdict.error:.3g} vs tolerance {verdict.tolerance:.3g}"
     return verdict.ok, verdict.error, detail

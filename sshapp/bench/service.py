@@ -32,6 +32,9 @@ class KernelRow:
     """Whether it can run on this host."""
     reason: str
     """Why not, when unsupported."""
+    host_best: tuple[str, ...] = ()
+    """Shape classes ("small", "large", "skinny") this kernel is the host's measured
+    best of, for its dtype (empty: it is not, or nothing was measured yet)."""
 
 
 @dataclass(frozen=True, slots=True)

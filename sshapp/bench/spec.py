@@ -5,6 +5,30 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+BEST = "best"
+"""Kernel name that means "this host's measured best for the dtype and shape"."""
+
+BLOCKING_MODES = ("auto", "model")
+"""Where a packed kernel's cache blocks come from: "auto" = tuned on this host if a
+tune result is cached, else the model; "model" = the analytical model."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunBlocking:
+    """The cache blocks one run of a packed kernel uses, and where they came from."""
+
+    mc: int
+    """Rows of A per L2 block."""
+    kc: int
+    """Depth of one packed panel (L1)."""
+    nc: int
+    """Columns of B per L3 block."""
+    source: str
+    """"model", "tuned" or "given" (explicit --mc/--kc/--nc, on top of the others)."""
+
+    def __str__(self) -> str:
+        return f"MC={self.mc} KC={self.kc} NC={self.nc} ({self.source})"
+
 
 @dataclass(frozen=True, slots=True)
 class Shape:
@@ -44,6 +68,14 @@ class BenchSpec:
     """Stop a run after this much timed work (None = repeats only)."""
     warmup: int = 1
     """Untimed calls before the first sample."""
+    mc: int = 0
+    """Explicit MC for packed kernels (0 = from the blocking mode)."""
+    kc: int = 0
+    """Explicit KC for packed kernels (0 = from the blocking mode)."""
+    nc: int = 0
+    """Explicit NC for packed kernels (0 = from the blocking mode)."""
+    blocking: str = "auto"
+    """Blocking mode, one of BLOCKING_MODES."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +94,11 @@ class RunSpec:
     """Timed-work budget (None = repeats only)."""
     warmup: int = 1
     """Untimed calls first."""
+    blocking: RunBlocking | None = None
+    """Cache blocks of a packed kernel (None: the kernel does not pack, or "best" not
+    yet resolved)."""
+    blocking_mode: str = "auto"
+    """For kernel "best", resolved when it starts: the blocking mode to apply."""
 
 
 def gflops(shape: Shape, seconds: float) -> float:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from sshapp.bench.catalog import kernel_rows
@@ -14,16 +13,17 @@ from sshapp.bench.events import Failed
 from sshapp.bench.history import HistoryError
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import BenchSpec, Shape
-from sshapp.cli.main import (
+from sshapp.bench.tuning import TuneCache
+from sshapp.cli.base import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     current_user,
+    run_async,
 )
 from sshapp.cli.output import Printer
 from sshapp.config import Settings
-from sshapp.kernels import cpu_info
 
 if TYPE_CHECKING:  # the engine pulls in asyncio: `kernels` starts faster without it
     from sshapp.bench.engine import Engine
@@ -35,28 +35,6 @@ DEFAULT_SIZE = 256
 def _error(stderr: TextIO, message: str) -> None:
     stderr.write(f"sshapp: error: {message}\n")
     stderr.flush()
-
-
-def run_async(body: Callable[[], Awaitable[int]]) -> int:
-    """Run a coroutine; Ctrl+C, SIGTERM or SIGHUP cancel it cleanly (exit 130)."""
-    import asyncio
-
-    async def guarded() -> int:
-        task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        if task is not None:
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
-                    loop.add_signal_handler(sig, task.cancel)
-        try:
-            return await body()
-        except asyncio.CancelledError:
-            return EXIT_INTERRUPTED
-
-    try:
-        return asyncio.run(guarded())
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
 
 
 def _spec(args: argparse.Namespace) -> BenchSpec:
@@ -74,6 +52,10 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
         repeats=1000 if args.time else args.reps,
         budget_seconds=args.time,
         warmup=args.warmup,
+        mc=args.mc,
+        kc=args.kc,
+        nc=args.nc,
+        blocking=args.blocking,
     )
 
 
@@ -107,65 +89,19 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
-    """Run `sshapp cpu`: features, caches and (measured once, then cached) peaks."""
-    info = cpu_info()
-    if args.remeasure:
-        engine.forget_peaks()
-    peaks = run_async(lambda: _measure(engine))
-    if peaks == EXIT_INTERRUPTED:
-        return EXIT_INTERRUPTED
-    measured = engine.host_peaks()
-    printer = Printer(out, as_json=args.json)
-    states = {name: info.state(name) for name in sorted(info.detected)}
-    if args.json:
-        printer.json(
-            {
-                "vendor": info.vendor,
-                "brand": info.brand,
-                "l1d_bytes": info.l1d_bytes,
-                "l2_bytes": info.l2_bytes,
-                "l3_bytes": info.l3_bytes,
-                "features": states,
-                "peak_gflops": measured.fma_gflops if measured else None,
-                "bandwidth_gbs": measured.bandwidth_gbs if measured else None,
-            }
-        )
-        return EXIT_OK
-    printer.line(f"{info.brand} ({info.vendor})")
-    printer.line(
-        f"caches: L1d {info.l1d_bytes >> 10} KiB, L2 {info.l2_bytes >> 10} KiB, "
-        f"L3 {info.l3_bytes >> 20} MiB"
-    )
-    for state in ("present", "masked", "absent"):
-        names = [n for n, s in states.items() if s == state]
-        printer.line(f"{state}: {' '.join(names) if names else '-'}")
-    if measured is None:
-        printer.line("peaks: not measured (the probe failed; see the warning)")
-    else:
-        for key, value in sorted(measured.fma_gflops.items()):
-            printer.line(f"peak {key}: {value:.1f} GFLOP/s")
-        bw = measured.bandwidth_gbs
-        printer.line(f"bandwidth: {'-' if bw is None else f'{bw:.1f} GB/s'}")
-    return EXIT_OK
-
-
-async def _measure(engine: Engine) -> int:
-    await engine.measure_peaks()
-    return EXIT_OK
-
-
 def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run one engine-backed verb and return its exit code."""
     if args.verb == "kernels":
-        Printer(out, as_json=args.json).kernels(kernel_rows())
+        Printer(out, as_json=args.json).kernels(kernel_rows(TuneCache(settings.state_dir)))
         return EXIT_OK
     from sshapp.bench.engine import Engine
+    from sshapp.cli import tuning
 
     engine = Engine(settings, current_user())
     handlers: dict[str, Callable[[], int]] = {
         "bench": lambda: bench(args, engine, out, err),
-        "cpu": lambda: cpu(args, engine, out),
+        "tune": lambda: tuning.tune(args, engine, out, err),
+        "cpu": lambda: tuning.cpu(args, engine, out),
         "results": lambda: _results(args, engine, out),
     }
     if args.verb not in handlers:

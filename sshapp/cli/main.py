@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
 from sshapp import __version__
 from sshapp.bench import bounds
+from sshapp.cli.base import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from sshapp.config import ConfigError, Settings
-
-EXIT_OK = 0
-"""Success."""
-EXIT_FAILURE = 1
-"""A run failed (error, wrong answer) or a resource is unusable."""
-EXIT_USAGE = 2
-"""Bad command line or bad spec."""
-EXIT_INTERRUPTED = 130
-"""Cancelled by Ctrl+C (or a disconnect)."""
-
-REMOTE_VERBS = ("bench", "kernels", "cpu", "results", "help", "version")
-"""Verbs an SSH client may run (`sshapp session` allow-list)."""
 
 
 class UsageError(Exception):
@@ -100,7 +88,47 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     stop.add_argument("--time", type=_seconds, metavar="SECONDS", help="timed-work budget")
     warmup = whole_in(0, bounds.MAX_WARMUP)
     p.add_argument("--warmup", type=warmup, default=1, metavar="N", help="untimed calls first")
+    _add_blocking(p)
     p.add_argument("--json", action="store_true", help="one JSON object per event per line")
+
+
+def _add_blocking(p: argparse.ArgumentParser) -> None:
+    from sshapp.bench.spec import BLOCKING_MODES
+
+    for name, what in (("mc", "rows of A per L2 block"), ("kc", "depth of a packed panel")):
+        p.add_argument(
+            f"--{name}", type=whole_in(1, bounds.MAX_SIDE), default=0, metavar="N", help=what
+        )
+    p.add_argument(
+        "--nc",
+        type=whole_in(1, bounds.MAX_SIDE),
+        default=0,
+        metavar="N",
+        help="columns of B per L3",
+    )
+    p.add_argument(
+        "--blocking",
+        choices=BLOCKING_MODES,
+        default="auto",
+        help="cache blocks of packed kernels: auto = tuned here if tuned, else the model",
+    )
+
+
+def _add_tune(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from sshapp.kernels.dtypes import NAMES as DTYPE_NAMES
+
+    p = sub.add_parser("tune", help="search cache blocks of packed kernels on this CPU")
+    p.add_argument("kernels", nargs="*", metavar="KERNEL", help="packed kernel id or glob")
+    p.add_argument(
+        "--dtype", metavar="T", help=f"only kernels of this dtype ({', '.join(DTYPE_NAMES)})"
+    )
+    p.add_argument(
+        "--size", type=whole_in(1, bounds.MAX_SIDE), default=1024, metavar="N", help="square N³"
+    )
+    p.add_argument(
+        "--budget", type=_seconds, default=60.0, metavar="SECONDS", help="total time (60 s)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per candidate per line")
 
 
 def build_parser(out: TextIO) -> _Parser:
@@ -111,12 +139,15 @@ def build_parser(out: TextIO) -> _Parser:
     )
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
+    _add_tune(sub)
     sub.add_parser("kernels", help="list kernels and whether they run here").add_argument(
         "--json", action="store_true"
     )
     cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")
     cpu.add_argument("--json", action="store_true")
-    cpu.add_argument("--remeasure", action="store_true", help="measure the peaks again")
+    cpu.add_argument(
+        "--remeasure", action="store_true", help="measure the peaks and best kernels again"
+    )
     res = sub.add_parser("results", help="past runs on this host")
     res.add_argument("--mine", action="store_true", help="only my runs")
     res.add_argument("--best", action="store_true", help="best run per kernel and size")
@@ -135,24 +166,6 @@ def build_parser(out: TextIO) -> _Parser:
     sub.add_parser("serve", help="run the SSH server (its own options: serve --help)")
     sub.add_parser("health", help="check an SSH server answers (its own options: health --help)")
     return root
-
-
-def current_user(env: Mapping[str, str] | None = None) -> str:
-    """Return the identity runs are recorded under: SSHAPP_USER, else the local user."""
-    env = os.environ if env is None else env
-    for name in ("SSHAPP_USER", "USER", "LOGNAME"):
-        if env.get(name):
-            return env[name]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
-
-
-def _error(stderr: TextIO, message: str) -> None:
-    first = message.strip().splitlines()[0] if message.strip() else "error"
-    stderr.write(f"sshapp: error: {first}\n")
-    stderr.flush()
 
 
 def main(
@@ -200,7 +213,7 @@ def _parse_and_run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextI
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        _error(stderr, str(exc))
+        error(stderr, str(exc))
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -222,12 +235,18 @@ def _dispatch(
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
-        _error(stderr, str(exc))
+        error(stderr, str(exc))
         return EXIT_USAGE
     from sshapp.cli import commands, session
 
     if args.verb == "session":
-        return session.run_session(stdin, stdout, stderr, settings)
+        return session.run_session(
+            stdin,
+            stdout,
+            stderr,
+            settings,
+            run_command=lambda argv: main(argv, stdin, stdout, stderr),
+        )
     if args.verb == "tui":
         return commands.tui(settings, stderr)
     # Engine warnings reach the user as one line each (the TUI shows its own).
@@ -252,7 +271,7 @@ def _help(parser: _Parser, topic: str | None, out: TextIO, err: TextIO) -> int:
     try:
         parser.parse_args([topic, "--help"])
     except UsageError as exc:
-        _error(err, str(exc))
+        error(err, str(exc))
         return EXIT_USAGE
     except SystemExit:
         pass
@@ -270,7 +289,7 @@ def _serve(argv: list[str], stderr: TextIO) -> int:
     try:
         serve_main = importlib.import_module("sshapp.ssh").serve_main
     except (ImportError, AttributeError) as exc:
-        _error(stderr, f"the SSH server is not available in this build ({exc})")
+        error(stderr, f"the SSH server is not available in this build ({exc})")
         return EXIT_FAILURE
     return int(serve_main(argv))
 

@@ -21,9 +21,18 @@ def _of_peak(result: BenchResult) -> str:
 
 
 def run_fields(run: RunSpec) -> dict[str, Any]:
-    """Return a run's identity as JSON fields."""
+    """Return a run's identity as JSON fields (blocking: null for unblocked kernels)."""
     s = run.shape
-    return {"kernel": run.kernel_id, "dtype": run.dtype, "m": s.m, "n": s.n, "k": s.k}
+    b = run.blocking
+    blocking = None if b is None else {"mc": b.mc, "kc": b.kc, "nc": b.nc, "source": b.source}
+    return {
+        "kernel": run.kernel_id,
+        "dtype": run.dtype,
+        "m": s.m,
+        "n": s.n,
+        "k": s.k,
+        "blocking": blocking,
+    }
 
 
 def result_fields(result: BenchResult) -> dict[str, Any]:
@@ -144,7 +153,8 @@ class Printer:
                 ahead = "1 run" if pos == 1 else f"{pos} runs"
                 self.line(f"{run.kernel_id} {run.shape}: waiting, {ahead} ahead in the queue")
             case Started(run=run):
-                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}): running")
+                blocks = "" if run.blocking is None else f", {run.blocking}"
+                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}{blocks}): running")
             case Sampled(run=run, index=i, seconds=sec, gflops=g):
                 self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} {dtype(run.dtype).unit}")
             case Finished(result=r):
@@ -174,10 +184,18 @@ class Printer:
                 self.json({f: getattr(r, f) for f in KernelRow.__dataclass_fields__})
             return
         cells = [
-            [r.id, r.dtype, "yes" if r.supported else "no", r.blocking, r.summary or r.reason]
+            [
+                r.id,
+                r.dtype,
+                "yes" if r.supported else "no",
+                ",".join(r.host_best) or "-",
+                r.blocking,
+                r.summary or r.reason,
+            ]
             for r in rows
         ]
-        for text in table(("kernel", "dtype", "here", "blocking", "what it adds"), cells):
+        headers = ("kernel", "dtype", "here", "host best", "blocking", "what it adds")
+        for text in table(headers, cells):
             self.line(text)
         for r in rows:
             if not r.supported:
@@ -198,8 +216,9 @@ class Printer:
                 time.strftime("%Y-%m-%d %H:%M", time.localtime(e.finished_at)),
                 e.user,
                 *result_row(e.result),
+                "-" if e.result.run.blocking is None else str(e.result.run.blocking),
             ]
             for e in entries
         ]
-        for text in table(("when", "user", *RESULT_HEADERS), rows):
+        for text in table(("when", "user", *RESULT_HEADERS, "blocking"), rows):
             self.line(text)

@@ -15,10 +15,10 @@ import os
 import shlex
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from sshapp.cli.main import EXIT_OK, EXIT_USAGE, REMOTE_VERBS, main
+from sshapp.cli.base import EXIT_OK, EXIT_USAGE, REMOTE_VERBS
 from sshapp.config import Settings
 from sshapp.logfmt import LOG_FD_VARIABLE
 
@@ -78,6 +78,8 @@ def run_session(
     stderr: TextIO,
     settings: Settings,
     env: Mapping[str, str] | None = None,
+    *,
+    run_command: Callable[[list[str]], int],
 ) -> int:
     """Serve one SSH session: an allow-listed command, the TUI, or usage.
 
@@ -89,6 +91,8 @@ def run_session(
         stderr: The session's error stream.
         settings: Settings in force.
         env: Environment to read SSH_ORIGINAL_COMMAND from (default os.environ).
+        run_command: Runs an allow-listed argv on this session's streams (the CLI's
+            main, passed in so this module never imports it).
 
     Returns:
         The exit code.
@@ -108,7 +112,7 @@ def run_session(
             stdout.write(USAGE)
             stdout.flush()
             return EXIT_OK
-        return main(argv, stdin, stdout, stderr)
+        return run_command(argv)
     if _is_tty(stdin) and _is_tty(stdout):
         from sshapp.cli.commands import tui
 

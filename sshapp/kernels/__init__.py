@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sshapp.kernels.check import (
-    CheckResult,
-    check_overhead_bytes,
-    check_product,
-    tolerance,
-)
+from sshapp.kernels.blocking import BlockingError, ModelReport
+from sshapp.kernels.blocking import model as blocking_model
+from sshapp.kernels.blocking import resolve as resolve_blocking
+from sshapp.kernels.check import CheckResult, check_overhead_bytes, check_product, tolerance
 from sshapp.kernels.cpu import CpuInfo, cpu_info
 from sshapp.kernels.dtypes import TABLE as DTYPE_TABLE
 from sshapp.kernels.dtypes import DType, dtype
@@ -18,8 +16,8 @@ from sshapp.kernels.registry import (
     DTYPES,
     Blocking,
     KernelInfo,
-    best,
     get,
+    ladder_top,
     list_kernels,
     require_supported,
     select,
@@ -29,16 +27,18 @@ __all__ = [
     "DTYPES",
     "DTYPE_TABLE",
     "Blocking",
+    "BlockingError",
     "CheckResult",
     "CpuInfo",
     "DType",
     "KernelInfo",
+    "ModelReport",
     "Peaks",
     "SizeLimitError",
     "Timing",
     "UnknownKernelError",
     "UnsupportedKernelError",
-    "best",
+    "blocking_model",
     "check_overhead_bytes",
     "check_product",
     "check_size",
@@ -47,11 +47,13 @@ __all__ = [
     "footprint_bytes",
     "gemm",
     "get",
+    "ladder_top",
     "list_kernels",
     "measure_bandwidth",
     "measure_fma",
     "measure_peaks",
     "require_supported",
+    "resolve_blocking",
     "select",
     "time_kernel",
     "tolerance",

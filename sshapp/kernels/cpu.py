@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from sshapp import _native
@@ -37,6 +37,14 @@ class CpuInfo:
     """Why AMX is absent although CPUID lists it ("" otherwise)."""
     unknown_disable_names: tuple[str, ...]
     """Names in SSHAPP_DISABLE_ISA that match no feature."""
+    family: int = 0
+    """CPUID display family (e.g. 25 for AMD Zen 3 / Zen 4, 6 for Intel cores)."""
+    model: int = 0
+    """CPUID display model (e.g. 17 for Zen 4 EPYC)."""
+    caches: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per level ("l1d", "l2", "l3"): bytes, ways (associativity) and line size."""
+    cache_source: str = ""
+    """Where the cache sizes came from: "cpuid 4", "cpuid 0x8000001d", "sysfs", "sysconf"."""
 
     @property
     def masked(self) -> tuple[str, ...]:
@@ -64,6 +72,10 @@ def cpu_info() -> CpuInfo:
         l1d_bytes=raw["l1d_bytes"],
         l2_bytes=raw["l2_bytes"],
         l3_bytes=raw["l3_bytes"],
+        family=raw["family"],
+        model=raw["model"],
+        caches={name: dict(level) for name, level in raw["caches"].items()},
+        cache_source=raw["cache_source"],
         features=dict(raw["features"]),
         detected=dict(raw["detected"]),
         amx_note=raw["amx_note"],

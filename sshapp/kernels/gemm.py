@@ -9,9 +9,10 @@ import numpy as np
 
 from sshapp import _native
 from sshapp.config import GIB
+from sshapp.kernels.blocking import resolve
 from sshapp.kernels.dtypes import Array, dtype
 from sshapp.kernels.errors import SizeLimitError
-from sshapp.kernels.registry import require_supported
+from sshapp.kernels.registry import Blocking, require_supported
 
 SampleCallback = Callable[[int, float], bool | None]
 """Called as on_sample(index, seconds_per_call); return False to stop the run."""
@@ -38,6 +39,8 @@ class Timing:
     """How many calls each sample averaged (small sizes repeat the call)."""
     cancelled: bool
     """True when on_sample stopped the run early."""
+    blocking: Blocking
+    """The register and cache blocks the kernel ran with."""
     timed_out: bool = False
     """True when the deadline stopped the run before its repeats or budget were done."""
 
@@ -67,7 +70,27 @@ def check_size(m: int, n: int, k: int, dtype_name: str, max_bytes: int = GIB) ->
         raise SizeLimitError(msg)
 
 
-def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
+def _blocks(kernel_id: str, blocking: Blocking | None) -> dict[str, int]:
+    """Return the mc, kc, nc keywords of a native call (0 = the model's value).
+
+    Raises:
+        BlockingError: The blocking is invalid for this kernel.
+    """
+    if blocking is None:
+        return {"mc": 0, "kc": 0, "nc": 0}
+    blocks = {"mc": blocking.MC, "kc": blocking.KC, "nc": blocking.NC}
+    resolve(kernel_id, **blocks)
+    return blocks
+
+
+def gemm(
+    kernel_id: str,
+    a: Array,
+    b: Array,
+    *,
+    blocking: Blocking | None = None,
+    max_bytes: int = GIB,
+) -> Array:
     """Return a @ b computed by one native kernel.
 
     Args:
@@ -75,6 +98,7 @@ def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
         a: m×k matrix, C-contiguous, of the kernel dtype's input type (bf16:
             `ml_dtypes.bfloat16`).
         b: k×n matrix, C-contiguous, same type.
+        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
 
     Returns:
@@ -85,6 +109,7 @@ def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
         UnsupportedKernelError: The CPU cannot run it.
         TypeError: Wrong dtype.
         ValueError: Wrong shape or layout, or a size below 1.
+        BlockingError: The blocking is invalid for this kernel.
         SizeLimitError: Over max_bytes.
     """
     info = require_supported(kernel_id)
@@ -109,7 +134,13 @@ def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
         raise ValueError(msg)
     check_size(m, n, k, info.dtype, max_bytes)
     c = np.empty((m, n), dtype=row.output)
-    _native.gemm(kernel_id, a.view(row.native_input), b.view(row.native_input), c)
+    _native.gemm(
+        kernel_id,
+        a.view(row.native_input),
+        b.view(row.native_input),
+        c,
+        **_blocks(kernel_id, blocking),
+    )
     return c
 
 
@@ -126,6 +157,7 @@ def time_kernel(
     min_sample_seconds: float = 2e-3,
     deadline_seconds: float = 0.0,
     on_sample: SampleCallback | None = None,
+    blocking: Blocking | None = None,
     max_bytes: int = GIB,
 ) -> Timing:
     """Time one kernel on random inputs allocated once in C++.
@@ -143,11 +175,13 @@ def time_kernel(
         deadline_seconds: Wall-clock limit of the whole call, warm-up included; no call
             starts that would end after it (0 = none).
         on_sample: Called after each sample, outside the timed region.
+        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
 
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        BlockingError: The blocking is invalid for this kernel.
         ValueError: Bad sizes or options.
         SizeLimitError: Over max_bytes.
     """
@@ -168,6 +202,7 @@ def time_kernel(
         min_sample_seconds=min_sample_seconds,
         deadline_seconds=deadline_seconds,
         on_sample=on_sample,
+        **_blocks(kernel_id, blocking),
     )
     return Timing(
         kernel_id=kernel_id,
@@ -178,4 +213,5 @@ def time_kernel(
         calls_per_sample=raw["calls_per_sample"],
         cancelled=raw["cancelled"],
         timed_out=raw["timed_out"],
+        blocking=Blocking(**raw["blocking"]),
     )

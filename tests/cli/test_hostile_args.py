@@ -12,7 +12,8 @@ import pytest
 from sshapp.bench.bounds import MAX_RESULTS
 from sshapp.bench.history import History
 from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
-from sshapp.cli.main import EXIT_USAGE, main
+from sshapp.cli.base import EXIT_USAGE
+from sshapp.cli.main import main
 
 DIGITS = "9" * 300
 

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from sshapp.cli.main import main
 from sshapp.cli.session import parse_command, run_session
 from sshapp.config import Settings
 
@@ -23,7 +24,14 @@ class FakeTty(io.StringIO):
 def _session(command: str | None, settings: Settings) -> tuple[int, str, str]:
     env = {} if command is None else {"SSH_ORIGINAL_COMMAND": command}
     out, err = io.StringIO(), io.StringIO()
-    code = run_session(io.StringIO(), out, err, settings, env=env)
+    code = run_session(
+        io.StringIO(),
+        out,
+        err,
+        settings,
+        env=env,
+        run_command=lambda argv: main(argv, None, out, err),
+    )
     return code, out.getvalue(), err.getvalue()
 
 
@@ -101,7 +109,7 @@ def test_no_command_with_a_terminal_starts_the_tui(
     fake.main = fake_tui_main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "sshapp.tui.app", fake)
     monkeypatch.setenv("SSHAPP_USER", "carol")
-    code = run_session(FakeTty(), FakeTty(), io.StringIO(), settings, env={})
+    code = run_session(FakeTty(), FakeTty(), io.StringIO(), settings, env={}, run_command=main)
     assert code == 0
     assert seen == [("carol", settings)]
 

@@ -19,6 +19,7 @@ struct TimingOptions {
     // calls: no call (warm-up) or sample starts once it has passed, or when it would end
     // after it at the pace of the previous one. A kernel call itself cannot be stopped.
     double deadline_seconds = 0.0;
+    Blocking blocking{};  // cache blocks to run with (KC == 0: the model's, mm/blocking.hpp)
 };
 
 // Called after each sample, outside the timed region, with the sample's index and its

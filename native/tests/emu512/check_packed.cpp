@@ -20,7 +20,7 @@ int check(void (*fn)(const GemmArgs&, const Blocking&), const char* name, Blocki
         {15, 33, 33},       {43, 63, 5},       {97, 101, 103},      {200, 300, 500},
         {1, 4096, 64},      {4096, 1, 64},     {b.MR + 1, b.NR + 1, b.KC + 1},
         {b.MR, b.NR, 2L * b.KC + 3},           {b.MC + 1, b.NR + 3, 7},
-        {2L * b.MC - 1, 2L * b.NR + 1, b.KC - 1}, {3, b.NC + 1, 5},
+        {2L * b.MC - 1, 2L * b.NR + 1, std::max(1L, b.KC - 1L)}, {3, b.NC + 1, 5},
         {b.MR + 2, b.NC + b.NR + 1, 3}};
     std::mt19937 rng(1);
     std::uniform_real_distribution<double> d(-1, 1);
@@ -44,13 +44,27 @@ int check(void (*fn)(const GemmArgs&, const Blocking&), const char* name, Blocki
             ++bad;
         }
     }
-    std::printf("%s: %s\n", name, bad ? "FAIL" : "ok");
+    std::printf("%s MC=%d KC=%d NC=%d: %s\n", name, b.MC, b.KC, b.NC, bad ? "FAIL" : "ok");
     return bad;
 }
 
+// The table's blocking, then tiny and odd run-time blocks (MC a multiple of MR, as
+// mm/blocking.hpp requires; KC and NC anything >= 1), and large ones.
+std::vector<Blocking> blockings(Blocking t) {
+    return {t,
+            {t.MR, t.NR, t.MR, 1, 1},
+            {t.MR, t.NR, 3 * t.MR, 7, t.NR + 3},
+            {t.MR, t.NR, 5 * t.MR, 33, 2 * t.NR - 1},
+            {t.MR, t.NR, 2 * t.MC, 2 * t.KC, 4 * t.NR}};
+}
+
 int main() {
-    return check<float>(avx512::gemm_packed_14x32_f32, "avx512.packed_14x32.f32",
-                        avx512::PACKED_14X32_F32) +
-           check<double>(avx512::gemm_packed_14x16_f64, "avx512.packed_14x16.f64",
-                         avx512::PACKED_14X16_F64);
+    int bad = 0;
+    for (const Blocking& b : blockings(avx512::PACKED_14X32_F32)) {
+        bad += check<float>(avx512::gemm_packed_14x32_f32, "avx512.packed_14x32.f32", b);
+    }
+    for (const Blocking& b : blockings(avx512::PACKED_14X16_F64)) {
+        bad += check<double>(avx512::gemm_packed_14x16_f64, "avx512.packed_14x16.f64", b);
+    }
+    return bad;
 }

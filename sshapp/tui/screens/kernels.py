@@ -47,7 +47,10 @@ class KernelsScreen(Screen[None]):
         row = event.row
         text = Text()
         text.append(row.id, "bold")
-        text.append(f"  [{row.dtype}]  blocking {row.blocking}\n")
+        text.append(f"  [{row.dtype}]  blocking {row.blocking}")
+        if row.host_best:
+            text.append(f"  ★ fastest here for {', '.join(row.host_best)} {row.dtype}", "bold")
+        text.append("\n")
         if row.supported:
             text.append(row.summary)
         else:

@@ -126,11 +126,17 @@ class KernelTable(ScrollView, can_focus=True):
                 _Line(f"{GROUP_PREFIX}{dtype}", None, f"── {dtype} ({len(group)}) ──")
             )
             self.lines.extend(_Line(row.id, row) for row in group)
-        self.cursor_row = next(
-            (i for i, line in enumerate(self.lines) if line.kernel and line.kernel.supported),
-            min(1, len(self.lines) - 1),
-        )
-        """Index into `lines` of the highlighted line."""
+        supported = [
+            i for i, line in enumerate(self.lines) if line.kernel and line.kernel.supported
+        ]
+        host_best = [
+            i
+            for i in supported
+            if (kernel := self.lines[i].kernel) is not None and "large" in kernel.host_best
+        ]
+        self.cursor_row = (host_best or supported or [min(1, len(self.lines) - 1)])[0]
+        """Index into `lines` of the highlighted line: the host's measured best kernel
+        (large shapes, first dtype) if known, else the first supported one."""
         self._widths = (
             1,
             max([cell_len(HEADINGS[1]), *(cell_len(r.id) for r in rows)]),
@@ -143,9 +149,12 @@ class KernelTable(ScrollView, can_focus=True):
         return [line.key for line in self.lines]
 
     def cells(self, key: str) -> tuple[str, str, str, str]:
-        """Return the text of one kernel row's four cells (mark, id, blocking, summary)."""
+        """Return the text of one kernel row's four cells (mark, id, blocking, summary).
+
+        The mark is ● for a marked row, else ★ for the host's measured best of a dtype.
+        """
         row = self.rows_by_id[key]
-        mark = "●" if row.id in self.marked else " "
+        mark = "●" if row.id in self.marked else "★" if row.host_best else " "
         summary = row.summary if row.supported else f"unsupported: {row.reason}"
         return mark, row.id, row.blocking, summary
 

@@ -1,0 +1,149 @@
+"""Provides the autotuner: a bounded coordinate descent over KC, MC, NC from the model.
+
+Start at the analytical model's blocks. For each of KC, MC, NC in turn, try the value
+× 1/2, 3/4, 3/2 and 2 (rounded to a valid block: KC a multiple of 8, MC of MR, NC of
+NR) and move to any that is over MOVE_GAIN faster, then try the next; a second pass
+repeats while time is left. Every candidate is one timed call series at the tune size.
+Noise on a shared host is a few %, so the winner is not trusted on its search figure:
+a final head-to-head times the model and the winner alternately, and the winner is kept
+only if it beats the model there by KEEP_GAIN; otherwise the model stands.
+Call `tune_kernel` only while holding the host queue.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sshapp.bench.tuning import Tuned
+from sshapp.kernels import Blocking, BlockingError, get, resolve_blocking, time_kernel
+
+FACTORS = (0.5, 0.75, 1.5, 2.0)
+"""Multipliers tried around the current value of each block."""
+PASSES = 2
+"""Passes over KC, MC, NC at most."""
+MOVE_GAIN = 1.01
+"""A candidate must be this much faster than the current best to move there."""
+KEEP_GAIN = 1.01
+"""The winner must beat the model by this much in the head-to-head to be stored."""
+HEAD_TO_HEAD_ROUNDS = 4
+"""Alternating samples of model and winner in the final comparison."""
+DEFAULT_BUDGET = 60.0
+"""Seconds `sshapp tune` spends in total by default."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One measured blocking."""
+
+    kernel_id: str
+    """The kernel."""
+    index: int
+    """0-based candidate number for this kernel."""
+    phase: str
+    """"model", "KC", "MC", "NC" (the block varied) or "final"."""
+    blocking: Blocking
+    """The blocks measured."""
+    gflops: float
+    """Best GFLOP/s of its samples."""
+    best_gflops: float
+    """Best GFLOP/s seen so far for this kernel (search figures)."""
+
+
+def _round(kernel_id: str, b: Blocking, phase: str, factor: float) -> Blocking | None:
+    value = {"KC": b.KC, "MC": b.MC, "NC": b.NC}[phase] * factor
+    step = {"KC": 8, "MC": b.MR, "NC": b.NR}[phase]
+    new = max(step, round(value / step) * step)
+    blocks = {"mc": b.MC, "kc": b.KC, "nc": b.NC}
+    blocks[phase.lower()] = new
+    try:
+        return resolve_blocking(kernel_id, **blocks)
+    except BlockingError:
+        return None
+
+
+def _gflops(kernel_id: str, size: int, b: Blocking, pin_core: int, repeats: int) -> float:
+    t = time_kernel(
+        kernel_id,
+        size,
+        size,
+        size,
+        warmup=1,
+        repeats=repeats,
+        pin_core=pin_core,
+        min_sample_seconds=0.02,
+        blocking=b,
+    )
+    return 2.0 * size**3 / min(t.samples) / 1e9
+
+
+def tune_kernel(
+    kernel_id: str,
+    size: int,
+    budget_seconds: float,
+    *,
+    pin_core: int = -1,
+    on_candidate: Callable[[Candidate], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Tuned | None:
+    """Search blocks for one packed kernel at size³; return the verdict (None if stopped).
+
+    Raises:
+        UnknownKernelError: No such kernel.
+        ValueError: The kernel does not pack.
+    """
+    info = get(kernel_id)
+    if not info.packed:
+        msg = f"{kernel_id} does not use cache blocks; only packed kernels can be tuned"
+        raise ValueError(msg)
+    deadline = time.monotonic() + budget_seconds
+    # The head-to-head needs about as long as a few candidates: keep it out of the search.
+    reserve = [0.0]
+    seen: dict[Blocking, float] = {}
+    model = info.blocking
+    current = model
+    best = 0.0
+
+    def report(phase: str, b: Blocking, g: float) -> None:
+        if on_candidate is not None:
+            on_candidate(Candidate(kernel_id, len(seen) - 1, phase, b, g, best))
+
+    def measure(b: Blocking) -> float:
+        started = time.monotonic()
+        g = _gflops(kernel_id, size, b, pin_core, repeats=3)
+        reserve[0] = max(reserve[0], (time.monotonic() - started) * HEAD_TO_HEAD_ROUNDS * 2 / 4)
+        seen[b] = g
+        return g
+
+    _gflops(kernel_id, size, model, pin_core, repeats=1)  # clocks up, pages faulted in
+    best = measure(model)
+    report("model", model, best)
+    for _ in range(PASSES):
+        moved = False
+        for phase in ("KC", "MC", "NC"):
+            for factor in FACTORS:
+                if (stop is not None and stop()) or time.monotonic() + reserve[0] > deadline:
+                    break
+                cand = _round(kernel_id, current, phase, factor)
+                if cand is None or cand in seen:
+                    continue
+                g = measure(cand)
+                if g > best * MOVE_GAIN:
+                    best, current, moved = g, cand, True
+                report(phase, cand, g)
+        if not moved:
+            break
+    if stop is not None and stop():
+        return None
+    model_g = win_g = 0.0
+    rounds = HEAD_TO_HEAD_ROUNDS if current != model else 1
+    for _ in range(rounds):
+        model_g = max(model_g, _gflops(kernel_id, size, model, pin_core, repeats=1))
+        if current != model:
+            win_g = max(win_g, _gflops(kernel_id, size, current, pin_core, repeats=1))
+    if current == model or win_g < model_g * KEEP_GAIN:
+        current, win_g = model, model_g
+    seen[current] = win_g
+    report("final", current, win_g)
+    return Tuned(kernel_id, current.MC, current.KC, current.NC, win_g, model_g, size)
