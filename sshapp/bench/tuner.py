@@ -68,6 +68,9 @@ class BestMeasured:
     """The choices."""
 
 
+BEST_SECONDS = 10.0
+"""About how long measuring the host's best kernels of one dtype takes (hostbest)."""
+
 TuneEvent = Waiting | TuneStarted | TuneCandidate | TuneDone | BestMeasured
 """Anything a tune job yields."""
 
@@ -126,8 +129,13 @@ def tune_job(
 ) -> Work:
     """Return the job that tunes `kernel_ids` within the budget, then re-measures `best`."""
 
+    dtypes = tuple(dict.fromkeys(get(k).dtype for k in kernel_ids))
+    # What measuring `best` afterwards takes (about BEST_SECONDS per dtype) comes out of
+    # the budget first; the search gets the rest, at least a quarter of the budget.
+    search = max(budget_seconds - BEST_SECONDS * len(dtypes), budget_seconds / 4)
+    share = search / max(len(kernel_ids), 1)
+
     def work(emit: Callable[[Any], None], stop: threading.Event) -> None:
-        share = budget_seconds * 0.8 / max(len(kernel_ids), 1)  # the rest: `best`
         for kid in kernel_ids:
             if stop.is_set():
                 return
@@ -144,9 +152,7 @@ def tune_job(
                 return
             cache.store_tuned(tuned)
             emit(TuneDone(tuned))
-        best_job(cache, tuple(dict.fromkeys(get(k).dtype for k in kernel_ids)), pin_core)(
-            emit, stop
-        )
+        best_job(cache, dtypes, pin_core)(emit, stop)
 
     return work
 
