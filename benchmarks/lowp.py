@@ -165,13 +165,30 @@ def best_f32(core: int) -> str:
     from sshapp import kernels
 
     ids = [k.id for k in kernels.list_kernels() if k.dtype == "f32" and k.supported]
-    packed = [kid for kid in ids if "packed" in kid] or [kernels.best("f32").id]
+    packed = [kid for kid in ids if "packed" in kid] or [kernels.ladder_top("f32").id]
     best = {kid: min(_sample(kid, (1024,) * 3, core, i == 0) for i in range(3)) for kid in packed}
     return min(best, key=best.__getitem__)
 
 
+def blocks_here(kernel_id: str) -> Any:
+    """The cache blocks `sshapp bench` would run `kernel_id` with on this host: this CPU's
+    `sshapp tune` result where there is one, else the analytical model (None: no blocks)."""
+    from sshapp import kernels
+    from sshapp.bench.blocks import as_blocking, run_blocking
+    from sshapp.bench.tuning import TuneCache
+    from sshapp.config import Settings
+
+    cache = TuneCache(Settings.from_env().state_dir)
+    return (
+        as_blocking(kernel_id, run_blocking(kernel_id, tuned=cache.tuned))
+        if kernels.get(kernel_id).packed
+        else None
+    )
+
+
 def _sample(kernel_id: str, shape: tuple[int, int, int], core: int, first: bool) -> float:
-    """One sample of one of our kernels (the first call of a series warms it up)."""
+    """One sample of one of our kernels (the first call of a series warms it up), with the
+    blocks `bench` would use here."""
     from sshapp import kernels
 
     t = kernels.time_kernel(
@@ -181,6 +198,7 @@ def _sample(kernel_id: str, shape: tuple[int, int, int], core: int, first: bool)
         repeats=1,
         pin_core=core,
         min_sample_seconds=SAMPLE_SECONDS,
+        blocking=blocks_here(kernel_id),
     )
     return t.samples[0]
 
@@ -326,6 +344,8 @@ def render(report: dict[str, Any]) -> str:
         f"- timing: best and median of {REPEATS} samples (ref.naive: 3, only up to "
         f"{NAIVE_MAX}), taken round-robin (one sample of every kernel and peer per round); "
         "every sample ≥ 50 ms of calls.",
+        "- cache blocks (as `bench` chooses them here: `sshapp tune` result, else the model): "
+        + (", ".join(f"`{k}` {v}" for k, v in report.get("blocks", {}).items()) or "none"),
         "- noise: 2 shared vCPUs; compare figures of this run only.",
         "",
         "## Not runnable here",
@@ -391,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
         "peer": peer,
         "unsupported": {k.id: k.reason for k in low if not k.supported},
         "checked": {k.id: "ok" if _checked(k.id) else "WRONG" for k in low if k.supported},
+        "blocks": {
+            k.id: str(b) for k in low if k.supported and (b := blocks_here(k.id)) is not None
+        },
         **measured,
     }
     report["checks"] = checks(report)
