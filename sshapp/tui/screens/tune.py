@@ -83,6 +83,7 @@ class TuneScreen(Screen[None]):
         """(change number, label) of every change, in order."""
         self.first_samples: list[LiveSample] = []
         """The first sample measured after each change, in order."""
+        self._dirty = False
 
     def compose(self) -> ComposeResult:
         """Title, block bars, value input, note, numbers, trace."""
@@ -95,9 +96,18 @@ class TuneScreen(Screen[None]):
         yield TuneTrace(id="tune-trace")
         yield KeyBar()
 
+    PAINT_FPS: ClassVar[float] = 4.0
+    """Upper bound on repaints of the numbers per second while samples stream (the first
+    sample after a change is painted at once)."""
+
     def on_mount(self) -> None:
-        """Label the trace."""
+        """Label the trace, start the repaint timer."""
         self.query_one(TuneTrace).border_title = "GFLOP/s, ▲ = a change of blocks"
+        self.set_interval(1 / self.PAINT_FPS, self._flush)
+
+    def _flush(self) -> None:
+        if self._dirty:
+            self._paint()
 
     def on_screen_resume(self) -> None:
         """Pick the kernel and start the continuous run."""
@@ -164,14 +174,18 @@ class TuneScreen(Screen[None]):
         elif isinstance(event, BlasMeasured):
             self.blas_gflops = event.gflops
         elif isinstance(event, LiveSample):
-            self._sample(event)
+            was = self.state
             if not self.state.startswith("autotune"):
                 self.state = "running"
+            if not self._sample(event) and was == self.state:
+                self._dirty = True  # an ordinary sample: the timer repaints
+                return
         elif isinstance(event, AutotuneEnded):
             self._autotune_ended(event.tuned)
         self._paint()
 
-    def _sample(self, s: LiveSample) -> None:
+    def _sample(self, s: LiveSample) -> bool:
+        """Record a sample; return whether it opened a marked column (paint it now)."""
         self.now_gflops = s.gflops
         self.measured[s.blocking] = max(self.measured.get(s.blocking, 0.0), s.gflops)
         if (
@@ -183,7 +197,7 @@ class TuneScreen(Screen[None]):
         if s.label.startswith("tune") and self.current is not None:
             self.changes.append((s.change, s.label))
             self.first_samples.append(s)
-        self.query_one(TuneTrace).add(s.gflops, s.change, s.label)
+        return self.query_one(TuneTrace).add(s.gflops, s.change, s.label)
 
     def _autotune_ended(self, tuned: Tuned | None) -> None:
         if tuned is None:
@@ -258,6 +272,7 @@ class TuneScreen(Screen[None]):
         label = f"{self.selected} {getattr(b, self.selected)}"
         self.changes.append((self.control.set(b, label), label))
         self._say(f"timing {_blocks(b)}")
+        self._paint()
 
     def action_model(self) -> None:
         """Go back to the model's blocks."""
@@ -266,6 +281,7 @@ class TuneScreen(Screen[None]):
             self.current = b
             self.changes.append((self.control.set(b, "model"), "model"))
             self._say(f"timing the model's {_blocks(b)}")
+            self._paint()
 
     def action_autotune(self) -> None:
         """Run the tuner's search live; the trace ends on the winner."""
@@ -316,6 +332,7 @@ class TuneScreen(Screen[None]):
         note.update(text)
 
     def _paint(self) -> None:
+        self._dirty = False
         b, m = self.current, self.model
         size = self.session.tune_size
         if b is None or m is None:

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from sshapp.kernels import Blocking
+from sshapp.tui.widgets.scale import append_runs
 
 BLOCKS = ("KC", "MC", "NC")
 """Block rows, top to bottom: KC (L1), MC (L2), NC (L3)."""
@@ -118,11 +119,9 @@ class BlockBars(Widget):
         style = self.get_component_rich_style(f"block-bars--{level}", partial=True)
         muted = self.get_component_rich_style("block-bars--muted", partial=True)
         model_style = self.get_component_rich_style("block-bars--model", partial=True)
-        for i in range(width):
-            if i == mark:
-                out.append("│", model_style)
-            elif i < filled:
-                out.append("█", style)
-            else:
-                out.append("·", muted)
+        cells = [
+            ("│", model_style) if i == mark else ("█", style) if i < filled else ("·", muted)
+            for i in range(width)
+        ]
+        append_runs(out, cells)
         out.append(tail + "\n", style if level == "over" else "")

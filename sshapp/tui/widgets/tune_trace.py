@@ -15,7 +15,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from sshapp.tui.widgets.scale import short
+from sshapp.tui.widgets.scale import append_runs, short
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 """Block characters for 0/8 .. 8/8 of a cell."""
@@ -117,11 +117,11 @@ class TuneTrace(Widget):
             level = rows - row  # 1-based from the bottom
             label = short(top) if row == 0 else short(top / 2) if row == rows // 2 else ""
             out.append(f"{label:>{LABEL_WIDTH - 1}}┤", axis)
+            cells = []
             for col in shown:
-                eighths = round(col.gflops / top * rows * 8)
-                full = eighths - (level - 1) * 8
-                ch = EIGHTHS[max(min(full, 8), 0)]
-                out.append(ch, marked if col.label else bar)
+                full = round(col.gflops / top * rows * 8) - (level - 1) * 8
+                cells.append((EIGHTHS[max(min(full, 8), 0)], marked if col.label else bar))
+            append_runs(out, cells)
             out.append("\n")
         out.append(" " * (LABEL_WIDTH - 1) + "└", axis)
         out.append("".join("▲" if c.label else "─" for c in shown) + "\n", axis)
@@ -131,12 +131,19 @@ class TuneTrace(Widget):
 
 
 def _labels(shown: list[Column], width: int) -> str:
-    """Place each change's label under its marker where it does not overlap the last one."""
+    """Place each change's label from its marker; the newest wins where two would overlap.
+
+    A label near the right edge ends at its ▲ instead, so a change is named in full the
+    moment its first sample is drawn.
+    """
     line = [" "] * width
-    free = 0
-    for x, col in enumerate(shown):
-        if col.label and x >= free:
-            text = col.label[: width - x]
-            line[x : x + len(text)] = text
-            free = x + len(text) + 1
+    limit = width  # labels placed so far start at or after this column
+    for x in range(len(shown) - 1, -1, -1):
+        text = shown[x].label[:width]
+        if not text:
+            continue
+        start = min(x, width - len(text))
+        if start + len(text) < limit or (limit == width and start + len(text) <= width):
+            line[start : start + len(text)] = text
+            limit = start
     return "".join(line).rstrip()
