@@ -7,7 +7,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from typing import Any
 
 from sshapp.bench import catalog, live, peaks, plan, runlog, tuner
 from sshapp.bench.blocks import run_blocking
@@ -114,9 +115,17 @@ class Engine:
     def live(
         self, kernel_id: str, size: int, control: live.LiveControl
     ) -> AsyncGenerator[tuner.Waiting | live.LiveEvent, None]:
-        """Re-time a packed kernel at size³ through the host queue until closed."""
+        """Re-time a packed kernel at size³ through the host queue until closed.
+
+        The host's peaks are measured first if they never were (for "% of peak").
+        """
         job = live.live_job(control, kernel_id, size, pick_core(self.settings.pin_core))
-        return tuner.run_on_host(self.queue, job)
+
+        def probed(emit: Callable[[Any], None], stop: threading.Event) -> None:
+            self._probe()
+            job(emit, stop)
+
+        return tuner.run_on_host(self.queue, probed)
 
     def cancel(self) -> None:
         """Cancel every waiting or running run of this engine (they yield Cancelled).

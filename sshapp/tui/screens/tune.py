@@ -20,15 +20,11 @@ from sshapp.bench.service import SpecError
 from sshapp.bench.tuner import Waiting
 from sshapp.bench.tuning import Tuned
 from sshapp.kernels import Blocking, ModelReport
-from sshapp.tui import blockedit
+from sshapp.tui import blockedit, tunetext
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.block_bars import BLOCKS, BarsState, BlockBars
 from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.tune_trace import TuneTrace
-
-
-def _blocks(b: Blocking) -> str:
-    return f"MC={b.MC} KC={b.KC} NC={b.NC}"
 
 
 class TuneScreen(Screen[None]):
@@ -73,6 +69,8 @@ class TuneScreen(Screen[None]):
         """Latest sample."""
         self.blas_gflops: float | None = None
         """Host BLAS at the same size."""
+        self.peak: float | None = None
+        """Measured FMA peak of the kernel's ISA and dtype."""
         self.state = "idle"
         """What the job is doing, as text."""
         self.verdict: Tuned | None = None
@@ -149,6 +147,7 @@ class TuneScreen(Screen[None]):
         b = self.model.blocking
         self.current = Blocking(b.MR, b.NR, saved.mc, saved.kc, saved.nc) if saved else b
         self.control = LiveControl(self.current)
+        self.peak = self._peak()
         self._say(f"started at the {'saved' if saved else 'model'} blocks")
         self._live(self.kernel_id, self.control)
 
@@ -173,6 +172,7 @@ class TuneScreen(Screen[None]):
             self.state = f"queued: {event.position} ahead (someone else holds the host)"
         elif isinstance(event, BlasMeasured):
             self.blas_gflops = event.gflops
+            self.peak = self._peak()  # measured before the job's first call, if it never was
         elif isinstance(event, LiveSample):
             was = self.state
             if not self.state.startswith("autotune"):
@@ -210,7 +210,7 @@ class TuneScreen(Screen[None]):
         self.changes.append((change, label))
         self.state = "running"
         self._say(
-            f"autotune winner {_blocks(self.current)}: {tuned.gflops:.1f} GF/s "
+            f"autotune winner {tunetext.blocks(self.current)}: {tuned.gflops:.1f} GF/s "
             f"(model {tuned.model_gflops:.1f}); w saves it"
         )
 
@@ -271,7 +271,7 @@ class TuneScreen(Screen[None]):
         self.current = b
         label = f"{self.selected} {getattr(b, self.selected)}"
         self.changes.append((self.control.set(b, label), label))
-        self._say(f"timing {_blocks(b)}")
+        self._say(f"timing {tunetext.blocks(b)}")
         self._paint()
 
     def action_model(self) -> None:
@@ -280,7 +280,7 @@ class TuneScreen(Screen[None]):
             b = self.model.blocking
             self.current = b
             self.changes.append((self.control.set(b, "model"), "model"))
-            self._say(f"timing the model's {_blocks(b)}")
+            self._say(f"timing the model's {tunetext.blocks(b)}")
             self._paint()
 
     def action_autotune(self) -> None:
@@ -313,7 +313,7 @@ class TuneScreen(Screen[None]):
         except OSError as exc:
             self._say(f"not saved: {exc}", error=True)
             return
-        self._say(f"saved {_blocks(b)} as this host's default for {self.kernel_id}")
+        self._say(f"saved {tunetext.blocks(b)} as this host's default for {self.kernel_id}")
 
     def action_next_kernel(self) -> None:
         """Tune the next packed kernel."""
@@ -346,22 +346,12 @@ class TuneScreen(Screen[None]):
         self.query_one(BlockBars).show(state)
         self.query_one("#tune-numbers", Static).update(self._numbers())
 
-    def _numbers(self) -> str:
-        def gf(v: float | None) -> str:
-            return f"{v:.1f}" if v else "-"
-
-        best_b = max(self.measured, key=self.measured.__getitem__, default=None)
-        best = self.measured.get(best_b) if best_b else None
-        model = self.measured.get(self.model.blocking) if self.model else None
+    def _peak(self) -> float | None:
         isa, dtype = self.kernel_id.split(".")[0], self.kernel_id.rsplit(".", 1)[-1]
-        peak = None
-        with contextlib.suppress(Exception):
-            peak = self.session.service.peak_gflops(isa, dtype)
-        now = self.now_gflops
-        of_peak = f"{now / peak:.0%} of peak" if now and peak else "peak -"
-        vs_blas = f"×{now / self.blas_gflops:.2f} BLAS" if now and self.blas_gflops else "×BLAS -"
-        where = f" at {_blocks(best_b)}" if best_b else ""
-        return (
-            f"now {gf(now)} GF/s · model's {gf(model)} · {of_peak} · {vs_blas}\n"
-            f"best so far {gf(best)}{where}"
-        )
+        with contextlib.suppress(Exception):  # an unreadable cache: no "% of peak"
+            return self.session.service.peak_gflops(isa, dtype)
+        return None
+
+    def _numbers(self) -> str:
+        model = self.model.blocking if self.model else None
+        return tunetext.numbers(self.measured, model, self.now_gflops, self.peak, self.blas_gflops)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.pilot import Pilot
+
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.tune import TuneScreen
 from sshapp.tui.widgets.tune_trace import TuneTrace
@@ -18,6 +22,14 @@ def make(service: FakeService) -> BenchApp:
 def screen_of(app: BenchApp) -> TuneScreen:
     screen = app.screen
     assert isinstance(screen, TuneScreen)
+    return screen
+
+
+async def opened(pilot: Pilot[Any], app: BenchApp) -> TuneScreen:
+    """Open the Tune screen and wait for its first sample."""
+    await pilot.press("t")
+    screen = screen_of(app)
+    await wait_for(lambda: screen.query_one(TuneTrace).samples >= 1)
     return screen
 
 
@@ -50,9 +62,7 @@ async def test_opens_on_a_packed_kernel_and_streams() -> None:
 async def test_keys_change_kc_and_mc_and_each_change_is_marked() -> None:
     app = make(FakeService())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("t")
-        screen = screen_of(app)
-        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 1)
+        screen = await opened(pilot, app)
         kc = screen.current.KC if screen.current else 0
         await pilot.press("left")  # halve KC
         await changed_and_sampled(screen, f"KC {kc // 2}")
@@ -77,9 +87,7 @@ async def test_keys_change_kc_and_mc_and_each_change_is_marked() -> None:
 async def test_typed_values_and_an_invalid_one_is_flagged_and_not_run() -> None:
     app = make(FakeService())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("t")
-        screen = screen_of(app)
-        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 1)
+        screen = await opened(pilot, app)
         await pilot.press("e", *"96", "enter")  # KC 96
         await changed_and_sampled(screen, "KC 96")
         await pilot.press("down", "e", *"120", "enter")  # MC 120 (a multiple of MR=6)
@@ -104,9 +112,7 @@ async def test_autotune_runs_on_the_trace_and_ends_on_the_winner_then_saves() ->
     service = FakeService()
     app = make(service)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("t")
-        screen = screen_of(app)
-        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 1)
+        screen = await opened(pilot, app)
         await pilot.press("a")
         await wait_for(lambda: screen.verdict is not None)
         verdict = screen.verdict
@@ -130,9 +136,7 @@ async def test_autotune_can_be_cancelled() -> None:
     service.live_delay = 0.05
     app = make(service)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("t")
-        screen = screen_of(app)
-        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 1)
+        screen = await opened(pilot, app)
         start = screen.current
         await pilot.press("a")
         await wait_for(lambda: any(label.startswith("tune") for _, label in screen.changes))
