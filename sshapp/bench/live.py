@@ -1,11 +1,12 @@
 """Provides the live tuning job: one packed kernel re-timed continuously while its blocks change.
 
 The job holds the host (through `tuner.run_on_host`, like every run) and times one call
-at a time at size³ with the blocks the front end last asked for, so a change is measured
-by the next call (~20 ms at 1024³ on a Zen 4 core). A sample whose blocks were changed
-while it was timed is dropped: the native call cannot be interrupted, but its figure
-would be labelled with the wrong blocks. On request the job runs the tuner's search
-instead, streaming every candidate as a sample, and goes on at the winner.
+per sample at size³ with the blocks the front end last asked for, so a change is measured
+by the call after the one in flight (~20 ms each at 1024³ on a Zen 4 core). The sample in
+flight when the blocks change is dropped and its series ends: the native call cannot be
+interrupted, but its figure would be labelled with the wrong blocks. On request the job
+runs the tuner's search instead, streaming every candidate as a sample, and goes on at
+the winner.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sshapp.kernels import Blocking, get, time_kernel
 
 AUTOTUNE_BUDGET = 20.0
 """Seconds one live autotune may take by default."""
+SERIES_CALLS = 100_000
+"""Calls of one timing series at fixed blocks (a change or a stop ends it sooner)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,11 @@ class LiveControl:
             self._autotune = None
             self._tune_cancel.set()
 
+    def autotune_requested(self) -> bool:
+        """Whether a search was requested and not yet taken."""
+        with self._lock:
+            return self._autotune is not None
+
     def take_autotune(self) -> float | None:
         """Return the budget of a requested search, once (None: none requested)."""
         with self._lock:
@@ -107,19 +115,39 @@ class LiveControl:
         return self._tune_cancel.is_set()
 
 
-def _once(kernel_id: str, size: int, b: Blocking, pin_core: int) -> float:
-    t = time_kernel(
+def _time_until_changed(
+    control: LiveControl,
+    what: tuple[str, int, int],
+    emit: Callable[[Any], None],
+    stop: threading.Event,
+) -> None:
+    """Time one call after another at the current blocks until they change or a stop.
+
+    One timing series per blocking: the inputs are allocated and filled once, not per
+    sample, so a sample costs one call (~20 ms at 1024³) and a change is timed by the
+    call after the one in flight.
+    """
+    kernel_id, size, pin_core = what
+    b, change, label = control.current()
+
+    def on_sample(_index: int, seconds: float) -> bool:
+        if control.current()[1] != change:  # changed while this call ran: drop it
+            return False
+        emit(LiveSample(b, 2.0 * size**3 / seconds / 1e9, change, label))
+        return not (stop.is_set() or control.autotune_requested())
+
+    time_kernel(
         kernel_id,
         size,
         size,
         size,
         warmup=0,
-        repeats=1,
+        repeats=SERIES_CALLS,
         pin_core=pin_core,
         min_sample_seconds=0.0,
+        on_sample=on_sample,
         blocking=b,
     )
-    return 2.0 * size**3 / min(t.samples) / 1e9
 
 
 def _blas(dtype: str, size: int, pin_core: int) -> float | None:
@@ -154,10 +182,7 @@ def live_job(
             if budget is not None:
                 _autotune(control, (kernel_id, size, pin_core), budget, emit, stop)
                 continue
-            b, change, label = control.current()
-            g = _once(kernel_id, size, b, pin_core)
-            if control.current()[1] == change:  # changed meanwhile: the next call times it
-                emit(LiveSample(b, g, change, label))
+            _time_until_changed(control, (kernel_id, size, pin_core), emit, stop)
 
     return work
 
