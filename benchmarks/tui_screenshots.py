@@ -1,12 +1,14 @@
-"""Renders README screenshots of the TUI (run view with a live chart, ladder) as SVG and PNG.
+"""Renders README screenshots of the TUI (run view, ladder, Tune screen) as SVG and PNG.
 
-Usage: python benchmarks/tui_screenshots.py [--real] [OUT_DIR]   (default: docs/)
+Usage: python benchmarks/tui_screenshots.py [--real] [--tune-only] [OUT_DIR]   (default: docs/)
 
 By default the app runs on the deterministic fake service used by the tests
 (tests/tui/fakes.py), so the pictures do not depend on this machine. With --real it runs the
 real engine (temporary state directory): every f32 kernel at 512 for the ladder, then a
 3-second budget run of avx2.packed_6x16.f32 at 1024 for the live chart; run it under
-`flock /tmp/sshapp-bench.lock`. PNG conversion needs cairosvg (pip) and the Fira Code
+`flock /tmp/sshapp-bench.lock`. The Tune shot re-times the first packed kernel at 1024
+while KC goes from the model's to a quarter of it, back, then ×2 and ×4 (3 s each).
+PNG conversion needs cairosvg (pip) and the Fira Code
 font (apt: fonts-firacode) plus DejaVu Sans for braille and symbols (apt: fonts-dejavu-core).
 """
 
@@ -29,7 +31,7 @@ from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history  # noqa: E402
 SIZE = (100, 30)
 """Terminal size of the screenshots."""
 FALLBACK = re.compile(
-    "[\u2800-\u28ff\u221b\u271a\u25c6\u25b2\u25a0\u25cf\u25cb\u25b3\u25a1\u25cc\u2717\u2713]"
+    "[\u2580-\u259f\u00b7\u2800-\u28ff\u221b\u271a\u25c6\u25b2\u25a0\u25cf\u25cb\u25b3\u25a1\u25cc\u2717\u2713]"
 )
 """Characters Fira Code lacks: drawn one by one in DejaVu Sans, each in its own cell."""
 TEXT = re.compile(r'<text ([^>]*?)x="([\d.]+)"([^>]*?)textLength="([\d.]+)"([^>]*)>([^<]*)</text>')
@@ -116,13 +118,42 @@ async def shoot(out: Path, real: bool) -> list[Path]:
     return saved
 
 
+async def shoot_tune(out: Path, real: bool) -> Path:
+    """Drive the Tune screen through a few changes of KC and save it mid-tune."""
+    if real:
+        from sshapp.bench.engine import Engine
+        from sshapp.config import Settings
+
+        state = Path(tempfile.mkdtemp(prefix="sshapp-shots-"))
+        app = BenchApp(
+            Engine(Settings.from_env(state_dir=state), "demo"), "demo", host="bench.host"
+        )
+    else:
+        app = BenchApp(FakeService(), "demo", host="bench.host", cpu=FAKE_CPU)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        screen = app.screen
+        while getattr(screen, "now_gflops", None) is None:
+            await asyncio.sleep(0.1)
+        # The model's KC, a quarter of it, back to the model, then ×2 and ×4.
+        for keys in ((), ("left", "left"), ("o",), ("right",), ("right",)):
+            await pilot.press(*keys)
+            await asyncio.sleep(3.0)
+        await pilot.pause(0.3)
+        return Path(app.save_screenshot(str(out / "tui-tune.svg")))
+
+
 def main() -> int:
-    """Write docs/tui-run.{svg,png} and docs/tui-ladder.{svg,png}."""
-    args = [a for a in sys.argv[1:] if a != "--real"]
+    """Write docs/tui-run, tui-ladder and tui-tune (.svg and .png)."""
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     out = Path(args[0]) if args else ROOT / "docs"
     out.mkdir(parents=True, exist_ok=True)
-    for svg in asyncio.run(shoot(out, real="--real" in sys.argv)):
-        print(svg, to_png(svg))
+    real = "--real" in sys.argv
+    if "--tune-only" not in sys.argv:
+        for svg in asyncio.run(shoot(out, real=real)):
+            print(svg, to_png(svg))
+    tune = asyncio.run(shoot_tune(out, real=real))
+    print(tune, to_png(tune))
     return 0
 
 

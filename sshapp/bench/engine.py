@@ -7,18 +7,20 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from typing import Any
 
-from sshapp.bench import bounds, catalog, peaks, plan, runlog, tuner, unsaved
+from sshapp.bench import bounds, catalog, live, peaks, plan, runlog, tuner, unsaved
+from sshapp.bench.blocks import run_blocking
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.queue import QUEUE_DIR, Handoff, HostQueue, QuotaError
 from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
-from sshapp.bench.service import HistoryEntry, KernelRow
+from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
 from sshapp.bench.spec import BEST, BenchSpec, RunSpec, gflops
-from sshapp.bench.tuning import HostBest, TuneCache
+from sshapp.bench.tuning import HostBest, TuneCache, Tuned
 from sshapp.config import Settings
-from sshapp.kernels import cpu_info
+from sshapp.kernels import Blocking, ModelReport, blocking_model, cpu_info, get
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,46 @@ class Engine:
         """Measure (and cache) the host's best kernels through the queue."""
         job = tuner.best_job(self.tune_cache, dtypes, pick_core(self.settings.pin_core))
         return tuner.run_on_host(self.queue, job)
+
+    def blocking_model(self, kernel_id: str) -> ModelReport:
+        """Return the analytical model's blocks of a kernel for this CPU's caches."""
+        return blocking_model(kernel_id)
+
+    def check_blocking(self, kernel_id: str, mc: int, kc: int, nc: int) -> Blocking:
+        """Return the blocking a packed kernel would run with.
+
+        Raises:
+            SpecError: The blocks are invalid for this kernel (one line).
+        """
+        blocks = run_blocking(kernel_id, mc=mc, kc=kc, nc=nc)
+        if blocks is None:
+            msg = f"{kernel_id} does not use cache blocks"
+            raise SpecError(msg)
+        b = get(kernel_id).blocking
+        return Blocking(b.MR, b.NR, blocks.mc, blocks.kc, blocks.nc)
+
+    def tuned(self, kernel_id: str) -> Tuned | None:
+        """Return this CPU's stored blocks of a kernel (None: never tuned or saved)."""
+        return self.tune_cache.tuned(kernel_id)
+
+    def save_tuned(self, tuned: Tuned) -> None:
+        """Store blocks as this CPU's default for a kernel (the `sshapp tune` store)."""
+        self.tune_cache.store_tuned(tuned)
+
+    def live(
+        self, kernel_id: str, size: int, control: live.LiveControl
+    ) -> AsyncGenerator[tuner.Waiting | live.LiveEvent, None]:
+        """Re-time a packed kernel at size³ through the host queue until closed.
+
+        The host's peaks are measured first if they never were (for "% of peak").
+        """
+        job = live.live_job(control, kernel_id, size, pick_core(self.settings.pin_core))
+
+        def probed(emit: Callable[[Any], None], stop: threading.Event) -> None:
+            self._probe()
+            job(emit, stop)
+
+        return tuner.run_on_host(self.queue, probed)
 
     def cancel(self) -> None:
         """Cancel every waiting or running run of this engine (they yield Cancelled).

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sshapp.bench.events import Event
 from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec
+
+if TYPE_CHECKING:  # bench.tuner and bench.live import this module (SpecError)
+    from sshapp.bench.live import LiveControl, LiveEvent
+    from sshapp.bench.tuner import Waiting
+    from sshapp.bench.tuning import Tuned
+    from sshapp.kernels import Blocking, ModelReport
 
 
 class SpecError(ValueError):
@@ -94,4 +100,34 @@ class BenchService(Protocol):
 
     def bandwidth_gbs(self) -> float | None:
         """Return this host's measured single-core memory bandwidth (None if unknown)."""
+        ...
+
+    def blocking_model(self, kernel_id: str) -> ModelReport:
+        """Return the analytical model's blocks of a kernel for this host's caches."""
+        ...
+
+    def check_blocking(self, kernel_id: str, mc: int, kc: int, nc: int) -> Blocking:
+        """Return the blocking a packed kernel would run with.
+
+        Raises:
+            SpecError: The blocks are invalid for this kernel (one line).
+        """
+        ...
+
+    def tuned(self, kernel_id: str) -> Tuned | None:
+        """Return this host's stored default blocks of a kernel (None: the model's)."""
+        ...
+
+    def save_tuned(self, tuned: Tuned) -> None:
+        """Store blocks as this host's default for a kernel (as `sshapp tune` does)."""
+        ...
+
+    def live(
+        self, kernel_id: str, size: int, control: LiveControl
+    ) -> AsyncIterator[Waiting | LiveEvent]:
+        """Re-time a packed kernel at size³ through the host queue until closed.
+
+        Yields Waiting while queued, then what the job measures (see bench.live).
+        Closing the iterator or cancelling its consumer stops the job and frees the host.
+        """
         ...

@@ -24,6 +24,7 @@ from sshapp.tui.screens.kernels import KernelsScreen
 from sshapp.tui.screens.results import ResultsScreen
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.setup import SetupScreen
+from sshapp.tui.screens.tune import TuneScreen
 from sshapp.tui.session import Session
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ SCREENS = {
     "run": RunScreen,
     "results": ResultsScreen,
     "cpu": CpuScreen,
+    "tune": TuneScreen,
 }
 """Mode name → screen class; each mode keeps its screen (and a running batch) alive."""
 
@@ -59,6 +61,7 @@ class BenchApp(App[int]):
         Binding("v,f4", "switch_mode('run')", "Run view"),
         Binding("r,f5", "switch_mode('results')", "Results"),
         Binding("c,f6", "switch_mode('cpu')", "CPU", show=False),
+        Binding("t,f7", "switch_mode('tune')", "Tune"),
         Binding("question_mark,f1", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),

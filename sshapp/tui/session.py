@@ -27,6 +27,8 @@ class Session:
     """Runs submitted by the setup screen and not yet started by the run screen."""
     cpu: CpuInfo | None = None
     """CPU to describe (None = detect this host's with sshapp.kernels.cpu_info)."""
+    tune_size: int = 1024
+    """Square size the Tune screen re-times its kernel at."""
 
     def cpu_info(self) -> CpuInfo:
         """Return the CPU description (detected on first use)."""

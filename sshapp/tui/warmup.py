@@ -13,11 +13,18 @@ files: nothing may be left open (a database, a thread) for forked children to sh
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from sshapp.bench.events import Event
 from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
 from sshapp.bench.spec import BenchSpec, RunSpec
 from sshapp.tui.app import SCREENS, BenchApp
+
+if TYPE_CHECKING:
+    from sshapp.bench.live import LiveControl, LiveEvent
+    from sshapp.bench.tuner import Waiting
+    from sshapp.bench.tuning import Tuned
+    from sshapp.kernels import Blocking, ModelReport
 
 WARM_UP_SIZE = (100, 30)
 """Terminal size of the headless warm-up run (any size fills the caches)."""
@@ -57,6 +64,30 @@ class _WarmUpService:
 
     def bandwidth_gbs(self) -> float | None:
         return None
+
+    def blocking_model(self, kernel_id: str) -> ModelReport:
+        from sshapp.kernels import blocking_model
+
+        return blocking_model(kernel_id)
+
+    def check_blocking(self, kernel_id: str, mc: int, kc: int, nc: int) -> Blocking:
+        msg = f"the warm-up runs nothing ({kernel_id} {mc} {kc} {nc})"
+        raise SpecError(msg)
+
+    def tuned(self, kernel_id: str) -> Tuned | None:  # noqa: ARG002 - protocol
+        return None
+
+    def save_tuned(self, tuned: Tuned) -> None:  # noqa: ARG002 - protocol
+        return
+
+    async def live(
+        self,
+        kernel_id: str,  # noqa: ARG002 - protocol
+        size: int,  # noqa: ARG002
+        control: LiveControl,  # noqa: ARG002
+    ) -> AsyncIterator[Waiting | LiveEvent]:
+        return
+        yield  # pragma: no cover - makes this an async generator
 
 
 class _WarmUpApp(BenchApp):

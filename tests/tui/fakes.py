@@ -7,9 +7,20 @@ import fnmatch
 from collections.abc import AsyncIterator, Sequence
 
 from sshapp.bench.events import Event, Finished, Queued, Sampled, Started
+from sshapp.bench.live import AutotuneEnded, BlasMeasured, LiveControl, LiveEvent, LiveSample
 from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
 from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
-from sshapp.kernels import CpuInfo
+from sshapp.bench.tuner import Waiting
+from sshapp.bench.tuning import Tuned
+from sshapp.kernels import (
+    Blocking,
+    BlockingError,
+    CpuInfo,
+    ModelReport,
+    UnknownKernelError,
+    blocking_model,
+    resolve_blocking,
+)
 
 KERNELS = [
     ("avx512.packed_16x14.f32", "f32", "packed 5-loop, AVX-512", "16x14 MC=... ", False),
@@ -149,6 +160,17 @@ class FakeService:
         self.measured = measured
         self.started: list[RunSpec] = []
         self.cancelled: list[RunSpec] = []
+        self.live_delay = 0.02
+        """Seconds between live tuning samples."""
+        self.saved: dict[str, Tuned] = {}
+        """Blocks stored with save_tuned, by kernel id."""
+        self.live_per_change: int | None = None
+        """Samples per change of blocks, then the fake waits for the next (None: no limit);
+        makes the trace deterministic for snapshots."""
+        self.live_runs: list[str] = []
+        """Kernels a live job started for."""
+        self.live_closed: list[str] = []
+        """Kernels whose live job was closed or cancelled."""
 
     @property
     def user(self) -> str:
@@ -232,6 +254,92 @@ class FakeService:
 
     def bandwidth_gbs(self) -> float | None:
         return 12.5 if self.measured else None
+
+    def blocking_model(self, kernel_id: str) -> ModelReport:
+        try:
+            return blocking_model(
+                kernel_id, l1=FAKE_CPU.l1d_bytes, l2=FAKE_CPU.l2_bytes, l3=FAKE_CPU.l3_bytes
+            )
+        except UnknownKernelError as exc:
+            raise SpecError(str(exc)) from None
+
+    def check_blocking(self, kernel_id: str, mc: int, kc: int, nc: int) -> Blocking:
+        try:
+            return resolve_blocking(kernel_id, mc=mc, kc=kc, nc=nc)
+        except (BlockingError, UnknownKernelError) as exc:
+            raise SpecError(str(exc)) from None
+
+    def tuned(self, kernel_id: str) -> Tuned | None:
+        return self.saved.get(kernel_id)
+
+    def save_tuned(self, tuned: Tuned) -> None:
+        self.saved[tuned.kernel_id] = tuned
+
+    async def live(
+        self,
+        kernel_id: str,
+        size: int,  # noqa: ARG002 - the fake's rate does not depend on it
+        control: LiveControl,
+    ) -> AsyncIterator[Waiting | LiveEvent]:
+        self.live_runs.append(kernel_id)
+        try:
+            for ahead in range(self.queue_ahead, 0, -1):
+                yield Waiting(ahead)
+                await asyncio.sleep(self.queue_delay)
+            yield BlasMeasured(RATES["blas.numpy.f32"])
+            index = 0
+            counts: dict[int, int] = {}
+            while True:
+                if control.take_autotune() is not None:
+                    async for sample in self._autotune(kernel_id, control):
+                        yield sample
+                await asyncio.sleep(self.live_delay)
+                b, change, label = control.current()
+                counts[change] = counts.get(change, 0) + 1
+                if self.live_per_change is not None and counts[change] > self.live_per_change:
+                    continue
+                index += 1
+                yield LiveSample(b, fake_rate(b) * WIGGLE[index % len(WIGGLE)], change, label)
+        except (asyncio.CancelledError, GeneratorExit):
+            self.live_closed.append(kernel_id)
+            raise
+
+    async def _autotune(self, kernel_id: str, control: LiveControl) -> AsyncIterator[LiveEvent]:
+        """A short deterministic search: KC, MC, NC halved and doubled once each."""
+        best, _, _ = control.current()
+        for phase in ("KC", "MC", "NC"):
+            for factor in (0.5, 2.0):
+                await asyncio.sleep(self.live_delay * 3)
+                if control.autotune_cancelled():
+                    yield AutotuneEnded(None)
+                    return
+                value = max(1, int(getattr(best, phase) * factor))
+                blocks = {"mc": best.MC, "kc": best.KC, "nc": best.NC, phase.lower(): value}
+                try:
+                    cand = resolve_blocking(kernel_id, **blocks)
+                except BlockingError:
+                    continue
+                label = f"tune {phase} {getattr(cand, phase)}"
+                yield LiveSample(cand, fake_rate(cand), control.next_change(), label)
+                if fake_rate(cand) > fake_rate(best):
+                    best = cand
+        control.set(best, "winner")
+        yield AutotuneEnded(
+            Tuned(kernel_id, best.MC, best.KC, best.NC, fake_rate(best), 50.0, 1024)
+        )
+
+
+def fake_rate(b: Blocking) -> float:
+    """GFLOP/s of the fake packed kernel: drops once a block overflows its (fake) cache."""
+    rate = 56.0 * b.KC / (b.KC + 24) * b.MC / (b.MC + 12)
+    for used, cache in (
+        (b.KC * b.NR * 4, FAKE_CPU.l1d_bytes),
+        (b.MC * b.KC * 4, FAKE_CPU.l2_bytes),
+        (b.KC * b.NC * 4, FAKE_CPU.l3_bytes),
+    ):
+        if used > 0.75 * cache:
+            rate *= 0.7
+    return rate
 
 
 def ladder_history() -> list[HistoryEntry]:

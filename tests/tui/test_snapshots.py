@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.run import RunScreen
+from sshapp.tui.screens.tune import TuneScreen
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history, lowp_history
 
@@ -83,3 +84,35 @@ def test_cpu_panel(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 
 def test_help(snap_compare: SnapCompare) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=keys("question_mark"))
+
+
+async def mid_tune(pilot: Pilot[Any]) -> None:
+    """Open the Tune screen, halve KC, step MC up twice, type NC: one sample per change."""
+    app = pilot.app
+    assert isinstance(app, BenchApp)
+    service = app.session.service
+    assert isinstance(service, FakeService)
+    service.live_per_change = 1
+    await pilot.press("t")
+    screen = app.screen
+    assert isinstance(screen, TuneScreen)
+
+    async def sampled(changes: int) -> None:
+        await wait_for(
+            lambda: len(screen.first_samples) >= changes and screen.now_gflops is not None
+        )
+
+    await sampled(0)
+    for step, keys_ in enumerate(
+        [("left",), ("down", "right_square_bracket"), ("right_square_bracket",), ("left",)]
+    ):
+        await pilot.press(*keys_)
+        await sampled(step + 1)
+    await pilot.press("down", "e", *"4096", "enter")
+    await sampled(5)
+    await pilot.pause(0.4)  # the throttled trace repaints
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tune_mid_tune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=mid_tune)

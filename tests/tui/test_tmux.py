@@ -134,3 +134,26 @@ def test_pick_and_run_a_kernel_over_ssh(tmux: Tmux, server_port: int) -> None:
         f"-p {server_port} -tt carol@127.0.0.1"
     )
     pick_and_run(tmux, f"env TERM=xterm-256color {ssh}; echo exited=$?; sleep 30")
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="openssh-client is not installed")
+@pytest.mark.timeout(180)
+def test_tune_screen_over_ssh_changes_a_block_and_the_trace_moves(
+    tmux: Tmux, server_port: int
+) -> None:
+    ssh = (
+        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+        "-o LogLevel=ERROR -o PubkeyAuthentication=no "
+        f"-p {server_port} -tt dave@127.0.0.1"
+    )
+    tmux("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", f"env TERM=xterm-256color {ssh}")
+    tmux.wait_for("app", "kernel", "blocking", "summary")
+    tmux("send-keys", "-t", "app", "t")
+    screen = tmux.wait_for("app", "Tune ", "running", "now ", "GF/s", timeout=90)
+    kc_line = next(line for line in screen.splitlines() if "B panel KC×NR" in line)
+    kc = int(kc_line.split("KC", 1)[1].split()[0])
+    assert "of L1" in kc_line
+    tmux("send-keys", "-t", "app", "Left")  # halve KC
+    moved = tmux.wait_for("app", f"KC {kc // 2}", "▲", timeout=30)
+    assert f"KC={kc // 2}" in moved  # the note names the blocks being timed
+    tmux("send-keys", "-t", "app", "q")

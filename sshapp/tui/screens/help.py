@@ -20,6 +20,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("v / F4", "live run view"),
             ("r / F5", "results"),
             ("c / F6", "CPU panel"),
+            ("t / F7", "tune a packed kernel's cache blocks live"),
             ("? / F1", "this help"),
             ("q, ctrl+c", "quit"),
             ("tab, shift+tab", "next / previous control"),
@@ -43,6 +44,19 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     ("live run", [("x", "cancel the waiting or running batch"), ("enter", "results")]),
+    (
+        "tune",
+        [
+            ("↑ ↓", "select KC, MC or NC"),
+            ("← → (- +)", "halve / double the selected block"),
+            ("[ ]", "one step down / up (KC 8, MC MR, NC NR)"),
+            ("e", "type a value (enter applies, escape cancels)"),
+            ("o", "back to the model's blocks"),
+            ("a / x", "autotune live / stop it"),
+            ("w", "save the blocks as this host's default"),
+            ("p", "next packed kernel"),
+        ],
+    ),
     (
         "results",
         [

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from itertools import groupby
+
+from rich.style import Style
+from rich.text import Text
 
 
 def short(value: float) -> str:
@@ -17,6 +22,16 @@ def short(value: float) -> str:
     if magnitude >= 100:
         return f"{value:.0f}"
     return f"{value:.3g}"
+
+
+def append_runs(text: Text, cells: Iterable[tuple[str, Style | str]]) -> None:
+    """Append (character, style) cells as one span per run of equal style.
+
+    A span per cell makes Textual send the full colour codes before every cell (~16 bytes
+    each); a chart that streams must not cost that on a slow link.
+    """
+    for style, run in groupby(cells, key=lambda cell: cell[1]):
+        text.append("".join(ch for ch, _ in run), style)
 
 
 class Axis:

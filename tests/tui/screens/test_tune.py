@@ -1,0 +1,161 @@
+"""Pilot tests of the Tune screen on the fake engine: keys, typing, autotune, save, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.tune import TuneScreen
+from sshapp.tui.widgets.tune_trace import TuneTrace
+from tests.tui.conftest import wait_for
+from tests.tui.fakes import FAKE_CPU, FakeService
+
+KERNEL = "avx2.packed_6x16.f32"
+
+
+def make(service: FakeService) -> BenchApp:
+    return BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
+
+
+def screen_of(app: BenchApp) -> TuneScreen:
+    screen = app.screen
+    assert isinstance(screen, TuneScreen)
+    return screen
+
+
+async def opened(pilot: Pilot[Any], app: BenchApp) -> TuneScreen:
+    """Open the Tune screen and wait for its first sample."""
+    await pilot.press("t")
+    screen = screen_of(app)
+    await wait_for(lambda: screen.query_one(TuneTrace).samples >= 1)
+    return screen
+
+
+async def changed_and_sampled(screen: TuneScreen, label: str) -> None:
+    """Wait until the change `label` was made and a sample measured it."""
+    await wait_for(
+        lambda: (
+            bool(screen.changes)
+            and screen.changes[-1][1] == label
+            and bool(screen.first_samples)
+            and screen.first_samples[-1].change == screen.changes[-1][0]
+        )
+    )
+
+
+async def test_opens_on_a_packed_kernel_and_streams() -> None:
+    service = FakeService()
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        screen = screen_of(app)
+        assert screen.kernel_id == KERNEL
+        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 3)
+        assert screen.state == "running"
+        assert service.live_runs == [KERNEL]
+        assert screen.model is not None
+        assert screen.current == screen.model.blocking
+
+
+async def test_keys_change_kc_and_mc_and_each_change_is_marked() -> None:
+    app = make(FakeService())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        kc = screen.current.KC if screen.current else 0
+        await pilot.press("left")  # halve KC
+        await changed_and_sampled(screen, f"KC {kc // 2}")
+        assert kc // 2 == screen.first_samples[-1].blocking.KC
+        await pilot.press("down")  # select MC
+        mr = screen.current.MR if screen.current else 0
+        mc = screen.current.MC if screen.current else 0
+        await pilot.press("right_square_bracket")  # MC + MR
+        await changed_and_sampled(screen, f"MC {mc + mr}")
+        trace = screen.query_one(TuneTrace)
+        await wait_for(
+            lambda: (
+                [c.label for c in trace.columns if c.label][-2:]
+                == [
+                    f"KC {kc // 2}",
+                    f"MC {mc + mr}",
+                ]
+            )
+        )
+
+
+async def test_typed_values_and_an_invalid_one_is_flagged_and_not_run() -> None:
+    app = make(FakeService())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        await pilot.press("e", *"96", "enter")  # KC 96
+        await changed_and_sampled(screen, "KC 96")
+        await pilot.press("down", "e", *"120", "enter")  # MC 120 (a multiple of MR=6)
+        await changed_and_sampled(screen, "MC 120")
+        before = list(screen.changes)
+        await pilot.press("e", *"7", "enter")  # not a multiple of MR
+        await pilot.pause(0.1)
+        assert "multiple of MR" in screen.note
+        assert screen.query_one("#tune-note").has_class("-error")
+        await pilot.press("escape", "e", *"abc", "enter")
+        await pilot.pause(0.1)
+        assert "not a positive whole number" in screen.note
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert screen.changes == before
+        assert screen.current is not None
+        assert screen.current.MC == 120
+        assert all(s.blocking.MC != 7 for s in screen.first_samples)
+
+
+async def test_autotune_runs_on_the_trace_and_ends_on_the_winner_then_saves() -> None:
+    service = FakeService()
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        await pilot.press("a")
+        await wait_for(lambda: screen.verdict is not None)
+        verdict = screen.verdict
+        assert verdict is not None
+        assert screen.current is not None
+        assert (
+            verdict.mc,
+            verdict.kc,
+            verdict.nc,
+        ) == (screen.current.MC, screen.current.KC, screen.current.NC)
+        assert any(label.startswith("tune") for _, label in screen.changes)
+        assert screen.changes[-1][1] == "winner"
+        await pilot.press("w")
+        await pilot.pause()
+        assert service.saved[KERNEL] == verdict
+        assert "saved" in screen.note
+
+
+async def test_autotune_can_be_cancelled() -> None:
+    service = FakeService()
+    service.live_delay = 0.05
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        start = screen.current
+        await pilot.press("a")
+        await wait_for(lambda: any(label.startswith("tune") for _, label in screen.changes))
+        await pilot.press("x")
+        await wait_for(lambda: "autotune cancelled" in screen.note)
+        assert screen.verdict is None
+        assert screen.current == start
+        assert screen.state == "running"
+
+
+async def test_queue_position_shown_and_leaving_cancels() -> None:
+    service = FakeService(queue_ahead=2, queue_delay=0.3)
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        screen = screen_of(app)
+        await wait_for(lambda: screen.state.startswith("queued: 2 ahead"))
+        await wait_for(lambda: screen.state == "running", timeout=5)
+        await pilot.press("k")
+        await wait_for(lambda: service.live_closed == [KERNEL])
+        await pilot.press("t")
+        await wait_for(lambda: len(service.live_runs) == 2)
