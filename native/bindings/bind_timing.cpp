@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "mm/kernel.hpp"
@@ -21,7 +22,7 @@ void register_timing(py::module_& m) {
         "time_kernel",
         [](const std::string& id, std::int64_t m_, std::int64_t n, std::int64_t k, int warmup,
            int repeats, double budget_seconds, int pin_core, double min_sample_seconds,
-           std::optional<py::function> on_sample, int mc, int kc, int nc) {
+           std::optional<py::function> on_sample, int mc, int kc, int nc, int threads) {
             const mm::KernelInfo& info = lookup_supported(id);
             const mm::Blocking blk = checked_blocking(info, mc, kc, nc);
             mm::TimingOptions opts;
@@ -31,6 +32,12 @@ void register_timing(py::module_& m) {
             opts.pin_core = pin_core;
             opts.min_sample_seconds = min_sample_seconds;
             opts.blocking = blk;
+            opts.threads = threads;
+            try {
+                mm::team_cores_for(info, threads, pin_core);  // one line, before anything runs
+            } catch (const std::invalid_argument& e) {
+                throw py::value_error(e.what());
+            }
             mm::SampleFn cb;
             if (on_sample) {
                 cb = [&on_sample](int index, double seconds) {
@@ -55,8 +62,9 @@ void register_timing(py::module_& m) {
         py::arg("warmup") = 1, py::arg("repeats") = 5, py::arg("budget_seconds") = 0.0,
         py::arg("pin_core") = -1, py::arg("min_sample_seconds") = 2e-3,
         py::arg("on_sample") = py::none(), py::arg("mc") = 0, py::arg("kc") = 0,
-        py::arg("nc") = 0,
+        py::arg("nc") = 0, py::arg("threads") = 1,
         "Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample "
-        "(return False to stop); mc, kc, nc > 0 replace the model's cache blocks. Returns "
-        "samples (seconds per call), calls_per_sample, cancelled, blocking.");
+        "(return False to stop); mc, kc, nc > 0 replace the model's cache blocks; threads > 1 "
+        "runs a packed kernel on a pinned team (pin_core first). Returns samples (seconds per "
+        "call), calls_per_sample, cancelled, blocking.");
 }

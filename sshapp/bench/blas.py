@@ -1,4 +1,4 @@
-"""Provides the host BLAS (numpy matmul on one thread) as reference rows `blas.numpy.*`."""
+"""Provides the host BLAS (numpy matmul, same thread count as the run) as rows `blas.numpy.*`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sshapp.bench.service import KernelRow
-from sshapp.kernels import NP_DTYPES, Blocking, Timing, check_size
+from sshapp.kernels import NP_DTYPES, Blocking, Timing, check_size, team_cores
 from sshapp.kernels.gemm import SampleCallback
 
 PREFIX = "blas.numpy."
@@ -34,7 +34,7 @@ def rows() -> list[KernelRow]:
             id=kid,
             isa="blas",
             dtype=kid.removeprefix(PREFIX),
-            summary="host BLAS via numpy matmul, one thread: the reference to beat",
+            summary="host BLAS via numpy matmul, same thread count: the reference to beat",
             blocking="-",
             supported=True,
             reason="",
@@ -44,25 +44,36 @@ def rows() -> list[KernelRow]:
 
 
 @contextlib.contextmanager
-def _one_thread_on(core: int) -> Iterator[None]:
-    """Limit BLAS to one thread, and pin the calling thread to `core` (-1 = no pin)."""
+def _threads_on(core: int, threads: int) -> Iterator[None]:
+    """Limit BLAS to `threads` threads and keep the calling thread on the run's cores.
+
+    One thread: the calling thread is pinned to `core` (-1 = no pin). A team: BLAS's own
+    pool does the work, with the calling thread kept within the same cores our team
+    would use (`core` first); BLAS places its workers itself.
+
+    Raises:
+        ThreadsError: More threads than allowed cores.
+    """
     from threadpoolctl import threadpool_limits  # costly import: only when timing BLAS
 
+    cores = set(team_cores(core, threads)) if threads > 1 else ({core} if core >= 0 else None)
     saved = os.sched_getaffinity(0)
     try:
-        if core >= 0:
+        if cores is not None:
             # pid 0 = the calling thread on Linux: only this worker thread moves.
-            os.sched_setaffinity(0, {core})
-        with threadpool_limits(limits=1):
+            os.sched_setaffinity(0, cores)
+        with threadpool_limits(limits=threads):
             yield
     finally:
-        if core >= 0:
+        if cores is not None:
             os.sched_setaffinity(0, saved)
 
 
-def matmul(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
-    """Return a @ b computed by the host BLAS on one thread."""
-    with _one_thread_on(-1):
+def matmul(
+    a: npt.NDArray[np.floating], b: npt.NDArray[np.floating], *, threads: int = 1
+) -> npt.NDArray[np.floating]:
+    """Return a @ b computed by the host BLAS on `threads` threads."""
+    with _threads_on(-1, threads):
         out: npt.NDArray[np.floating] = np.matmul(a, b)
     return out
 
@@ -80,6 +91,7 @@ def time_blas(
     min_sample_seconds: float = 2e-3,
     on_sample: SampleCallback | None = None,
     max_bytes: int = 1 << 30,
+    threads: int = 1,
 ) -> Timing:
     """Time numpy matmul like `sshapp.kernels.time_kernel` times a native kernel.
 
@@ -88,6 +100,7 @@ def time_blas(
 
     Raises:
         SizeLimitError: Over max_bytes.
+        ThreadsError: More threads than allowed cores.
         ValueError: Bad sizes or options.
     """
     dtype = kernel_id.removeprefix(PREFIX)
@@ -99,7 +112,7 @@ def time_blas(
     c = np.empty((m, n), dtype=npt_)
     samples: list[float] = []
     cancelled = False
-    with _one_thread_on(pin_core):
+    with _threads_on(pin_core, threads):
         t0 = time.perf_counter()
         np.matmul(a, b, out=c)
         first = time.perf_counter() - t0
@@ -130,4 +143,5 @@ def time_blas(
         calls_per_sample=calls,
         cancelled=cancelled,
         blocking=Blocking(0, 0, 0, 0, 0),
+        threads=threads,
     )

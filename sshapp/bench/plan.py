@@ -11,10 +11,13 @@ from sshapp.bench.spec import BenchSpec, RunSpec, Shape
 from sshapp.kernels import (
     DTYPES,
     SizeLimitError,
+    ThreadsError,
     UnknownKernelError,
     check_size,
+    check_threads,
     get,
     list_kernels,
+    team_cores,
 )
 
 # Rough, optimistic GFLOP/s of each kernel family on one core, in cache and out of it
@@ -62,7 +65,7 @@ def estimate_seconds(run: RunSpec) -> float:
     """Return the least time a run takes: warm-up, one sample and the check call."""
     s = run.shape
     footprint = (s.m * s.k + s.k * s.n + s.m * s.n) * (8 if run.dtype == "f64" else 4)
-    per_call = s.flops / (rate_gflops(run.kernel_id, footprint) * 1e9)
+    per_call = s.flops / (rate_gflops(run.kernel_id, footprint) * run.threads * 1e9)
     return per_call * (max(run.warmup, 1) + 2)
 
 
@@ -148,14 +151,44 @@ def _check_options(spec: BenchSpec) -> None:
     if spec.budget_seconds is not None and not spec.budget_seconds > 0:
         msg = f"time budget must be > 0 seconds, got {spec.budget_seconds}"
         raise SpecError(msg)
+    if not spec.threads:
+        msg = "no thread count given"
+        raise SpecError(msg)
+    for threads in spec.threads:
+        try:
+            team_cores(-1, threads)
+        except ThreadsError as exc:
+            raise SpecError(str(exc)) from None
+
+
+def _thread_counts(kernel_id: str, spec: BenchSpec) -> list[int]:
+    """Return the thread counts `kernel_id` runs on in this spec.
+
+    A kernel named exactly that cannot run threaded is refused; one a glob matched
+    keeps only its one-thread runs (`'avx2.*' --scaling` scales the packed ones).
+    """
+    counts = []
+    for threads in spec.threads:
+        if threads == 1 or blas.is_blas(kernel_id):
+            counts.append(threads)
+            continue
+        try:
+            check_threads(kernel_id, threads)
+        except ThreadsError as exc:
+            if kernel_id in spec.kernels:
+                raise SpecError(str(exc)) from None
+            continue
+        counts.append(threads)
+    return counts
 
 
 def expand(spec: BenchSpec, limits: Limits) -> list[RunSpec]:
-    """Validate `spec` and return its runs, kernels outer, shapes inner.
+    """Validate `spec` and return its runs: kernels outer, then shapes, thread counts inner.
 
     Raises:
-        SpecError: Bad sizes or options, unknown, unsupported or wrong-dtype kernel,
-            or a run over the memory or time limit (one readable line).
+        SpecError: Bad sizes or options, unknown, unsupported or wrong-dtype kernel, a
+            thread count the host or kernel cannot run, or a run over the memory or
+            time limit (one readable line).
     """
     _check_options(spec)
     kernels = _kernels(spec)
@@ -167,26 +200,32 @@ def expand(spec: BenchSpec, limits: Limits) -> list[RunSpec]:
         raise SpecError(msg)
     runs: list[RunSpec] = []
     for kernel_id, dtype in kernels:
+        counts = _thread_counts(kernel_id, spec)
         for shape in spec.shapes:
             try:
                 check_size(shape.m, shape.n, shape.k, dtype, limits.max_bytes)
             except SizeLimitError as exc:
                 raise SpecError(str(exc)) from None
-            run = RunSpec(
-                kernel_id=kernel_id,
-                dtype=dtype,
-                shape=Shape(shape.m, shape.n, shape.k),
-                repeats=spec.repeats,
-                budget_seconds=spec.budget_seconds,
-                warmup=spec.warmup,
-            )
-            need = estimate_seconds(run)
-            if need > limits.max_seconds:
-                msg = (
-                    f"{kernel_id} at {shape} would take at least {_fmt_seconds(need)} "
-                    f"(limit {limits.max_seconds:g} s per run); try a smaller size or a "
-                    f"faster kernel"
+            for threads in counts:
+                run = RunSpec(
+                    kernel_id=kernel_id,
+                    dtype=dtype,
+                    shape=Shape(shape.m, shape.n, shape.k),
+                    repeats=spec.repeats,
+                    budget_seconds=spec.budget_seconds,
+                    warmup=spec.warmup,
+                    threads=threads,
                 )
-                raise SpecError(msg)
-            runs.append(run)
+                need = estimate_seconds(run)
+                if need > limits.max_seconds:
+                    msg = (
+                        f"{kernel_id} at {shape} would take at least {_fmt_seconds(need)} "
+                        f"(limit {limits.max_seconds:g} s per run); try a smaller size or a "
+                        f"faster kernel"
+                    )
+                    raise SpecError(msg)
+                runs.append(run)
+    if not runs:
+        msg = "none of these kernels runs threaded (only the packed ones do); try --threads 1"
+        raise SpecError(msg)
     return runs

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,14 +51,15 @@ def pick_core(setting: int) -> int:
 
 
 @contextlib.contextmanager
-def away_from(core: int) -> Iterator[None]:
-    """Keep the calling thread (the event loop) off the benchmark core for a while.
+def away_from(cores: Iterable[int]) -> Iterator[None]:
+    """Keep the calling thread (the event loop) off the benchmark's cores for a while.
 
     Without this, the loop thread waking for each sample can be scheduled on the pinned
-    core and preempt the timed kernel (measured: ~2 % per repetition on 2 cores).
+    core and preempt the timed kernel (measured: ~2 % per repetition on 2 cores). A run
+    that holds every allowed core leaves the loop where it is: there is nowhere else.
     """
     saved = os.sched_getaffinity(0)
-    others = saved - {core}
+    others = saved - set(cores)
     if not others or others == saved:
         yield
         return
@@ -76,7 +77,7 @@ class Job:
     run: RunSpec
     """What to run."""
     pin_core: int
-    """Core to pin the timing thread to."""
+    """Core to pin the timing thread to (a team's first core; the others follow it)."""
     max_bytes: int
     """Memory limit."""
     deadline: float
@@ -109,6 +110,7 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
         pin_core=job.pin_core,
         on_sample=on_sample,
         max_bytes=job.max_bytes,
+        threads=run.threads,
     )
 
 
@@ -119,9 +121,11 @@ def _check(job: Job) -> tuple[bool, float, str]:
     a = rng.uniform(-1, 1, (run.shape.m, run.shape.k)).astype(dt)
     b = rng.uniform(-1, 1, (run.shape.k, run.shape.n)).astype(dt)
     if blas.is_blas(run.kernel_id):
-        c = blas.matmul(a, b)
+        c = blas.matmul(a, b, threads=run.threads)
     else:
-        c = gemm(run.kernel_id, a, b, max_bytes=job.max_bytes)
+        # The answer is checked on the same team size that was timed: the threaded
+        # driver's partition is what could go wrong.
+        c = gemm(run.kernel_id, a, b, max_bytes=job.max_bytes, threads=run.threads)
     verdict = check_product(c, a, b)
     detail = f"{verdict.method} error {verdict.error:.3g} vs tolerance {verdict.tolerance:.3g}"
     return verdict.ok, verdict.error, detail
@@ -131,10 +135,10 @@ def _blas_reference(job: Job) -> float | None:
     run = job.run
     if blas.is_blas(run.kernel_id):
         return None
-    cached = job.history.blas_reference(job.cpu, run.dtype, run.shape)
+    cached = job.history.blas_reference(job.cpu, run.dtype, run.shape, run.threads)
     if cached is not None:
         return cached
-    need = run.shape.flops / 1e9 * job.blas_seconds_per_gflop * 3
+    need = run.shape.flops / 1e9 * job.blas_seconds_per_gflop * 3 / run.threads
     if need > min(job.time_left(), 5 * BLAS_REFERENCE_SECONDS):
         return None
     timing = blas.time_blas(
@@ -146,9 +150,10 @@ def _blas_reference(job: Job) -> float | None:
         budget_seconds=BLAS_REFERENCE_SECONDS,
         pin_core=job.pin_core,
         max_bytes=job.max_bytes,
+        threads=run.threads,
     )
     best = gflops(run.shape, min(timing.samples))
-    job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
+    job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best, run.threads)
     return best
 
 
@@ -175,9 +180,10 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
     best = gflops(run.shape, stats.best_seconds)
     ref = _blas_reference(job)
     if blas.is_blas(run.kernel_id):
-        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
+        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best, run.threads)
         ref = best
-    peak = job.peaks.peak(run.kernel_id.split(".", 1)[0], run.dtype) if job.peaks else None
+    isa = run.kernel_id.split(".", 1)[0]
+    peak = job.peaks.peak(isa, run.dtype, run.threads) if job.peaks else None
     stale = peak is not None and best > peak * PEAK_SLACK
     if stale:
         # Nothing beats the FMA peak: the probe must have run on a busy machine.

@@ -16,7 +16,14 @@ from sshapp.bench.spec import BenchResult, RunSpec
 def run_fields(run: RunSpec) -> dict[str, Any]:
     """Return a run's identity as JSON fields."""
     s = run.shape
-    return {"kernel": run.kernel_id, "dtype": run.dtype, "m": s.m, "n": s.n, "k": s.k}
+    return {
+        "kernel": run.kernel_id,
+        "dtype": run.dtype,
+        "m": s.m,
+        "n": s.n,
+        "k": s.k,
+        "threads": run.threads,
+    }
 
 
 def result_fields(result: BenchResult) -> dict[str, Any]:
@@ -82,7 +89,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-RESULT_HEADERS = ("kernel", "size", "best GF/s", "median", "spread", "% peak", "x BLAS", "check")
+RESULT_HEADERS = (
+    "kernel",
+    "size",
+    "thr",
+    "best GF/s",
+    "median",
+    "spread",
+    "% peak",
+    "x BLAS",
+    "check",
+)
 """Columns of the result tables."""
 
 
@@ -91,6 +108,7 @@ def result_row(result: BenchResult) -> list[str]:
     return [
         result.run.kernel_id,
         str(result.run.shape),
+        str(result.run.threads),
         f"{result.best_gflops:.2f}",
         f"{result.median_gflops:.2f}",
         _pct(result.stats.spread),
@@ -137,7 +155,8 @@ class Printer:
                 ahead = "1 run" if pos == 1 else f"{pos} runs"
                 self.line(f"{run.kernel_id} {run.shape}: waiting, {ahead} ahead in the queue")
             case Started(run=run):
-                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}): running")
+                on = "" if run.threads == 1 else f", {run.threads} threads"
+                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}{on}): running")
             case Sampled(index=i, seconds=sec, gflops=g):
                 self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} GFLOP/s")
             case Finished(result=r):

@@ -13,6 +13,7 @@ from sshapp.config import GIB
 from sshapp.kernels.blocking import resolve
 from sshapp.kernels.errors import SizeLimitError
 from sshapp.kernels.registry import Blocking, require_supported
+from sshapp.kernels.threads import check_threads
 
 NP_DTYPES: dict[str, type[np.floating]] = {"f32": np.float32, "f64": np.float64}
 """numpy element type of each kernel dtype."""
@@ -41,6 +42,8 @@ class Timing:
     """True when on_sample stopped the run early."""
     blocking: Blocking
     """The register and cache blocks the kernel ran with."""
+    threads: int = 1
+    """Threads the kernel ran on."""
 
 
 def footprint_bytes(m: int, n: int, k: int, dtype: str) -> int:
@@ -88,6 +91,7 @@ def gemm(
     *,
     blocking: Blocking | None = None,
     max_bytes: int = GIB,
+    threads: int = 1,
 ) -> npt.NDArray[np.floating]:
     """Return a @ b computed by one native kernel.
 
@@ -97,10 +101,12 @@ def gemm(
         b: k×n matrix, C-contiguous, of the kernel's dtype.
         blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
+        threads: Threads of the packed driver's team (1 = the calling thread only).
 
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        ThreadsError: A thread count this kernel or process cannot run.
         TypeError: Wrong dtype.
         ValueError: Wrong shape or layout, or a size below 1.
         BlockingError: The blocking is invalid for this kernel.
@@ -126,8 +132,9 @@ def gemm(
         msg = f"shape mismatch: a is {m}x{k} but b is {k2}x{n}"
         raise ValueError(msg)
     check_size(m, n, k, info.dtype, max_bytes)
+    check_threads(kernel_id, threads)
     c = np.empty((m, n), dtype=want)
-    _native.gemm(kernel_id, a, b, c, **_blocks(kernel_id, blocking))
+    _native.gemm(kernel_id, a, b, c, threads=threads, **_blocks(kernel_id, blocking))
     return c
 
 
@@ -145,6 +152,7 @@ def time_kernel(
     on_sample: SampleCallback | None = None,
     blocking: Blocking | None = None,
     max_bytes: int = GIB,
+    threads: int = 1,
 ) -> Timing:
     """Time one kernel on random inputs allocated once in C++.
 
@@ -161,10 +169,13 @@ def time_kernel(
         on_sample: Called after each sample, outside the timed region.
         blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
+        threads: Threads of a pinned team (pin_core first, then the other allowed cores);
+            created before the first call, joined before this returns.
 
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        ThreadsError: A thread count this kernel or process cannot run.
         BlockingError: The blocking is invalid for this kernel.
         ValueError: Bad sizes or options.
         SizeLimitError: Over max_bytes.
@@ -174,6 +185,7 @@ def time_kernel(
     if repeats < 1 or warmup < 0:
         msg = f"repeats must be >= 1 and warmup >= 0, got {repeats} and {warmup}"
         raise ValueError(msg)
+    check_threads(kernel_id, threads)
     raw = _native.time_kernel(
         kernel_id,
         m,
@@ -185,6 +197,7 @@ def time_kernel(
         pin_core=pin_core,
         min_sample_seconds=min_sample_seconds,
         on_sample=on_sample,
+        threads=threads,
         **_blocks(kernel_id, blocking),
     )
     return Timing(
@@ -196,4 +209,5 @@ def time_kernel(
         calls_per_sample=raw["calls_per_sample"],
         cancelled=raw["cancelled"],
         blocking=Blocking(**raw["blocking"]),
+        threads=threads,
     )

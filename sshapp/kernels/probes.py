@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sshapp import _native
 from sshapp.kernels.cpu import cpu_info
 from sshapp.kernels.errors import UnsupportedKernelError
+from sshapp.kernels.threads import scaling_series, team_cores
 
 PROBE_ISAS: dict[str, tuple[str, ...]] = {
     "avx2": ("avx2", "fma"),
@@ -29,6 +30,9 @@ class Peaks:
     """"<isa>.<dtype>" (e.g. "avx2.f32") -> GFLOP/s; only ISAs this CPU supports."""
     bandwidth_gbs: float
     """STREAM-triad bandwidth of one core, GB/s."""
+    team_gflops: dict[str, dict[int, float]] = field(default_factory=dict)
+    """"<isa>.<dtype>" -> {threads: GFLOP/s of that many cores running the probe at once}
+    for the counts of the scaling series above 1 (empty on one allowed core)."""
 
     def peak_for(self, kernel_id: str) -> float | None:
         """Return the FMA peak that bounds a kernel ("avx2.packed_6x16.f32" -> "avx2.f32").
@@ -54,20 +58,26 @@ def supported_isas() -> tuple[str, ...]:
     return tuple(isa for isa, needs in PROBE_ISAS.items() if all(features.get(f) for f in needs))
 
 
-def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
-    """Measure one ISA's FMA throughput.
+def measure_fma(
+    isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1, threads: int = 1
+) -> float:
+    """Measure one ISA's FMA throughput, on one core or on several at once.
 
     Args:
         isa: "avx2" or "avx512".
         dtype: "f32" or "f64".
         seconds: Rough total CPU time of the five timed runs.
-        pin_core: Core to pin the measuring thread to (-1: leave it).
+        pin_core: Core to pin the measuring thread to (-1: leave it; a team: the last).
+        threads: Cores running the probe at the same time (each thread pinned).
 
     Returns:
-        GFLOP/s of independent FMAs (the best of five runs, in thread CPU time).
+        GFLOP/s of independent FMAs (the best of five runs, in thread CPU time); for a
+        team, the sum of its threads' rates: N times the one-core figure when every
+        core has its own units, less when they share one.
 
     Raises:
         ValueError: Unknown ISA or dtype.
+        ThreadsError: threads < 1 or above the allowed cores.
         UnsupportedKernelError: This CPU lacks the ISA (nothing was executed).
     """
     if isa not in PROBE_ISAS:
@@ -80,8 +90,10 @@ def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -
         missing = [f for f in PROBE_ISAS[isa] if not cpu_info().features.get(f)]
         msg = f"{isa} FMA probe cannot run here: this CPU lacks {', '.join(missing)}"
         raise UnsupportedKernelError(msg)
+    if threads != 1:
+        team_cores(pin_core, threads)
     try:
-        return _native.probe_fma(isa, dtype, seconds=seconds, pin_core=pin_core)
+        return _native.probe_fma(isa, dtype, seconds=seconds, pin_core=pin_core, threads=threads)
     except RuntimeError as exc:  # compiled without this ISA
         raise UnsupportedKernelError(str(exc)) from exc
 
@@ -100,17 +112,22 @@ def measure_bandwidth(*, nbytes: int = BANDWIDTH_BYTES, pin_core: int = -1) -> f
 
 
 def measure_peaks(pin_core: int = -1) -> Peaks:
-    """Measure every supported FMA ceiling and the memory bandwidth (about 1 s).
+    """Measure every supported FMA ceiling, on one core and on the scaling series's teams,
+    and the memory bandwidth (about 1 s per thread count).
 
     Args:
-        pin_core: Core to pin the measuring thread to (-1: leave it).
+        pin_core: Core to pin the measuring thread to (-1: leave it; teams: the last).
 
     Returns:
         The peaks of this machine's supported ISAs and its bandwidth.
     """
-    fma = {
-        f"{isa}.{dtype}": measure_fma(isa, dtype, pin_core=pin_core)
-        for isa in supported_isas()
-        for dtype in PROBE_DTYPES
-    }
-    return Peaks(fma_gflops=fma, bandwidth_gbs=measure_bandwidth(pin_core=pin_core))
+    keys = [(isa, dtype) for isa in supported_isas() for dtype in PROBE_DTYPES]
+    fma = {f"{i}.{d}": measure_fma(i, d, pin_core=pin_core) for i, d in keys}
+    team: dict[str, dict[int, float]] = {}
+    for threads in scaling_series()[1:]:
+        for isa, dtype in keys:
+            # A third of the one-core budget: the per-thread rates settle as fast, and the
+            # first run of a host waits for this.
+            rate = measure_fma(isa, dtype, seconds=0.03, pin_core=pin_core, threads=threads)
+            team.setdefault(f"{isa}.{dtype}", {})[threads] = rate
+    return Peaks(fma, measure_bandwidth(pin_core=pin_core), team)

@@ -47,6 +47,8 @@ def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
         f"-I{NATIVE / 'src'}",
         str(NATIVE / "tests/emu512/check_packed.cpp"),
         str(NATIVE / "src/gemm_loops.cpp"),
+        str(NATIVE / "src/threads.cpp"),
+        "-pthread",
         *sources,
         "-o",
         str(exe),

@@ -16,6 +16,7 @@ struct TimingOptions {
     int pin_core = -1;            // pin the calling thread to this core while timing
     double min_sample_seconds = 2e-3;  // small sizes: repeat calls until a sample lasts this
     Blocking blocking{};  // cache blocks to run with (KC == 0: the model's, mm/blocking.hpp)
+    int threads = 1;      // > 1: a pinned team (src/threads.hpp), packed kernels only
 };
 
 // Called after each sample, outside the timed region, with the sample's index and its
@@ -27,6 +28,11 @@ struct TimingResult {
     int calls_per_sample = 1;
     bool cancelled = false;
 };
+
+// The cores a run of `info` on `threads` threads uses, pin_core first (< 0: the last
+// allowed core); empty for one thread. Throws std::invalid_argument (one line) for a
+// thread count the kernel (not packed) or the process's allowed cores cannot take.
+std::vector<int> team_cores_for(const KernelInfo& info, int threads, int pin_core);
 
 TimingResult time_gemm(const KernelInfo& info,
                        std::int64_t m,

@@ -1,4 +1,4 @@
-"""Provides ResultsScreen: sortable table, ladder, sweep chart and roofline."""
+"""Provides ResultsScreen: sortable table, ladder, sweep chart, roofline and thread scaling."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from sshapp.bench.spec import BenchResult
 from sshapp.tui.analysis import ladder, ladder_groups, roofline_series, sweep_series
+from sshapp.tui.scaling import scaling_chart
 from sshapp.tui.screens.run import pct, ratio
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
@@ -27,12 +28,12 @@ SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
     ("newest", lambda _r: 0),
 ]
 """Sort orders the `o` key cycles through: (column, key)."""
-TABS = ("table", "ladder", "sweep", "roofline")
+TABS = ("table", "ladder", "sweep", "roofline", "scaling")
 """Tab ids, in order."""
 
 
 class ResultsScreen(Screen[None]):
-    """This session's runs and the user's history, four ways."""
+    """This session's runs and the user's history, five ways."""
 
     CSS_PATH = "results.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,6 +41,7 @@ class ResultsScreen(Screen[None]):
         Binding("2", "tab('ladder')", "Ladder"),
         Binding("3", "tab('sweep')", "Sweep"),
         Binding("4", "tab('roofline')", "Roofline"),
+        Binding("5", "tab('scaling')", "Scaling"),
         Binding("o", "sort", "Sort"),
         Binding("i", "invert", "Invert", show=False),
         Binding("right_square_bracket", "group(1)", "Next size", show=False),
@@ -61,7 +63,7 @@ class ResultsScreen(Screen[None]):
         """Which (dtype, size) the ladder shows."""
 
     def compose(self) -> ComposeResult:
-        """Four tabs."""
+        """Five tabs."""
         yield Header()
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Table", id="table"):
@@ -74,15 +76,23 @@ class ResultsScreen(Screen[None]):
             with TabPane("4 Roofline", id="roofline"):
                 yield Static(id="roof-caption")
                 yield LineChart(id="roof-chart")
+            with TabPane("5 Scaling", id="scaling"):
+                yield Static(id="scaling-caption")
+                yield LineChart(log_x=False, log_y=False, id="scaling-chart")
+                yield Static(id="scaling-notes")
         yield KeyBar()
 
     def on_mount(self) -> None:
         """Columns, then the data."""
         table = self.query_one("#results-table", DataTable)
-        for name in ("kernel", "size", "dtype", "best GF/s", "median", "% peak", "vs BLAS", "from"):
+        columns = ("kernel", "size", "dtype", "thr", "best GF/s", "median", "% peak", "vs BLAS")
+        for name in (*columns, "from"):
             table.add_column(name, key=name)
         self.query_one("#sweep-chart", LineChart).empty_text = "no runs yet: try a sweep"
         self.query_one("#roof-chart", LineChart).empty_text = "no runs yet"
+        self.query_one(
+            "#scaling-chart", LineChart
+        ).empty_text = "no kernel ran on several thread counts yet: try threads 1,2 or scaling"
         self.on_screen_resume()
 
     def on_screen_resume(self) -> None:
@@ -90,12 +100,18 @@ class ResultsScreen(Screen[None]):
         self.results = self.session.all_results()
         self._fill_table()
         self._fill_ladder()
-        series = sweep_series(self.results)
+        # Ladder, sweep and roofline are about one core; teams have their own view.
+        single = [r for r in self.results if r.run.threads == 1]
+        series = sweep_series(single)
         self.query_one("#sweep-chart", LineChart).set_series(series, "size ∛(m·n·k) → GF/s")
         service = self.session.service
-        roof, caption = roofline_series(self.results, service.peak_gflops, service.bandwidth_gbs())
+        roof, caption = roofline_series(single, service.peak_gflops, service.bandwidth_gbs())
         self.query_one("#roof-chart", LineChart).set_series(roof, "flops/byte → GF/s")
         self.query_one("#roof-caption", Static).update(caption)
+        lines, caption, notes = scaling_chart(self.results, service.peak_gflops)
+        self.query_one("#scaling-chart", LineChart).set_series(lines, "threads → GF/s")
+        self.query_one("#scaling-caption", Static).update(caption)
+        self.query_one("#scaling-notes", Static).update("\n".join(notes))
 
     def _fill_table(self) -> None:
         table = self.query_one("#results-table", DataTable)
@@ -116,6 +132,7 @@ class ResultsScreen(Screen[None]):
                 r.run.kernel_id,
                 str(r.run.shape),
                 r.run.dtype,
+                str(r.run.threads),
                 f"{r.best_gflops:.2f}",
                 f"{r.median_gflops:.2f}",
                 pct(r.peak_fraction),
@@ -128,7 +145,8 @@ class ResultsScreen(Screen[None]):
         )
 
     def _fill_ladder(self) -> None:
-        groups = ladder_groups(self.results)
+        single = [r for r in self.results if r.run.threads == 1]
+        groups = ladder_groups(single)
         chart = self.query_one("#ladder-chart", LadderChart)
         if not groups:
             chart.set_rungs([], "")
@@ -136,10 +154,10 @@ class ResultsScreen(Screen[None]):
         self.group_index %= len(groups)
         dtype, shape = groups[self.group_index]
         caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] other sizes)"
-        chart.set_rungs(ladder(self.results, dtype, shape), caption)
+        chart.set_rungs(ladder(single, dtype, shape), caption)
 
     def action_tab(self, tab: str) -> None:
-        """Show one of the four views."""
+        """Show one of the five views."""
         self.query_one(TabbedContent).active = tab
 
     def action_sort(self) -> None:
