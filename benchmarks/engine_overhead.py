@@ -29,7 +29,7 @@ from sshapp.bench.events import Sampled
 from sshapp.bench.runner import pick_core
 from sshapp.bench.spec import BenchSpec, Shape
 from sshapp.config import Settings
-from sshapp.kernels import best, cpu_info, time_kernel
+from sshapp.kernels import cpu_info, ladder_top, time_kernel
 
 SIZE = 256
 REPS = 200
@@ -91,7 +91,7 @@ def startup_seconds(argv: list[str], env: dict[str, str]) -> list[float]:
 
 def main() -> int:
     """Measure, print and write the figures."""
-    kernel = best("f32").id
+    kernel = ladder_top("f32").id
     with tempfile.TemporaryDirectory() as state:
         settings = Settings.from_env({"SSHAPP_STATE_DIR": state})
         engine = Engine(settings, "bench")

@@ -169,7 +169,7 @@ def worker(label: str, core: int, with_ladder: bool) -> dict[str, Any]:
                 _progress(f"[{label}] ladder {dtype} done")
         out["sweep"] = []
         for dtype in ("f32", "f64"):
-            best = kernels.best(dtype).id
+            best = kernels.ladder_top(dtype).id
             for shape in SWEEP:
                 ours, numpy = _time_pair(best, dtype, shape, core)
                 out["sweep"].append(

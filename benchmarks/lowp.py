@@ -165,7 +165,7 @@ def best_f32(core: int) -> str:
     from sshapp import kernels
 
     ids = [k.id for k in kernels.list_kernels() if k.dtype == "f32" and k.supported]
-    packed = [kid for kid in ids if "packed" in kid] or [kernels.best("f32").id]
+    packed = [kid for kid in ids if "packed" in kid] or [kernels.ladder_top("f32").id]
     best = {kid: min(_sample(kid, (1024,) * 3, core, i == 0) for i in range(3)) for kid in packed}
     return min(best, key=best.__getitem__)
 

@@ -2,6 +2,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <utility>
+
 #include "mm/cpu.hpp"
 
 namespace py = pybind11;
@@ -22,6 +24,20 @@ void register_cpu(py::module_& m) {
             d["l1d_bytes"] = c.l1d_bytes;
             d["l2_bytes"] = c.l2_bytes;
             d["l3_bytes"] = c.l3_bytes;
+            d["family"] = c.family;
+            d["model"] = c.model;
+            py::dict caches;
+            const std::pair<const char*, const mm::CacheLevel*> levels[] = {
+                {"l1d", &c.l1d}, {"l2", &c.l2}, {"l3", &c.l3}};
+            for (const auto& [name, level] : levels) {
+                py::dict one;
+                one["bytes"] = level->bytes;
+                one["ways"] = level->ways;
+                one["line"] = level->line;
+                caches[name] = one;
+            }
+            d["caches"] = caches;
+            d["cache_source"] = c.cache_source;
             d["features"] = features;
             d["detected"] = detected;
             d["amx_note"] = c.amx_note;

@@ -4,11 +4,16 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "mm/blocking.hpp"
 #include "mm/cpu.hpp"
 #include "mm/registry.hpp"
+#include "mm/timing.hpp"
+#include "threads.hpp"
 
 namespace py = pybind11;
 
@@ -30,15 +35,29 @@ mm::DType parse_dtype(const std::string& name) {
     throw py::value_error("unknown dtype '" + name + "' (expected one of " + known + ")");
 }
 
+py::dict blocking_dict(const mm::Blocking& b) {
+    py::dict d;
+    d["MR"] = b.MR;
+    d["NR"] = b.NR;
+    d["MC"] = b.MC;
+    d["KC"] = b.KC;
+    d["NC"] = b.NC;
+    return d;
+}
+
+// The blocking a call runs with: the model's, overridden by each of mc, kc, nc > 0.
+mm::Blocking checked_blocking(const mm::KernelInfo& info, int mc, int kc, int nc) {
+    try {
+        return mm::resolve_blocking(info, mc, kc, nc);
+    } catch (const std::invalid_argument& e) {
+        throw py::value_error(std::string(info.id) + ": " + e.what());
+    }
+}
+
 namespace {
 
 py::dict kernel_dict(const mm::KernelInfo& k) {
-    py::dict blocking;
-    blocking["MR"] = k.blocking.MR;
-    blocking["NR"] = k.blocking.NR;
-    blocking["MC"] = k.blocking.MC;
-    blocking["KC"] = k.blocking.KC;
-    blocking["NC"] = k.blocking.NC;
+    py::dict blocking = blocking_dict(mm::model_blocking(k));
     py::dict d;
     d["id"] = k.id;
     d["summary"] = k.summary;
@@ -86,8 +105,16 @@ bool overlaps(const py::array& x, const py::array& y) {
            lo_y < lo_x + static_cast<std::uintptr_t>(x.nbytes());
 }
 
-void gemm(const std::string& id, const py::array& a, const py::array& b, py::array& c) {
+void gemm(const std::string& id,
+          const py::array& a,
+          const py::array& b,
+          py::array& c,
+          int mc,
+          int kc,
+          int nc,
+          int threads) {
     const mm::KernelInfo& info = lookup_supported(id);
+    const mm::Blocking blk = checked_blocking(info, mc, kc, nc);
     const mm::DTypeInfo& types = mm::dtype_info(info.dtype);
     check_matrix(a, "a", types.in_format, info);
     check_matrix(b, "b", types.in_format, info);
@@ -102,9 +129,17 @@ void gemm(const std::string& id, const py::array& a, const py::array& b, py::arr
     if (m < 1 || n < 1 || k < 1) throw py::value_error("every dimension must be >= 1");
     if (!c.writeable()) throw py::value_error("c must be writeable");
     if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not overlap a or b");
-    const mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
+    std::vector<int> cores;
+    try {
+        cores = mm::team_cores_for(info, threads, -1);
+    } catch (const std::invalid_argument& e) {
+        throw py::value_error(e.what());
+    }
+    mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
     py::gil_scoped_release release;
-    info.fn(args, info.blocking);
+    std::optional<mm::ThreadPool> team;  // joined before the GIL is taken back
+    if (!cores.empty()) args.team = &team.emplace(cores);
+    info.fn(args, blk);
 }
 
 }  // namespace
@@ -117,7 +152,8 @@ void register_kernels(py::module_& m) {
             for (const auto& k : mm::all_kernels()) out.append(kernel_dict(k));
             return out;
         },
-        "Return every compiled kernel as a dict, in table order (fastest first per dtype).");
+        "Return every compiled kernel as a dict, in table (ladder) order, with the model's "
+        "blocking on this CPU.");
     m.def(
         "list_dtypes",
         []() {
@@ -128,13 +164,45 @@ void register_kernels(py::module_& m) {
         "Return the element-type table: name, in_size and out_size (bytes of A/B and of C), "
         "in_format and out_format (buffer-protocol characters; bf16 crosses as uint16 bits).");
     m.def(
-        "best_kernel",
-        [](const std::string& dtype) {
-            const mm::KernelInfo* k = mm::best(parse_dtype(dtype));
-            if (k == nullptr) throw py::value_error("no kernel of dtype '" + dtype + "'");
-            return std::string(k->id);
+        "resolve_blocking",
+        [](const std::string& id, int mc, int kc, int nc) {
+            const mm::KernelInfo* info = mm::find(id.c_str());
+            if (info == nullptr) throw py::key_error("unknown kernel '" + id + "'");
+            return blocking_dict(checked_blocking(*info, mc, kc, nc));
         },
-        py::arg("dtype"), "Return the id of the fastest kernel of dtype this CPU supports.");
+        py::arg("kernel_id"), py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0,
+        py::arg("nc") = 0,
+        "Return the blocking kernel_id runs with: the model's, each of mc, kc, nc > 0 "
+        "replacing its value. Raises ValueError (one line) for an invalid blocking.");
+    m.def(
+        "blocking_model",
+        [](const std::string& id, long l1, long l2, long l3) {
+            const mm::KernelInfo* info = mm::find(id.c_str());
+            if (info == nullptr) throw py::key_error("unknown kernel '" + id + "'");
+            const mm::CpuInfo& cpu = mm::cpu();
+            const mm::CacheSizes caches{l1 > 0 ? l1 : cpu.l1d.bytes, l2 > 0 ? l2 : cpu.l2.bytes,
+                                        l3 > 0 ? l3 : cpu.l3.bytes};
+            py::dict shares;
+            shares["l1"] = mm::MODEL_SHARES.l1;
+            shares["l2"] = mm::MODEL_SHARES.l2;
+            shares["l3"] = mm::MODEL_SHARES.l3;
+            py::dict d;
+            d["blocking"] = blocking_dict(mm::model_blocking(*info, caches));
+            d["packed"] = mm::is_packed(*info);
+            d["shares"] = shares;
+            d["l1_bytes"] = caches.l1 > 0 ? caches.l1 : mm::FALLBACK_L1;
+            d["l2_bytes"] = caches.l2 > 0 ? caches.l2 : mm::FALLBACK_L2;
+            d["l3_bytes"] = caches.l3 > 0 ? caches.l3 : mm::FALLBACK_L3;
+            return d;
+        },
+        py::arg("kernel_id"), py::kw_only(), py::arg("l1") = 0, py::arg("l2") = 0,
+        py::arg("l3") = 0,
+        "Return the analytical model's blocking of kernel_id for caches l1, l2, l3 bytes "
+        "(0 = this CPU's), with the shares of each level it fills and the sizes used.");
     m.def("gemm", &gemm, py::arg("kernel_id"), py::arg("a"), py::arg("b"), py::arg("c"),
-          "Compute c = a @ b with the kernel kernel_id (GIL released while it runs).");
+          py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
+          py::arg("threads") = 1,
+          "Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, "
+          "nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a team "
+          "pinned to the allowed cores.");
 }

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 namespace mm {
@@ -76,9 +77,90 @@ void read_identity(CpuInfo& info) {
         }
         info.brand = trim(brand);
     }
-    info.l1d_bytes = std::max(0L, sysconf(_SC_LEVEL1_DCACHE_SIZE));
-    info.l2_bytes = std::max(0L, sysconf(_SC_LEVEL2_CACHE_SIZE));
-    info.l3_bytes = std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE));
+    Regs l1 = cpuid(1);
+    unsigned base_family = (l1.eax >> 8) & 0xF;
+    info.family = static_cast<int>(base_family == 0xF ? base_family + ((l1.eax >> 20) & 0xFF)
+                                                      : base_family);
+    info.model = static_cast<int>(((l1.eax >> 4) & 0xF) |
+                                  (base_family >= 6 ? ((l1.eax >> 16) & 0xF) << 4 : 0));
+}
+
+// Deterministic cache parameters: CPUID leaf 4 (Intel) and 0x8000001D (AMD, with
+// TOPOEXT) share one format, one subleaf per cache until type 0 (no more caches).
+bool caches_from_cpuid(CpuInfo& info) {
+    unsigned leaf = 0;
+    if (info.vendor == "GenuineIntel" && cpuid(0).eax >= 4) {
+        leaf = 4;
+    } else if (info.vendor == "AuthenticAMD" && cpuid(0x80000000).eax >= 0x8000001D &&
+               bit(cpuid(0x80000001).ecx, 22)) {
+        leaf = 0x8000001D;
+    } else {
+        return false;
+    }
+    for (unsigned sub = 0; sub < 16; ++sub) {
+        Regs r = cpuid(leaf, sub);
+        unsigned type = r.eax & 0x1F;  // 1 data, 2 instruction, 3 unified
+        if (type == 0) break;
+        if (type == 2) continue;
+        unsigned level = (r.eax >> 5) & 0x7;
+        CacheLevel c;
+        c.ways = static_cast<int>((r.ebx >> 22) + 1);
+        c.line = static_cast<int>((r.ebx & 0xFFF) + 1);
+        long partitions = ((r.ebx >> 12) & 0x3FF) + 1;
+        c.bytes = static_cast<long>(c.ways) * partitions * c.line * (static_cast<long>(r.ecx) + 1);
+        if (bit(r.eax, 9)) c.ways = 0;  // fully associative
+        if (level == 1) info.l1d = c;
+        if (level == 2) info.l2 = c;
+        if (level == 3) info.l3 = c;
+    }
+    if (info.l1d.bytes == 0 || info.l2.bytes == 0) return false;
+    info.cache_source = leaf == 4 ? "cpuid 4" : "cpuid 0x8000001d";
+    return true;
+}
+
+long read_long(const std::string& path) {
+    std::ifstream f(path);
+    std::string text;
+    if (!(f >> text) || text.empty()) return 0;
+    long value = std::strtol(text.c_str(), nullptr, 10);
+    if (text.back() == 'K') value <<= 10;
+    if (text.back() == 'M') value <<= 20;
+    return value;
+}
+
+// Linux's view of cpu0's caches (the kernel read the same CPUID leaves, or firmware).
+bool caches_from_sysfs(CpuInfo& info) {
+    for (int i = 0; i < 8; ++i) {
+        std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+        std::ifstream type_file(dir + "type");
+        std::string type;
+        if (!(type_file >> type)) break;
+        if (type == "Instruction") continue;
+        CacheLevel c;
+        c.bytes = read_long(dir + "size");
+        c.ways = static_cast<int>(read_long(dir + "ways_of_associativity"));
+        c.line = static_cast<int>(read_long(dir + "coherency_line_size"));
+        long level = read_long(dir + "level");
+        if (level == 1) info.l1d = c;
+        if (level == 2) info.l2 = c;
+        if (level == 3) info.l3 = c;
+    }
+    if (info.l1d.bytes == 0 || info.l2.bytes == 0) return false;
+    info.cache_source = "sysfs";
+    return true;
+}
+
+void read_caches(CpuInfo& info) {
+    if (!caches_from_cpuid(info) && !caches_from_sysfs(info)) {
+        // glibc's numbers; its L3 may be multiplied by the threads sharing it.
+        info.l1d.bytes = std::max(0L, sysconf(_SC_LEVEL1_DCACHE_SIZE));
+        info.l2.bytes = std::max(0L, sysconf(_SC_LEVEL2_CACHE_SIZE));
+        info.l3.bytes = std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE));
+        info.cache_source = "sysconf";
+    }
+    info.l1d_bytes = info.l1d.bytes;
+    info.l2_bytes = info.l2.bytes;
+    info.l3_bytes = info.l3.bytes;
 }
 
 std::uint64_t detect_features(CpuInfo& info) {
@@ -197,6 +279,7 @@ const CpuInfo& cpu() {
     static const CpuInfo info = [] {
         CpuInfo c;
         read_identity(c);
+        read_caches(c);
         c.detected = detect_features(c);
         c.masked = parse_disable(std::getenv("SSHAPP_DISABLE_ISA"), c.unknown_disable_names) &
                    c.detected;

@@ -1,6 +1,9 @@
-// THE kernel table. Grouped by dtype, fastest first within a group, ref.naive last,
-// so best(dtype) is the first supported row (oneDNN / simdjson style). Adding a kernel
-// = one source file, one declaration in its ISA header, one row here.
+// THE kernel table. Grouped by dtype, the ladder from its top step down to ref.naive
+// (oneDNN / simdjson style), side paths that are not ladder steps (avx2.skinny.*)
+// after the step they branch from. Table order is the ladder, not a ranking: which
+// kernel is fastest on a host is measured (sshapp.bench.hostbest), never read off
+// this order. Adding a kernel = one source file, one declaration in its ISA header,
+// one row here.
 #include "mm/registry.hpp"
 
 #include <cstring>
@@ -52,6 +55,8 @@ const KernelInfo KERNELS[] = {
      DType::F32, AVX2, {4, 16, 0, 0, 0}, avx2::gemm_ukr_4x16_f32},
     {"avx2.simd.f32", "i-k-j with explicit 256-bit FMA (8 lanes), no register blocking",
      DType::F32, AVX2, NONE, avx2::gemm_simd_f32},
+    {"avx2.skinny.f32", "skinny path (m=1, n=1, small k): streams the matrix once, no packing",
+     DType::F32, AVX2, NONE, avx2::gemm_skinny_f32},
 #endif
     {"ref.reorder.f32", "i-k-j loop order: unit-stride inner loop, compiler-vectorised",
      DType::F32, 0, NONE, ref::gemm_reorder_f32},
@@ -67,6 +72,8 @@ const KernelInfo KERNELS[] = {
      DType::F64, AVX2, avx2::PACKED_6X8_F64, avx2::gemm_packed_6x8_f64},
     {"avx2.simd.f64", "i-k-j with explicit 256-bit FMA (4 lanes), no register blocking",
      DType::F64, AVX2, NONE, avx2::gemm_simd_f64},
+    {"avx2.skinny.f64", "skinny path (m=1, n=1, small k): streams the matrix once, no packing",
+     DType::F64, AVX2, NONE, avx2::gemm_skinny_f64},
 #endif
     {"ref.reorder.f64", "i-k-j loop order: unit-stride inner loop, compiler-vectorised",
      DType::F64, 0, NONE, ref::gemm_reorder_f64},
@@ -113,13 +120,6 @@ const KernelInfo* find(const char* id) {
 
 std::uint64_t missing_features(const KernelInfo& info) {
     return info.required & ~cpu().features;
-}
-
-const KernelInfo* best(DType dtype) {
-    for (const auto& k : KERNELS) {
-        if (k.dtype == dtype && is_supported(k)) return &k;
-    }
-    return nullptr;
 }
 
 }  // namespace mm

@@ -18,7 +18,7 @@ __all__ = ["History", "HistoryError"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Value of PRAGMA user_version this code writes and reads."""
 
 BUSY_TIMEOUT_MS = 30_000
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS runs (
     best_seconds REAL NOT NULL, median_seconds REAL NOT NULL, spread REAL NOT NULL,
     best_gflops REAL NOT NULL, median_gflops REAL NOT NULL,
     peak_fraction REAL, blas_ratio REAL,
-    check_error REAL NOT NULL, check_ok INTEGER NOT NULL
+    check_error REAL NOT NULL, check_ok INTEGER NOT NULL,
+    threads INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS runs_user ON runs (user, finished_at);
 CREATE INDEX IF NOT EXISTS runs_kernel ON runs (cpu, kernel_id, m, n, k);
@@ -46,14 +47,26 @@ CREATE TABLE IF NOT EXISTS blas_ref (
     cpu TEXT NOT NULL, dtype TEXT NOT NULL,
     m INTEGER NOT NULL, n INTEGER NOT NULL, k INTEGER NOT NULL,
     best_gflops REAL NOT NULL, measured_at REAL NOT NULL,
-    PRIMARY KEY (cpu, dtype, m, n, k)
+    threads INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (cpu, dtype, m, n, k, threads)
 );
 """
+
+_MIGRATIONS: dict[int, str] = {
+    # 1 → 2: runs record their thread count (old runs ran on one); the BLAS references
+    # are keyed by it too. blas_ref is a cache: rebuilt rather than copied.
+    1: """
+ALTER TABLE runs ADD COLUMN threads INTEGER NOT NULL DEFAULT 1;
+DROP TABLE blas_ref;
+""",
+}
+"""user_version → statements that bring that schema to the next version; then _SCHEMA's
+CREATE ... IF NOT EXISTS fills in whatever is new."""
 
 _COLUMNS = (
     "finished_at, user, cpu, kernel_id, dtype, m, n, k, repeats, budget_seconds, warmup, "
     "samples, best_seconds, median_seconds, spread, best_gflops, median_gflops, "
-    "peak_fraction, blas_ratio, check_error, check_ok"
+    "peak_fraction, blas_ratio, check_error, check_ok, threads"
 )
 
 
@@ -146,8 +159,12 @@ class History:
         db.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have created the schema while we waited for the lock.
-            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                for statement in _SCHEMA.split(";"):
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                # A new database (version 0) needs only the schema below.
+                steps = range(version, SCHEMA_VERSION) if version else range(0)
+                script = "".join(_MIGRATIONS[v] for v in steps)
+                for statement in (script + _SCHEMA).split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -203,6 +220,7 @@ class History:
             result.blas_ratio,
             result.check_error,
             int(result.check_ok),
+            r.threads,
         )
         marks = ", ".join("?" * len(row))
         self._run(f"INSERT INTO runs ({_COLUMNS}) VALUES ({marks})", row, write=True)
@@ -240,8 +258,9 @@ class History:
         if best:
             sql = (
                 f"SELECT {_COLUMNS} FROM runs WHERE id IN ("
-                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY kernel_id, m, n, k "
-                f"ORDER BY best_gflops DESC) AS rn FROM runs WHERE {cond} AND check_ok = 1) "
+                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER ("
+                f"PARTITION BY kernel_id, m, n, k, threads ORDER BY best_gflops DESC) AS rn "
+                f"FROM runs WHERE {cond} AND check_ok = 1) "
                 f"WHERE rn = 1) ORDER BY best_gflops DESC LIMIT ? OFFSET ?"
             )
         else:
@@ -264,29 +283,33 @@ class History:
         """Return how many runs are stored."""
         return int(self._run("SELECT COUNT(*) FROM runs")[0][0])
 
-    def blas_reference(self, cpu: str, dtype: str, shape: Shape) -> float | None:
-        """Return the cached host-BLAS GFLOP/s at this shape on this CPU (None if none)."""
+    def blas_reference(self, cpu: str, dtype: str, shape: Shape, threads: int = 1) -> float | None:
+        """Return the cached host-BLAS GFLOP/s at this shape and thread count on this CPU
+        (None if none)."""
         rows = self._run(
             "SELECT best_gflops FROM blas_ref WHERE cpu = ? AND dtype = ? AND m = ? AND n = ? "
-            "AND k = ?",
-            (cpu, dtype, shape.m, shape.n, shape.k),
+            "AND k = ? AND threads = ?",
+            (cpu, dtype, shape.m, shape.n, shape.k, threads),
         )
         return float(rows[0][0]) if rows else None
 
-    def set_blas_reference(self, cpu: str, dtype: str, shape: Shape, gflops: float) -> None:
-        """Remember the host-BLAS GFLOP/s at this shape (keeps the best ever seen)."""
+    def set_blas_reference(
+        self, cpu: str, dtype: str, shape: Shape, gflops: float, threads: int = 1
+    ) -> None:
+        """Remember the host-BLAS GFLOP/s at this shape and thread count (keeps the best)."""
         self._run(
-            "INSERT INTO blas_ref VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "INSERT INTO blas_ref (cpu, dtype, m, n, k, best_gflops, measured_at, threads) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
             "best_gflops = MAX(best_gflops, excluded.best_gflops), "
             "measured_at = excluded.measured_at",
-            (cpu, dtype, shape.m, shape.n, shape.k, gflops, time.time()),
+            (cpu, dtype, shape.m, shape.n, shape.k, gflops, time.time(), threads),
             write=True,
         )
 
 
 def _entry(row: Any) -> HistoryEntry:
     (when, user, cpu, kid, dtype, m, n, k, reps, budget, warm, samples, *rest) = row
-    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok = rest
+    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok, threads = rest
     run = RunSpec(
         kernel_id=str(kid),
         dtype=str(dtype),
@@ -294,6 +317,7 @@ def _entry(row: Any) -> HistoryEntry:
         repeats=int(reps),
         budget_seconds=None if budget is None else float(budget),
         warmup=int(warm),
+        threads=int(threads),
     )
     result = BenchResult(
         run=run,

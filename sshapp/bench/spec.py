@@ -44,6 +44,8 @@ class BenchSpec:
     """Stop a run after this much timed work (None = repeats only)."""
     warmup: int = 1
     """Untimed calls before the first sample."""
+    threads: tuple[int, ...] = (1,)
+    """Thread counts to run each kernel and shape on (more than one: a scaling series)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class RunSpec:
     """Timed-work budget (None = repeats only)."""
     warmup: int = 1
     """Untimed calls first."""
+    threads: int = 1
+    """Threads the kernel runs on (each pinned to its own allowed core)."""
 
 
 def gflops(shape: Shape, seconds: float) -> float:

@@ -23,7 +23,7 @@ from sshapp.cli.main import (
 )
 from sshapp.cli.output import Printer
 from sshapp.config import Settings
-from sshapp.kernels import cpu_info
+from sshapp.kernels import allowed_cores, cpu_info, scaling_series
 
 if TYPE_CHECKING:  # the engine pulls in asyncio: `kernels` starts faster without it
     from sshapp.bench.engine import Engine
@@ -74,6 +74,7 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
         repeats=1000 if args.time else args.reps,
         budget_seconds=args.time,
         warmup=args.warmup,
+        threads=scaling_series() if args.scaling else args.threads,
     )
 
 
@@ -126,8 +127,10 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
                 "l1d_bytes": info.l1d_bytes,
                 "l2_bytes": info.l2_bytes,
                 "l3_bytes": info.l3_bytes,
+                "allowed_cores": list(allowed_cores()),
                 "features": states,
                 "peak_gflops": measured.fma_gflops if measured else None,
+                "team_peak_gflops": measured.team_gflops if measured else None,
                 "bandwidth_gbs": measured.bandwidth_gbs if measured else None,
             }
         )
@@ -137,6 +140,8 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
         f"caches: L1d {info.l1d_bytes >> 10} KiB, L2 {info.l2_bytes >> 10} KiB, "
         f"L3 {info.l3_bytes >> 20} MiB"
     )
+    cores = allowed_cores()
+    printer.line(f"allowed cores: {len(cores)} ({','.join(map(str, cores))})")
     for state in ("present", "masked", "absent"):
         names = [n for n, s in states.items() if s == state]
         printer.line(f"{state}: {' '.join(names) if names else '-'}")
@@ -144,7 +149,11 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
         printer.line("peaks: not measured (the probe failed; see the warning)")
     else:
         for key, value in sorted(measured.fma_gflops.items()):
-            printer.line(f"peak {key}: {value:.1f} GFLOP/s")
+            team = measured.team_gflops.get(key, {})
+            more = "".join(
+                f", {n} threads {v:.1f} ({v / value:.2f}x)" for n, v in sorted(team.items())
+            )
+            printer.line(f"peak {key}: {value:.1f} GFLOP/s{more}")
         bw = measured.bandwidth_gbs
         printer.line(f"bandwidth: {'-' if bw is None else f'{bw:.1f} GB/s'}")
     return EXIT_OK

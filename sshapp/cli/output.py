@@ -23,7 +23,14 @@ def _of_peak(result: BenchResult) -> str:
 def run_fields(run: RunSpec) -> dict[str, Any]:
     """Return a run's identity as JSON fields."""
     s = run.shape
-    return {"kernel": run.kernel_id, "dtype": run.dtype, "m": s.m, "n": s.n, "k": s.k}
+    return {
+        "kernel": run.kernel_id,
+        "dtype": run.dtype,
+        "m": s.m,
+        "n": s.n,
+        "k": s.k,
+        "threads": run.threads,
+    }
 
 
 def result_fields(result: BenchResult) -> dict[str, Any]:
@@ -89,7 +96,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-RESULT_HEADERS = ("kernel", "size", "best GF/s", "median", "spread", "% peak", "x BLAS", "check")
+RESULT_HEADERS = (
+    "kernel",
+    "size",
+    "thr",
+    "best GF/s",
+    "median",
+    "spread",
+    "% peak",
+    "x BLAS",
+    "check",
+)
 """Columns of the result tables."""
 
 
@@ -98,6 +115,7 @@ def result_row(result: BenchResult) -> list[str]:
     return [
         result.run.kernel_id,
         str(result.run.shape),
+        str(result.run.threads),
         f"{result.best_gflops:.2f}",
         f"{result.median_gflops:.2f}",
         _pct(result.stats.spread),
@@ -144,7 +162,8 @@ class Printer:
                 ahead = "1 run" if pos == 1 else f"{pos} runs"
                 self.line(f"{run.kernel_id} {run.shape}: waiting, {ahead} ahead in the queue")
             case Started(run=run):
-                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}): running")
+                on = "" if run.threads == 1 else f", {run.threads} threads"
+                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}{on}): running")
             case Sampled(run=run, index=i, seconds=sec, gflops=g):
                 self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} {dtype(run.dtype).unit}")
             case Finished(result=r):

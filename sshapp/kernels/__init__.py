@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sshapp.kernels.blocking import BlockingError, ModelReport
+from sshapp.kernels.blocking import model as blocking_model
+from sshapp.kernels.blocking import resolve as resolve_blocking
 from sshapp.kernels.check import (
     CheckResult,
     check_overhead_bytes,
@@ -18,41 +21,59 @@ from sshapp.kernels.registry import (
     DTYPES,
     Blocking,
     KernelInfo,
-    best,
     get,
+    ladder_top,
     list_kernels,
     require_supported,
     select,
+)
+from sshapp.kernels.threads import (
+    ThreadsError,
+    allowed_cores,
+    check_threads,
+    live_pool_threads,
+    scaling_series,
+    team_cores,
 )
 
 __all__ = [
     "DTYPES",
     "DTYPE_TABLE",
     "Blocking",
+    "BlockingError",
     "CheckResult",
     "CpuInfo",
     "DType",
     "KernelInfo",
+    "ModelReport",
     "Peaks",
     "SizeLimitError",
+    "ThreadsError",
     "Timing",
     "UnknownKernelError",
     "UnsupportedKernelError",
-    "best",
+    "allowed_cores",
+    "blocking_model",
     "check_overhead_bytes",
     "check_product",
     "check_size",
+    "check_threads",
     "cpu_info",
     "dtype",
     "footprint_bytes",
     "gemm",
     "get",
+    "ladder_top",
     "list_kernels",
+    "live_pool_threads",
     "measure_bandwidth",
     "measure_fma",
     "measure_peaks",
     "require_supported",
+    "resolve_blocking",
+    "scaling_series",
     "select",
+    "team_cores",
     "time_kernel",
     "tolerance",
 ]

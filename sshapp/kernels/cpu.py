@@ -29,6 +29,14 @@ class CpuInfo:
     """L2 cache (0 if unknown)."""
     l3_bytes: int
     """L3 cache (0 if unknown)."""
+    family: int
+    """CPUID display family (e.g. 25 for AMD Zen 3 / Zen 4, 6 for Intel cores)."""
+    model: int
+    """CPUID display model (e.g. 17 for Zen 4 EPYC)."""
+    caches: dict[str, dict[str, int]]
+    """Per level ("l1d", "l2", "l3"): bytes, ways (associativity) and line size."""
+    cache_source: str
+    """Where the cache sizes came from: "cpuid 4", "cpuid 0x8000001d", "sysfs", "sysconf"."""
     features: dict[str, bool]
     """Feature name -> usable (detected and not masked)."""
     detected: dict[str, bool]
@@ -37,6 +45,9 @@ class CpuInfo:
     """Why AMX is absent although CPUID lists it ("" otherwise)."""
     unknown_disable_names: tuple[str, ...]
     """Names in SSHAPP_DISABLE_ISA that match no feature."""
+    allowed_cores: tuple[int, ...] = ()
+    """Cores this process may run on (its affinity mask at start): the most threads a
+    run may ask for."""
 
     @property
     def masked(self) -> tuple[str, ...]:
@@ -64,10 +75,15 @@ def cpu_info() -> CpuInfo:
         l1d_bytes=raw["l1d_bytes"],
         l2_bytes=raw["l2_bytes"],
         l3_bytes=raw["l3_bytes"],
+        family=raw["family"],
+        model=raw["model"],
+        caches={name: dict(level) for name, level in raw["caches"].items()},
+        cache_source=raw["cache_source"],
         features=dict(raw["features"]),
         detected=dict(raw["detected"]),
         amx_note=raw["amx_note"],
         unknown_disable_names=tuple(raw["unknown_disable_names"]),
+        allowed_cores=tuple(_native.allowed_cores()),
     )
 
 

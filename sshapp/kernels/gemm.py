@@ -9,9 +9,11 @@ import numpy as np
 
 from sshapp import _native
 from sshapp.config import GIB
+from sshapp.kernels.blocking import resolve
 from sshapp.kernels.dtypes import Array, dtype
 from sshapp.kernels.errors import SizeLimitError
-from sshapp.kernels.registry import require_supported
+from sshapp.kernels.registry import Blocking, require_supported
+from sshapp.kernels.threads import check_threads
 
 SampleCallback = Callable[[int, float], bool | None]
 """Called as on_sample(index, seconds_per_call); return False to stop the run."""
@@ -38,8 +40,12 @@ class Timing:
     """How many calls each sample averaged (small sizes repeat the call)."""
     cancelled: bool
     """True when on_sample stopped the run early."""
+    blocking: Blocking
+    """The register and cache blocks the kernel ran with."""
     timed_out: bool = False
     """True when the deadline stopped the run before its repeats or budget were done."""
+    threads: int = 1
+    """Threads the kernel ran on."""
 
 
 def footprint_bytes(m: int, n: int, k: int, dtype_name: str) -> int:
@@ -67,7 +73,28 @@ def check_size(m: int, n: int, k: int, dtype_name: str, max_bytes: int = GIB) ->
         raise SizeLimitError(msg)
 
 
-def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
+def _blocks(kernel_id: str, blocking: Blocking | None) -> dict[str, int]:
+    """Return the mc, kc, nc keywords of a native call (0 = the model's value).
+
+    Raises:
+        BlockingError: The blocking is invalid for this kernel.
+    """
+    if blocking is None:
+        return {"mc": 0, "kc": 0, "nc": 0}
+    blocks = {"mc": blocking.MC, "kc": blocking.KC, "nc": blocking.NC}
+    resolve(kernel_id, **blocks)
+    return blocks
+
+
+def gemm(
+    kernel_id: str,
+    a: Array,
+    b: Array,
+    *,
+    blocking: Blocking | None = None,
+    max_bytes: int = GIB,
+    threads: int = 1,
+) -> Array:
     """Return a @ b computed by one native kernel.
 
     Args:
@@ -75,7 +102,9 @@ def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
         a: m×k matrix, C-contiguous, of the kernel dtype's input type (bf16:
             `ml_dtypes.bfloat16`).
         b: k×n matrix, C-contiguous, same type.
+        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
+        threads: Threads of the packed driver's team (1 = the calling thread only).
 
     Returns:
         C (m×n) in the dtype's output type (f32 for bf16, int32 for int8).
@@ -83,8 +112,10 @@ def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        ThreadsError: A thread count this kernel or process cannot run.
         TypeError: Wrong dtype.
         ValueError: Wrong shape or layout, or a size below 1.
+        BlockingError: The blocking is invalid for this kernel.
         SizeLimitError: Over max_bytes.
     """
     info = require_supported(kernel_id)
@@ -108,8 +139,16 @@ def gemm(kernel_id: str, a: Array, b: Array, *, max_bytes: int = GIB) -> Array:
         msg = f"shape mismatch: a is {m}x{k} but b is {k2}x{n}"
         raise ValueError(msg)
     check_size(m, n, k, info.dtype, max_bytes)
+    check_threads(kernel_id, threads)
     c = np.empty((m, n), dtype=row.output)
-    _native.gemm(kernel_id, a.view(row.native_input), b.view(row.native_input), c)
+    _native.gemm(
+        kernel_id,
+        a.view(row.native_input),
+        b.view(row.native_input),
+        c,
+        threads=threads,
+        **_blocks(kernel_id, blocking),
+    )
     return c
 
 
@@ -126,7 +165,9 @@ def time_kernel(
     min_sample_seconds: float = 2e-3,
     deadline_seconds: float = 0.0,
     on_sample: SampleCallback | None = None,
+    blocking: Blocking | None = None,
     max_bytes: int = GIB,
+    threads: int = 1,
 ) -> Timing:
     """Time one kernel on random inputs allocated once in C++.
 
@@ -143,11 +184,16 @@ def time_kernel(
         deadline_seconds: Wall-clock limit of the whole call, warm-up included; no call
             starts that would end after it (0 = none).
         on_sample: Called after each sample, outside the timed region.
+        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
+        threads: Threads of a pinned team (pin_core first, then the other allowed cores);
+            created before the first call, joined before this returns.
 
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        ThreadsError: A thread count this kernel or process cannot run.
+        BlockingError: The blocking is invalid for this kernel.
         ValueError: Bad sizes or options.
         SizeLimitError: Over max_bytes.
     """
@@ -156,6 +202,7 @@ def time_kernel(
     if not (1 <= repeats <= C_INT_MAX and 0 <= warmup <= C_INT_MAX):
         msg = f"repeats must be 1..{C_INT_MAX} and warmup 0..{C_INT_MAX}"
         raise ValueError(msg)
+    check_threads(kernel_id, threads)
     raw = _native.time_kernel(
         kernel_id,
         m,
@@ -168,6 +215,8 @@ def time_kernel(
         min_sample_seconds=min_sample_seconds,
         deadline_seconds=deadline_seconds,
         on_sample=on_sample,
+        threads=threads,
+        **_blocks(kernel_id, blocking),
     )
     return Timing(
         kernel_id=kernel_id,
@@ -177,5 +226,7 @@ def time_kernel(
         samples=tuple(raw["samples"]),
         calls_per_sample=raw["calls_per_sample"],
         cancelled=raw["cancelled"],
+        blocking=Blocking(**raw["blocking"]),
         timed_out=raw["timed_out"],
+        threads=threads,
     )

@@ -17,6 +17,9 @@ from sshapp.kernels.errors import UnknownKernelError, UnsupportedKernelError
 DTYPES = NAMES
 """Element types the native kernels implement (the dtype table's names)."""
 
+SIDE_PATHS = ("skinny",)
+"""Algorithms that are table rows but not steps of the ladder (special-shape paths)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Blocking:
@@ -52,12 +55,37 @@ class KernelInfo:
     missing: tuple[str, ...]
     """Required features this CPU lacks or SSHAPP_DISABLE_ISA masks."""
     blocking: Blocking
-    """Register and cache blocking."""
+    """Register block and the analytical model's cache blocks on this CPU."""
 
     @property
     def isa(self) -> str:
         """Instruction-set family: ref, avx2, avx512, ..."""
         return self.id.split(".", 1)[0]
+
+    @property
+    def algorithm(self) -> str:
+        """Middle part of the id: naive, packed_6x16, skinny, ..."""
+        return self.id.split(".")[1]
+
+    @property
+    def packed(self) -> bool:
+        """Whether the kernel packs and takes cache blocks MC, KC, NC at run time."""
+        return self.blocking.KC > 0
+
+    @property
+    def threaded(self) -> bool:
+        """Whether the kernel can run on a team: a packed f32/f64 kernel (the shared driver).
+
+        The bf16/int8 kernels (inputs narrower than the accumulator) run their own
+        single-threaded drivers.
+        """
+        row = dtype_row(self.dtype)
+        return self.packed and row.input == row.output
+
+    @property
+    def ladder_step(self) -> bool:
+        """Whether the kernel is a step of the ladder (not a special-shape side path)."""
+        return self.algorithm not in SIDE_PATHS
 
     @property
     def supported(self) -> bool:
@@ -88,7 +116,7 @@ def _split(names: str) -> tuple[str, ...]:
 
 @cache
 def list_kernels() -> tuple[KernelInfo, ...]:
-    """Return every compiled kernel in table order (fastest first within a dtype)."""
+    """Return every compiled kernel in table order: per dtype the ladder, top step first."""
     return tuple(
         KernelInfo(
             id=row["id"],
@@ -158,10 +186,13 @@ def select(patterns: str | Iterable[str], *, dtype: str | None = None) -> list[K
     return chosen
 
 
-def best(dtype: str) -> KernelInfo:
-    """Return the fastest kernel of `dtype` this CPU supports.
+def ladder_top(dtype: str) -> KernelInfo:
+    """Return the highest ladder step of `dtype` this CPU supports (table order).
+
+    Not a ranking: which kernel is fastest on a host is measured (sshapp.bench.hostbest).
 
     Raises:
         ValueError: Unknown dtype.
     """
-    return get(_native.best_kernel(dtype_row(dtype).name))
+    name = dtype_row(dtype).name
+    return next(k for k in list_kernels() if k.dtype == name and k.supported and k.ladder_step)

@@ -19,7 +19,7 @@ print(json.dumps({
     "features": cpu.features,
     "masked": list(cpu.masked),
     "unknown": list(cpu.unknown_disable_names),
-    "best": {dt: kernels.best(dt).id for dt in kernels.DTYPES},
+    "best": {dt: kernels.ladder_top(dt).id for dt in kernels.DTYPES},
     "unsupported": {k.id: k.reason for k in kernels.list_kernels() if not k.supported},
 }))
 """

@@ -1,4 +1,4 @@
-"""The kernel table, lookups, globs and best()."""
+"""The kernel table, lookups, globs and ladder_top()."""
 
 from __future__ import annotations
 
@@ -35,15 +35,23 @@ def test_table_is_grouped_by_dtype_with_naive_last() -> None:
         assert positions == list(range(positions[0], positions[-1] + 1))
 
 
-def test_best_is_first_supported_of_dtype() -> None:
+def test_ladder_top_is_first_supported_ladder_step_of_dtype() -> None:
     for dt in kernels.DTYPES:
-        first = next(k for k in kernels.list_kernels() if k.dtype == dt and k.supported)
-        assert kernels.best(dt) == first
+        first = next(
+            k for k in kernels.list_kernels() if k.dtype == dt and k.supported and k.ladder_step
+        )
+        assert kernels.ladder_top(dt) == first
 
 
-def test_best_rejects_unknown_dtype() -> None:
+def test_side_paths_are_not_ladder_steps() -> None:
+    skinny = [k for k in kernels.list_kernels() if k.algorithm == "skinny"]
+    assert skinny, "a skinny path exists for f32 and f64"
+    assert not any(k.ladder_step for k in skinny)
+
+
+def test_ladder_top_rejects_unknown_dtype() -> None:
     with pytest.raises(ValueError, match="unknown dtype 'f16'"):
-        kernels.best("f16")
+        kernels.ladder_top("f16")
 
 
 def test_unknown_id_suggests_close_matches() -> None:
@@ -80,6 +88,7 @@ def test_unsupported_kernels_carry_a_reason() -> None:
 def test_blocking_is_consistent() -> None:
     for info in kernels.list_kernels():
         b = info.blocking
+        assert info.packed == (b.KC > 0)
         if b.KC:
             assert b.MC % b.MR == 0, info.id
             assert b.NC % b.NR == 0, info.id

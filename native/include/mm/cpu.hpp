@@ -32,15 +32,26 @@ struct FeatureName {
 // Every feature bit with its lower-case name, in a stable order.
 const std::vector<FeatureName>& feature_names();
 
+// One cache level as the CPU describes it (zeros when unknown).
+struct CacheLevel {
+    long bytes = 0;
+    int ways = 0;  // associativity (0 = unknown or fully associative)
+    int line = 0;  // line size in bytes
+};
+
 struct CpuInfo {
     std::uint64_t detected = 0;  // what CPUID + OS support report
     std::uint64_t masked = 0;    // bits cleared by SSHAPP_DISABLE_ISA
     std::uint64_t features = 0;  // detected & ~masked: what kernels may use
     std::string vendor;
     std::string brand;
-    long l1d_bytes = 0;
+    int family = 0;  // CPUID display family and model (e.g. 25 / 17 = Zen 4)
+    int model = 0;
+    long l1d_bytes = 0;  // = l1d.bytes (and l2, l3): kept for callers that want bytes
     long l2_bytes = 0;
     long l3_bytes = 0;
+    CacheLevel l1d, l2, l3;   // per core (L3: the slice one core's cluster shares)
+    std::string cache_source;  // "cpuid 0x8000001d", "cpuid 4", "sysfs" or "sysconf"
     std::string amx_note;  // why AMX is absent although CPUID has it, if so
     std::vector<std::string> unknown_disable_names;
 };

@@ -8,7 +8,8 @@
 
 namespace mm {
 
-// Every kernel compiled into this module, grouped by dtype, fastest first.
+// Every kernel compiled into this module, grouped by dtype, in ladder order (top
+// step first); not a ranking: the host's fastest is measured, never read off it.
 std::span<const KernelInfo> all_kernels();
 
 // nullptr when no kernel has this id.
@@ -20,8 +21,5 @@ std::uint64_t missing_features(const KernelInfo& info);
 inline bool is_supported(const KernelInfo& info) {
     return missing_features(info) == 0;
 }
-
-// First supported kernel of `dtype` in table order (never null: ref.naive runs anywhere).
-const KernelInfo* best(DType dtype);
 
 }  // namespace mm

@@ -14,6 +14,9 @@ void gemm_simd_f64(const GemmArgs& args, const Blocking& blk);
 // Also in simd.cpp: the m == 1 case of the packed kernels (row vector × matrix).
 void gemv_f32(const GemmArgs& args);
 void gemv_f64(const GemmArgs& args);
+// Also in simd.cpp: the skinny path, any shape (m == 1, n == 1, small k stream once).
+void gemm_skinny_f32(const GemmArgs& args, const Blocking& blk);
+void gemm_skinny_f64(const GemmArgs& args, const Blocking& blk);
 
 // Step 4 (ukr_4x16.cpp, ukr_5x16.cpp): register-blocked outer products on A and B
 // in place, 8 and 10 accumulators, no packing.
@@ -21,9 +24,11 @@ void gemm_ukr_4x16_f32(const GemmArgs& args, const Blocking& blk);
 void gemm_ukr_5x16_f32(const GemmArgs& args, const Blocking& blk);
 
 // Step 5 (packed_6x16.cpp, packed_6x8.cpp): micro-kernels for the portable 5-loop
-// driver (gemm_loops.hpp) and their blocking.
-constexpr Blocking PACKED_6X16_F32{6, 16, 144, 256, 4080};
-constexpr Blocking PACKED_6X8_F64{6, 8, 72, 256, 4080};
+// driver (gemm_loops.hpp). Their table blocking: MR×NR, and as a reference the
+// model's MC, KC, NC on a Zen 3 core (32 KiB L1d, 512 KiB L2, 32 MiB L3); at run
+// time the model works on the detected caches (mm/blocking.hpp).
+constexpr Blocking PACKED_6X16_F32{6, 16, 252, 256, 8192};
+constexpr Blocking PACKED_6X8_F64{6, 8, 126, 256, 4096};
 void ukr_6x16_f32(std::int64_t k,
                   const float* a_packed,
                   const float* b_packed,

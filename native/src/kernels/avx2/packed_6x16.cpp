@@ -27,13 +27,13 @@
 // (4 × 2 = 8 on Zen 3, 4 × 2 on Haswell..Ice Lake), and each loaded element feeds
 // 6 (B) or 2 (A) FMAs, so the 2 loads/cycle of a core keep up with 2 FMAs/cycle.
 //
-// Cache blocks, for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared) and
-// sane on Intel client/server cores (L1d 32-48 KiB, L2 ≥ 256 KiB):
-//   KC = 256: the B micro-panel KC×16×4 B = 16 KiB sits in half of L1 while the
-//             ir loop streams 6 KiB A micro-panels past it.
-//   MC = 144: the packed A block MC×KC×4 B = 144 KiB stays in L2 (about a third:
-//             room for B micro-panels and C tiles passing through).
-//   NC = 4080: the packed B block KC×NC×4 B ≈ 4 MiB lives in L3 (a multiple of 16).
+// Cache blocks are chosen at run time (mm/blocking.hpp), not here: by default the
+// analytical model on the detected caches, KC so the KC×NR B micro-panel fills half
+// of L1, MC so the MC×KC A block fills half of L2, NC so the KC×NC B block fills a
+// quarter of L3; `sshapp tune` may replace them with measured ones for this CPU.
+// On Zen 3 / Zen 4 (L1d 32 KiB, L2 512 KiB / 1 MiB) the model gives KC = 256 (B
+// micro-panel 256×16×4 B = 16 KiB) and MC = 252 / 510 (A block 252 / 510 KiB); the
+// table's PACKED_6X16_F32 holds the Zen 3 values, used only as a reference.
 //
 // What it adds over avx2.ukr_5x16: packing. Both operands are copied once per cache
 // block into the exact order the micro-kernel reads them (unit stride, aligned, no

@@ -22,10 +22,12 @@
 // Why 6×8: the same 12-accumulator shape as the f32 kernel (see packed_6x16.cpp):
 // the largest that fits beside one B row, with enough independent FMA chains.
 //
-// Cache blocks, for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared):
-//   KC = 256: the B micro-panel KC×8×8 B = 16 KiB sits in half of L1.
-//   MC = 72:  the packed A block MC×KC×8 B = 144 KiB stays in L2 (same bytes as f32).
-//   NC = 4080: the packed B block KC×NC×8 B ≈ 8 MiB lives in L3 (a multiple of 8).
+// Cache blocks are chosen at run time (mm/blocking.hpp), not here: by default the
+// analytical model on the detected caches, KC so the KC×NR B micro-panel fills half
+// of L1, MC so the MC×KC A block fills half of L2, NC so the KC×NC B block fills a
+// quarter of L3; `sshapp tune` may replace them with measured ones for this CPU.
+// With doubles the same bytes give KC = 256 (B micro-panel 256×8×8 B = 16 KiB) and
+// MC half the f32 value (126 on Zen 3, 252 on Zen 4).
 //
 // What it adds over avx2.simd.f64 (the f64 ladder skips the unpacked step 4):
 // register blocking and packing at once; see packed_6x16.cpp.

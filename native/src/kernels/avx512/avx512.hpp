@@ -9,9 +9,11 @@
 namespace mm::avx512 {
 
 // Step 6 (packed_14x32.cpp, packed_14x16.cpp): micro-kernels for the portable
-// 5-loop driver (gemm_loops.hpp) and their blocking.
-constexpr Blocking PACKED_14X32_F32{14, 32, 336, 192, 3072};
-constexpr Blocking PACKED_14X16_F64{14, 16, 168, 192, 3072};
+// 5-loop driver (gemm_loops.hpp). Table blocking: MR×NR and, as a reference, the
+// model's MC, KC, NC on a 32 KiB L1d / 512 KiB L2 / 32 MiB L3 core (run time: the
+// model on the detected caches, mm/blocking.hpp).
+constexpr Blocking PACKED_14X32_F32{14, 32, 504, 128, 16384};
+constexpr Blocking PACKED_14X16_F64{14, 16, 252, 128, 8192};
 void ukr_14x32_f32(std::int64_t k,
                    const float* a_packed,
                    const float* b_packed,

@@ -2,9 +2,8 @@
 // AVX-512 micro-kernel. packed_14x32.cpp with doubles: a zmm holds 8 of them, so
 // NR halves to 16. Same driver, layouts, signature and structure as the AVX2 step.
 //
-// NOTE: written and compiled on a machine without AVX-512; the development host
-// never executed it. The tests run it (against the reference, on the same awkward
-// shapes as every kernel) wherever the CPU has AVX-512.
+// Timed on an AMD Zen 4, where it is not faster than avx2.packed_6x8 (512-bit FMAs
+// run as two 256-bit halves there; see packed_14x32.cpp).
 //
 // Operation: one full tile C[14×16] = A_panel[14×kc]·B_panel[kc×16] (+ C when
 // accumulating over later kc slices), C row-major with leading dimension ldc.
@@ -23,10 +22,11 @@
 // Register budget: 28 accumulators + 2 B vectors + 1 broadcast = 31 of 32 zmm.
 // Why 14×16: the same 28-accumulator shape as the f32 kernel (see packed_14x32.cpp).
 //
-// Cache blocks (same bytes as the f32 kernel, see there):
-//   KC = 192: B micro-panel KC×16×8 B = 24 KiB in L1.
-//   MC = 168: A block MC×KC×8 B = 252 KiB in L2.
-//   NC = 3072: B block KC×NC×8 B = 4.5 MiB in L3.
+// Cache blocks are chosen at run time (mm/blocking.hpp), not here: by default the
+// analytical model on the detected caches, KC so the KC×NR B micro-panel fills half
+// of L1, MC so the MC×KC A block fills half of L2, NC so the KC×NC B block fills a
+// quarter of L3; `sshapp tune` may replace them with measured ones for this CPU.
+// Same bytes as the f32 kernel: KC = 128 on a 32 KiB L1, MC = 504 on a 1 MiB L2.
 //
 // What it adds over avx2.packed_6x8: 8 f64 lanes per FMA instead of 4, and 28
 // accumulators instead of 12.

@@ -3,9 +3,11 @@
 // layouts, same micro-kernel signature and structure as avx2/packed_6x16.cpp; only
 // the register width, the tile and the blocking change.
 //
-// NOTE: written and compiled on a machine without AVX-512; the development host
-// never executed it. The tests run it (against the reference, on the same awkward
-// shapes as every kernel) wherever the CPU has AVX-512.
+// Timed on an AMD Zen 4 (EPYC, family 25 model 17), where 512-bit FMAs execute as
+// two 256-bit halves: the same FLOPs per cycle as AVX2, so this step is not faster
+// than avx2.packed_6x16 there (benchmarks/results/ladder.md); on Intel AVX-512 server
+// cores with two 512-bit FMA units it is. The tests run it wherever the CPU has
+// AVX-512, and tests/native/test_avx512_emulated.py everywhere.
 //
 // Operation: one full tile C[14×32] = A_panel[14×kc]·B_panel[kc×32] (+ C when
 // accumulating over later kc slices), C row-major with leading dimension ldc.
@@ -30,12 +32,13 @@
 // sustains. (6×64 would need 4 B vectors and only 6 broadcasts, but its B
 // micro-panel is twice as wide for L1.)
 //
-// Cache blocks, for AVX-512 server cores (Skylake-SP: L1d 32 KiB, L2 1 MiB;
-// Ice Lake-SP / Sapphire Rapids: L1d 48 KiB, L2 1.25-2 MiB; Zen 4: 32 KiB, 1 MiB):
-//   KC = 192: the B micro-panel KC×32×4 B = 24 KiB stays in L1 (¾ of 32 KiB, ½ of
-//             48 KiB) while 10.5 KiB A micro-panels stream past it.
-//   MC = 336: the packed A block MC×KC×4 B = 252 KiB stays in L2 (¼ of 1 MiB).
-//   NC = 3072: the packed B block KC×NC×4 B = 2.25 MiB lives in L3.
+// Cache blocks are chosen at run time (mm/blocking.hpp), not here: by default the
+// analytical model on the detected caches, KC so the KC×NR B micro-panel fills half
+// of L1, MC so the MC×KC A block fills half of L2, NC so the KC×NC B block fills a
+// quarter of L3; `sshapp tune` may replace them with measured ones for this CPU.
+// The B micro-panel is twice as wide as the AVX2 kernel's, so the same half of a
+// 32 KiB L1 gives KC = 128 (Skylake-SP, Zen 4; 48 KiB L1 on Ice Lake-SP / Sapphire
+// Rapids gives 192), and MC = 1022 on a 1 MiB L2.
 //
 // What it adds over avx2.packed_6x16: twice the lanes per FMA (16 f32) and twice
 // the registers (32 zmm), so a 4.7× larger tile: more FMAs per byte loaded.

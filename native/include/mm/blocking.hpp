@@ -1,0 +1,76 @@
+// Cache blocks of the packed kernels, chosen at run time: the analytical model (in the
+// spirit of Low et al., "Analytical Modeling Is Enough for High-Performance BLIS",
+// TOMS 2016) and the validation of blocks a caller chose. Declarations only.
+#pragma once
+
+#include <string>
+
+#include "mm/kernel.hpp"
+
+namespace mm {
+
+// What share of each cache level the model fills with one packed block:
+//   L1: the KC×NR micro-panel of B, reused by every MR×NR tile of one jr step
+//       (the rest of L1 holds the MR×KC A micro-panels streaming past it and C);
+//   L2: the MC×KC packed block of A, reused by every jr step;
+//   L3: the KC×NC packed block of B, reused by every ic step (L3 is shared by the
+//       cores of a cluster: a quarter leaves room for their work).
+struct ModelShares {
+    double l1 = 0.5;
+    double l2 = 0.5;
+    double l3 = 0.25;
+};
+inline constexpr ModelShares MODEL_SHARES{};
+
+// Cache sizes the model assumes when the CPU reports none (a modest x86-64 core).
+inline constexpr long FALLBACK_L1 = 32L << 10;
+inline constexpr long FALLBACK_L2 = 256L << 10;
+inline constexpr long FALLBACK_L3 = 8L << 20;
+
+// Hard limits on any blocking (model, tuned or given): keeps the packing buffers
+// (MC×KC + KC×NC elements) under MAX_PACKED_BYTES.
+inline constexpr int MAX_MC = 16384;
+inline constexpr int MAX_KC = 16384;
+inline constexpr int MAX_NC = 1 << 20;
+inline constexpr long MAX_PACKED_BYTES = 256L << 20;
+
+struct CacheSizes {
+    long l1 = 0;
+    long l2 = 0;
+    long l3 = 0;
+};
+
+// Whether the kernel runs the 5-loop driver (its table row has cache blocks).
+inline bool is_packed(const KernelInfo& info) {
+    return info.blocking.KC > 0;
+}
+
+// Whether the kernel runs the shared 5-loop driver (gemm_loops.cpp): a packed f32/f64
+// kernel. The shared driver takes the model's blocks and runs threaded; the bf16/int8
+// kernels (inputs narrower than the accumulator) have their own drivers, blocks tuned
+// per kernel and one thread.
+inline bool uses_shared_driver(const KernelInfo& info) {
+    return is_packed(info) && dtype_info(info.dtype).in_size == dtype_info(info.dtype).out_size;
+}
+
+// The model's MC, KC, NC for `info`'s MR×NR and dtype on caches `c` (zeros in `c`
+// take the FALLBACK_* sizes). For a kernel off the shared driver (one that does not
+// pack, or a bf16/int8 one, whose blocks are tuned per kernel): its table blocking.
+//   KC = l1·L1 / (NR·size), a multiple of 8
+//   MC = l2·L2 / (KC·size), a multiple of MR
+//   NC = l3·L3 / (KC·size), a multiple of NR
+Blocking model_blocking(const KernelInfo& info, const CacheSizes& c);
+
+// The model on this CPU's detected caches.
+Blocking model_blocking(const KernelInfo& info);
+
+// "" when `blk` is valid for `info`, else one line saying why (MR/NR not the
+// kernel's, MC not a multiple of MR, KC/MC/NC < 1 or over the limits).
+std::string blocking_error(const KernelInfo& info, const Blocking& blk);
+
+// The blocking to run `info` with: the model's, with each of mc, kc, nc that is > 0
+// replacing the model's value. Throws std::invalid_argument (blocking_error's text)
+// when the result is invalid, or when blocks are given for a kernel that does not pack.
+Blocking resolve_blocking(const KernelInfo& info, int mc, int kc, int nc);
+
+}  // namespace mm

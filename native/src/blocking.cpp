@@ -1,0 +1,95 @@
+// The analytical cache-blocking model and blocking validation (see mm/blocking.hpp).
+// Baseline x86-64 code: arithmetic on the detected cache sizes only.
+#include "mm/blocking.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "mm/cpu.hpp"
+
+namespace mm {
+namespace {
+
+int round_down(long x, int to, int least) {
+    return static_cast<int>(std::max<long>(least, x / to * to));
+}
+
+}  // namespace
+
+Blocking model_blocking(const KernelInfo& info, const CacheSizes& c) {
+    if (!uses_shared_driver(info)) return info.blocking;  // tuned or unblocked: as listed
+    const long size = static_cast<long>(dtype_size(info.dtype));
+    const long l1 = c.l1 > 0 ? c.l1 : FALLBACK_L1;
+    const long l2 = c.l2 > 0 ? c.l2 : FALLBACK_L2;
+    const long l3 = c.l3 > 0 ? c.l3 : FALLBACK_L3;
+    Blocking b = info.blocking;
+    const long kc = static_cast<long>(MODEL_SHARES.l1 * l1) / (b.NR * size);
+    b.KC = std::min(round_down(kc, 8, 8), MAX_KC);
+    const long mc = static_cast<long>(MODEL_SHARES.l2 * l2) / (b.KC * size);
+    b.MC = std::min(round_down(mc, b.MR, b.MR), MAX_MC / b.MR * b.MR);
+    const long nc = static_cast<long>(MODEL_SHARES.l3 * l3) / (b.KC * size);
+    b.NC = std::min(round_down(nc, b.NR, b.NR), MAX_NC / b.NR * b.NR);
+    return b;
+}
+
+Blocking model_blocking(const KernelInfo& info) {
+    const CpuInfo& cpu_info = cpu();
+    return model_blocking(info, {cpu_info.l1d.bytes, cpu_info.l2.bytes, cpu_info.l3.bytes});
+}
+
+std::string blocking_error(const KernelInfo& info, const Blocking& blk) {
+    const std::string id = info.id;
+    if (!is_packed(info)) {
+        if (blk.MC != 0 || blk.KC != 0 || blk.NC != 0) {
+            return id + " does not use cache blocks (MC, KC, NC apply to packed kernels)";
+        }
+        return "";
+    }
+    if (blk.MR != info.blocking.MR || blk.NR != info.blocking.NR) {
+        return id + " has a " + std::to_string(info.blocking.MR) + "x" +
+               std::to_string(info.blocking.NR) + " micro-kernel, not " +
+               std::to_string(blk.MR) + "x" + std::to_string(blk.NR);
+    }
+    if (blk.KC < 1 || blk.KC > MAX_KC) {
+        return "KC must be 1.." + std::to_string(MAX_KC) + ", got " + std::to_string(blk.KC);
+    }
+    if (blk.MC < blk.MR || blk.MC > MAX_MC || blk.MC % blk.MR != 0) {
+        return "MC must be a multiple of MR=" + std::to_string(blk.MR) + " in " +
+               std::to_string(blk.MR) + ".." + std::to_string(MAX_MC) + ", got " +
+               std::to_string(blk.MC);
+    }
+    if (blk.NC < 1 || blk.NC > MAX_NC) {
+        return "NC must be 1.." + std::to_string(MAX_NC) + ", got " + std::to_string(blk.NC);
+    }
+    const long nc_padded = (static_cast<long>(blk.NC) + blk.NR - 1) / blk.NR * blk.NR;
+    const long bytes = (static_cast<long>(blk.MC) + nc_padded) * blk.KC *
+                       static_cast<long>(dtype_size(info.dtype));
+    if (bytes > MAX_PACKED_BYTES) {
+        return "packing buffers (MC + NC) x KC would take " + std::to_string(bytes >> 20) +
+               " MiB; the limit is " + std::to_string(MAX_PACKED_BYTES >> 20) + " MiB";
+    }
+    return "";
+}
+
+Blocking resolve_blocking(const KernelInfo& info, int mc, int kc, int nc) {
+    Blocking b = model_blocking(info);
+    if (!is_packed(info)) {
+        b.MC = mc;
+        b.KC = kc;
+        b.NC = nc;
+        std::string err = blocking_error(info, b);
+        if (!err.empty()) throw std::invalid_argument(err);
+        return info.blocking;
+    }
+    if (mc > 0) b.MC = mc;
+    if (kc > 0) b.KC = kc;
+    if (nc > 0) b.NC = nc;
+    if (mc < 0 || kc < 0 || nc < 0) {
+        throw std::invalid_argument("MC, KC and NC must be >= 1 (0 = the model's value)");
+    }
+    std::string err = blocking_error(info, b);
+    if (!err.empty()) throw std::invalid_argument(err);
+    return b;
+}
+
+}  // namespace mm

@@ -1,0 +1,119 @@
+"""Run-time cache blocking: the model, validation, and one answer under any blocking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sshapp import kernels
+from sshapp.kernels import Blocking, KernelInfo
+
+PACKED = [k for k in kernels.list_kernels() if k.threaded]
+
+
+def _runnable(info: KernelInfo) -> None:
+    if not info.supported:
+        pytest.skip(f"{info.id}: {info.reason}")
+
+
+@pytest.mark.parametrize("info", PACKED, ids=lambda k: k.id)
+def test_model_follows_the_stated_shares(info: KernelInfo) -> None:
+    report = kernels.blocking_model(info.id, l1=32 << 10, l2=1 << 20, l3=32 << 20)
+    b, size = report.blocking, report.element_bytes
+    assert (b.MR, b.NR) == (info.blocking.MR, info.blocking.NR)
+    assert b.KC % 8 == 0
+    assert b.MC % b.MR == 0
+    assert b.NC % b.NR == 0
+    # Each block fills at most its share, and less than one more step would add.
+    assert b.KC * b.NR * size <= report.shares["l1"] * (32 << 10) < (b.KC + 8) * b.NR * size
+    assert b.MC * b.KC * size <= report.shares["l2"] * (1 << 20) < (b.MC + b.MR) * b.KC * size
+    assert b.KC * b.NC * size <= report.shares["l3"] * (32 << 20)
+    assert "of L1" in report.explain()
+
+
+def test_model_grows_with_the_caches() -> None:
+    kid = PACKED[0].id
+    small = kernels.blocking_model(kid, l1=32 << 10, l2=256 << 10, l3=8 << 20).blocking
+    large = kernels.blocking_model(kid, l1=64 << 10, l2=2 << 20, l3=64 << 20).blocking
+    assert large.KC > small.KC
+    assert large.MC * large.KC > small.MC * small.KC
+
+
+def test_unpacked_kernel_has_no_cache_blocks() -> None:
+    report = kernels.blocking_model("ref.naive.f32")
+    assert not report.packed
+    assert "no cache blocks" in report.explain()
+    with pytest.raises(kernels.BlockingError, match="does not use cache blocks"):
+        kernels.resolve_blocking("ref.naive.f32", kc=64)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "message"),
+    [
+        ({"mc": 7}, r"MC must be a multiple of MR=\d+"),
+        ({"kc": -1}, "must be >= 1"),
+        ({"kc": 100_000}, "KC must be 1..16384"),
+        ({"nc": 5_000_000}, "NC must be 1.."),
+        ({"kc": 16384, "nc": 1 << 20}, "packing buffers"),
+    ],
+)
+def test_invalid_blocking_is_one_clear_error(blocks: dict[str, int], message: str) -> None:
+    info = PACKED[0]
+    with pytest.raises(kernels.BlockingError, match=message) as caught:
+        kernels.resolve_blocking(info.id, **blocks)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(info.id)
+
+
+def test_invalid_blocking_is_refused_by_gemm_and_time_kernel() -> None:
+    info = next((k for k in PACKED if k.supported), None)
+    if info is None:
+        pytest.skip("no packed kernel runs here")
+    bad = Blocking(info.blocking.MR, info.blocking.NR, info.blocking.MR + 1, 64, 64)
+    a = np.ones((4, 4), kernels.dtype(info.dtype).input)
+    with pytest.raises(kernels.BlockingError, match="MC must be a multiple"):
+        kernels.gemm(info.id, a, a, blocking=bad)
+    with pytest.raises(kernels.BlockingError, match="MC must be a multiple"):
+        kernels.time_kernel(info.id, 8, 8, 8, blocking=bad)
+
+
+def test_partial_override_keeps_the_model_elsewhere() -> None:
+    info = PACKED[0]
+    model = info.blocking
+    got = kernels.resolve_blocking(info.id, kc=40)
+    assert got == Blocking(model.MR, model.NR, model.MC, 40, model.NC)
+
+
+def _blockings(info: KernelInfo) -> list[Blocking]:
+    b = info.blocking
+    return [
+        Blocking(b.MR, b.NR, b.MR, 1, 1),  # tiniest: one panel, depth 1, one column
+        Blocking(b.MR, b.NR, 3 * b.MR, 7, b.NR + 3),  # odd KC and NC
+        Blocking(b.MR, b.NR, 5 * b.MR, 33, 2 * b.NR - 1),
+        Blocking(b.MR, b.NR, b.MC, b.KC, b.NC),  # the model's
+    ]
+
+
+@pytest.mark.parametrize("info", PACKED, ids=lambda k: k.id)
+def test_same_answer_under_every_blocking(info: KernelInfo, rng: np.random.Generator) -> None:
+    _runnable(info)
+    dt = kernels.dtype(info.dtype).input
+    for m, n, k in [(1, 1, 1), (37, 53, 71), (2 * info.blocking.MR + 1, 45, 100)]:
+        a = rng.uniform(-1, 1, (m, k)).astype(dt)
+        b = rng.uniform(-1, 1, (k, n)).astype(dt)
+        want = a.astype(np.float64) @ b.astype(np.float64)
+        for blk in _blockings(info):
+            c = kernels.gemm(info.id, a, b, blocking=blk)
+            scale = np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)
+            tol = (1e-5 if dt == np.float32 else 1e-13) * k
+            err = float(np.max(np.abs(c - want) / np.maximum(scale, 1e-30)))
+            assert err <= tol, f"{info.id} {m}x{n}x{k} {blk}: {err:.3g}"
+
+
+@pytest.mark.parametrize("info", PACKED, ids=lambda k: k.id)
+def test_timing_reports_the_blocking_it_ran_with(info: KernelInfo) -> None:
+    _runnable(info)
+    blk = Blocking(info.blocking.MR, info.blocking.NR, 2 * info.blocking.MR, 16, 64)
+    t = kernels.time_kernel(info.id, 20, 20, 20, repeats=1, blocking=blk)
+    assert t.blocking == blk
+    assert kernels.time_kernel(info.id, 20, 20, 20, repeats=1).blocking == info.blocking
