@@ -1,11 +1,13 @@
-"""Renders README screenshots of the TUI (run view, ladder, Tune screen) as SVG and PNG.
+"""Renders README screenshots of the TUI (run view, ladder, thread scaling, Tune screen) as
+SVG and PNG.
 
 Usage: python benchmarks/tui_screenshots.py [--real] [--tune-only] [OUT_DIR]   (default: docs/)
 
 By default the app runs on the deterministic fake service used by the tests
 (tests/tui/fakes.py), so the pictures do not depend on this machine. With --real it runs the
 real engine (temporary state directory): every f32 kernel at 512 for the ladder, then a
-3-second budget run of avx2.packed_6x16.f32 at 1024 for the live chart; run it under
+3-second budget run of avx2.packed_6x16.f32 at 1024 for the live chart, then every packed
+kernel at 2048 on the scaling series (1, 2 ... all allowed cores); run it under
 `flock /tmp/sshapp-bench.lock`. The Tune shot re-times the first packed kernel at 1024
 while KC goes from the model's to a quarter of it, back, then ×2 and ×4 (3 s each).
 PNG conversion needs cairosvg (pip) and the Fira Code
@@ -69,7 +71,14 @@ def to_png(svg_path: Path) -> Path:
 
 
 async def _submit(
-    app: BenchApp, pilot: Any, kernels: str, *, m: str, stop: str, amount: str
+    app: BenchApp,
+    pilot: Any,
+    kernels: str,
+    *,
+    m: str,
+    stop: str,
+    amount: str,
+    threads: str = "1",
 ) -> None:
     await pilot.press("s")
     await pilot.pause()
@@ -78,6 +87,7 @@ async def _submit(
     setup.query_one("#m").value = m
     setup.query_one("#stop").value = stop
     setup.query_one("#amount").value = amount
+    setup.query_one("#threads").value = threads
     await pilot.pause()
     await pilot.press("ctrl+r")
 
@@ -115,6 +125,18 @@ async def shoot(out: Path, real: bool) -> list[Path]:
         await pilot.press("r", "2")
         await pilot.pause(0.3)
         saved.append(Path(app.save_screenshot(str(out / "tui-ladder.svg"))))
+        if real:  # the fake history already holds a scaling series
+            before = len(app.session.results)
+            await _submit(
+                app, pilot, "*.packed_*", m="2048", stop="repeats", amount="3", threads="scaling"
+            )
+            while not (isinstance(app.screen, RunScreen) and len(app.session.results) > before):
+                await asyncio.sleep(0.2)
+            while app.screen.busy:
+                await asyncio.sleep(0.2)
+        await pilot.press("r", "5")
+        await pilot.pause(0.3)
+        saved.append(Path(app.save_screenshot(str(out / "tui-scaling.svg"))))
     return saved
 
 
@@ -144,7 +166,7 @@ async def shoot_tune(out: Path, real: bool) -> Path:
 
 
 def main() -> int:
-    """Write docs/tui-run, tui-ladder and tui-tune (.svg and .png)."""
+    """Write docs/tui-run, tui-ladder, tui-scaling and tui-tune (.svg and .png)."""
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     out = Path(args[0]) if args else ROOT / "docs"
     out.mkdir(parents=True, exist_ok=True)

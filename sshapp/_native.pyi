@@ -29,8 +29,9 @@ def gemm(
     mc: int = 0,
     kc: int = 0,
     nc: int = 0,
+    threads: int = 1,
 ) -> None:
-    """Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, nc > 0 replace the model's cache blocks."""  # noqa: E501
+    """Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a team pinned to the allowed cores."""  # noqa: E501
 
 def time_kernel(
     kernel_id: str,
@@ -48,11 +49,23 @@ def time_kernel(
     mc: int = 0,
     kc: int = 0,
     nc: int = 0,
+    threads: int = 1,
 ) -> dict[str, Any]:
-    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop); no call starts that would end after deadline_seconds of wall clock (0 = none), warm-up included; mc, kc, nc > 0 replace the model's cache blocks. Returns samples (seconds per call), calls_per_sample, cancelled, timed_out, blocking."""  # noqa: E501
+    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop); no call starts that would end after deadline_seconds of wall clock (0 = none), warm-up included; mc, kc, nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a pinned team (pin_core first). Returns samples (seconds per call), calls_per_sample, cancelled, timed_out, blocking."""  # noqa: E501
 
-def probe_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
-    """Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', 'f64'), or of dot products: 'avx512_bf16' on 'bf16', 'avx512_vnni' on 'int8', 'amx' on 'bf16' or 'int8' (GOP/s for int8; 2 per multiply-add), best of five runs lasting about seconds of CPU time in total. Raises ValueError for a dtype the probe does not measure, RuntimeError if this CPU lacks the ISA (nothing is executed)."""  # noqa: E501
+def probe_fma(
+    isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1, threads: int = 1
+) -> float:
+    """Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', 'f64'), or of dot products: 'avx512_bf16' on 'bf16', 'avx512_vnni' on 'int8', 'amx' on 'bf16' or 'int8' (GOP/s for int8; 2 per multiply-add), best of five runs lasting about seconds of CPU time in total; threads > 1: the sum over that many pinned threads running it at once. Raises ValueError for a dtype the probe does not measure, RuntimeError if this CPU lacks the ISA (nothing is executed)."""  # noqa: E501
 
 def probe_bandwidth(*, bytes: int = 301989888, repeats: int = 4, pin_core: int = -1) -> float:
     """Return single-core memory bandwidth in GB/s: a STREAM triad a = b + s*c over three arrays of bytes in total (24 bytes counted per element), best of repeats passes."""  # noqa: E501
+
+def allowed_cores() -> list[int]:
+    """Return the cores this process may run on (its affinity mask at import), ascending."""
+
+def team_cores(first: int, threads: int) -> list[int]:
+    """Return the cores a team of threads runs on: first (< 0: the last allowed core), then the other allowed cores ascending. Raises ValueError (one line) when threads < 1 or above the allowed count."""  # noqa: E501
+
+def live_pool_threads() -> int:
+    """Return how many team worker threads are alive in this process (0 between runs)."""

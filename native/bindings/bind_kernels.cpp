@@ -4,12 +4,16 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "mm/blocking.hpp"
 #include "mm/cpu.hpp"
 #include "mm/registry.hpp"
+#include "mm/timing.hpp"
+#include "threads.hpp"
 
 namespace py = pybind11;
 
@@ -112,7 +116,8 @@ void gemm(const std::string& id,
           py::array& c,
           int mc,
           int kc,
-          int nc) {
+          int nc,
+          int threads) {
     const mm::KernelInfo& info = lookup_supported(id);
     const mm::Blocking blk = checked_blocking(info, mc, kc, nc);
     const mm::DTypeInfo& types = mm::dtype_info(info.dtype);
@@ -129,8 +134,16 @@ void gemm(const std::string& id,
     if (m < 1 || n < 1 || k < 1) throw py::value_error("every dimension must be >= 1");
     if (!c.writeable()) throw py::value_error("c must be writeable");
     if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not overlap a or b");
-    const mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
+    std::vector<int> cores;
+    try {
+        cores = mm::team_cores_for(info, threads, -1);
+    } catch (const std::invalid_argument& e) {
+        throw py::value_error(e.what());
+    }
+    mm::GemmArgs args{m, n, k, a.data(), k, b.data(), n, c.mutable_data(), n};
     py::gil_scoped_release release;
+    std::optional<mm::ThreadPool> team;  // joined before the GIL is taken back
+    if (!cores.empty()) args.team = &team.emplace(cores);
     info.fn(args, blk);
 }
 
@@ -190,6 +203,8 @@ void register_kernels(py::module_& m) {
         "(0 = this CPU's), with the shares of each level it fills and the sizes used.");
     m.def("gemm", &gemm, py::arg("kernel_id"), py::arg("a"), py::arg("b"), py::arg("c"),
           py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
+          py::arg("threads") = 1,
           "Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, "
-          "nc > 0 replace the model's cache blocks.");
+          "nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a team "
+          "pinned to the allowed cores.");
 }

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "mm/kernel.hpp"
@@ -22,7 +23,7 @@ void register_timing(py::module_& m) {
         [](const std::string& id, std::int64_t m_, std::int64_t n, std::int64_t k, int warmup,
            int repeats, double budget_seconds, int pin_core, double min_sample_seconds,
            double deadline_seconds, std::optional<py::function> on_sample, int mc, int kc,
-           int nc) {
+           int nc, int threads) {
             const mm::KernelInfo& info = lookup_supported(id);
             const mm::Blocking blk = checked_blocking(info, mc, kc, nc);
             mm::TimingOptions opts;
@@ -33,6 +34,12 @@ void register_timing(py::module_& m) {
             opts.min_sample_seconds = min_sample_seconds;
             opts.deadline_seconds = deadline_seconds;
             opts.blocking = blk;
+            opts.threads = threads;
+            try {
+                mm::team_cores_for(info, threads, pin_core);  // one line, before anything runs
+            } catch (const std::invalid_argument& e) {
+                throw py::value_error(e.what());
+            }
             mm::SampleFn cb;
             if (on_sample) {
                 cb = [&on_sample](int index, double seconds) {
@@ -58,10 +65,10 @@ void register_timing(py::module_& m) {
         py::arg("warmup") = 1, py::arg("repeats") = 5, py::arg("budget_seconds") = 0.0,
         py::arg("pin_core") = -1, py::arg("min_sample_seconds") = 2e-3,
         py::arg("deadline_seconds") = 0.0, py::arg("on_sample") = py::none(),
-        py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
+        py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0, py::arg("threads") = 1,
         "Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample "
         "(return False to stop); no call starts that would end after deadline_seconds of "
         "wall clock (0 = none), warm-up included; mc, kc, nc > 0 replace the model's cache "
-        "blocks. Returns samples (seconds per call), calls_per_sample, cancelled, timed_out, "
-        "blocking.");
+        "blocks; threads > 1 runs a packed kernel on a pinned team (pin_core first). Returns "
+        "samples (seconds per call), calls_per_sample, cancelled, timed_out, blocking.");
 }

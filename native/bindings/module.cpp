@@ -7,6 +7,7 @@ void register_cpu(py::module_& m);
 void register_kernels(py::module_& m);
 void register_timing(py::module_& m);
 void register_probes(py::module_& m);
+void register_threads(py::module_& m);
 
 PYBIND11_MODULE(_native, m) {
     m.doc() = "sshapp's native matmul kernels, CPU detection and timing.";
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_native, m) {
     register_kernels(m);
     register_timing(m);
     register_probes(m);
+    register_threads(m);
 }

@@ -29,8 +29,10 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "aligned.hpp"
+#include "threads.hpp"
 
 namespace mm {
 namespace {
@@ -202,66 +204,136 @@ std::int64_t round_up(std::int64_t x, std::int64_t to) {
 
 constexpr int MAX_TILE = 1024;  // MR·NR of the largest micro-kernel (AVX-512 14×32 = 448)
 
+// The jr and ir loops over one packed mc×kc block of A and the NR-column panels
+// [jr0, jr1) of the packed kc×nc block of B: the macro-kernel, in BLIS terms.
+template <typename T>
+void macro_kernel(const GemmArgs& g,
+                  const Blocking& blk,
+                  UkrFn<T> ukr,
+                  std::int64_t ic,
+                  std::int64_t mc,
+                  std::int64_t jc,
+                  Range jr_range,
+                  std::int64_t nc,
+                  std::int64_t kc,
+                  bool accumulate,
+                  const T* a_packed,
+                  const T* b_packed) {
+    T* C = static_cast<T*>(g.c);
+    const int MR = blk.MR, NR = blk.NR;
+    alignas(64) T tile[MAX_TILE];
+    for (std::int64_t jr = jr_range.begin; jr < jr_range.end; jr += NR) {
+        const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
+        const T* bp = b_packed + jr * kc;
+        // The next B micro-panel comes from L3; pull it into L2 a slice per
+        // micro-kernel call, so the next jr does not start on misses.
+        const char* b_next = reinterpret_cast<const char*>(bp + NR * kc);
+        const char* b_next_end =
+            jr + NR < jr_range.end ? reinterpret_cast<const char*>(bp + 2 * NR * kc) : b_next;
+        const std::int64_t slice = round_up(
+            static_cast<std::int64_t>(b_next_end - b_next) / ((mc + MR - 1) / MR) + 1, 64);
+        for (std::int64_t ir = 0; ir < mc; ir += MR) {
+            const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
+            const T* ap = a_packed + ir * kc;
+            T* c = C + (ic + ir) * g.ldc + jc + jr;
+            for (std::int64_t off = 0; off < slice && b_next < b_next_end;
+                 off += 64, b_next += 64) {
+                __builtin_prefetch(b_next, 0, 2);
+            }
+            if (mr == MR && nr == NR) {
+                ukr(kc, ap, bp, c, g.ldc, accumulate);
+                continue;
+            }
+            ukr(kc, ap, bp, tile, NR, false);
+            for (std::int64_t i = 0; i < mr; ++i) {
+                for (std::int64_t j = 0; j < nr; ++j) {
+                    T v = tile[i * NR + j];
+                    c[i * g.ldc + j] = accumulate ? c[i * g.ldc + j] + v : v;
+                }
+            }
+        }
+    }
+}
+
+// Packing buffers of one call, kept by the calling thread and grown only: after the
+// first (warm-up) call nothing is allocated, and nothing is allocated inside a team
+// job (a member that threw there would leave the others at a barrier).
+template <typename T>
+struct PackBuffers {
+    T* b[2];            // two B blocks: a team packs the next while others finish
+    std::vector<T*> a;  // one A block per member
+};
+
+template <typename T>
+PackBuffers<T>& pack_buffers(const Blocking& blk, int members) {
+    thread_local Scratch b_buf[2];
+    thread_local std::vector<Scratch> a_buf;
+    thread_local PackBuffers<T> out{};
+    const auto n = static_cast<std::size_t>(members);
+    if (a_buf.size() < n) a_buf.resize(n);
+    if (out.a.size() < n) out.a.resize(n);
+    const std::size_t a_bytes = sizeof(T) * round_up(blk.MC, blk.MR) * blk.KC;
+    const std::size_t b_bytes = sizeof(T) * round_up(blk.NC, blk.NR) * blk.KC;
+    out.b[0] = static_cast<T*>(b_buf[0].get(b_bytes));
+    out.b[1] = members > 1 ? static_cast<T*>(b_buf[1].get(b_bytes)) : out.b[0];
+    for (std::size_t t = 0; t < n; ++t) out.a[t] = static_cast<T*>(a_buf[t].get(a_bytes));
+    return out;
+}
+
 }  // namespace
 
+// The five loops. With a team (args.team), as BLIS does: every member packs a share
+// of the kc×nc block of B (shared, in L3), one barrier, then each packs its own mc×kc
+// blocks of A and computes its share of the ic rows (and, for m with few row panels,
+// of the jr columns). B alternates between two buffers, so that one barrier per pc
+// step suffices: a member packing B for step p+1 writes the buffer nobody reads since
+// step p-1, which every member left before arriving at step p's barrier.
 template <typename T>
 void gemm_packed(const GemmArgs& g, const Blocking& blk, UkrFn<T> ukr) {
     const T* A = static_cast<const T*>(g.a);
     const T* B = static_cast<const T*>(g.b);
-    T* C = static_cast<T*>(g.c);
     const int MR = blk.MR, NR = blk.NR;
     const std::int64_t MC = blk.MC, KC = blk.KC, NC = blk.NC;
 
     const PackFn<T> pack_a = a_packer<T>(MR);
     const PackFn<T> pack_b = b_packer<T>(NR);
-    thread_local Scratch a_buf, b_buf;
-    T* a_packed = static_cast<T*>(a_buf.get(sizeof(T) * round_up(MC, MR) * KC));
-    T* b_packed = static_cast<T*>(b_buf.get(sizeof(T) * round_up(NC, NR) * KC));
-    alignas(64) T tile[MAX_TILE];
+    ThreadPool* team = g.team;
+    const int members = team != nullptr ? team->size() : 1;
+    const TeamGrid grid = team_grid(members, g.m, MR);
+    const PackBuffers<T>& bufs = pack_buffers<T>(blk, members);
 
-    for (std::int64_t jc = 0; jc < g.n; jc += NC) {
-        const std::int64_t nc = std::min(NC, g.n - jc);
-        for (std::int64_t pc = 0; pc < g.k; pc += KC) {
-            const std::int64_t kc = std::min(KC, g.k - pc);
-            const bool accumulate = pc > 0;
-            pack_b(kc, nc, B + pc * g.ldb + jc, g.ldb, b_packed);
-            for (std::int64_t ic = 0; ic < g.m; ic += MC) {
-                const std::int64_t mc = std::min(MC, g.m - ic);
-                pack_a(mc, kc, A + ic * g.lda + pc, g.lda, a_packed);
-                for (std::int64_t jr = 0; jr < nc; jr += NR) {
-                    const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
-                    const T* bp = b_packed + jr * kc;
-                    // The next B micro-panel comes from L3; pull it into L2 a slice
-                    // per micro-kernel call, so the next jr does not start on misses.
-                    const char* b_next = reinterpret_cast<const char*>(bp + NR * kc);
-                    const char* b_next_end =
-                        jr + NR < nc ? reinterpret_cast<const char*>(bp + 2 * NR * kc) : b_next;
-                    const std::int64_t slice = round_up(
-                        static_cast<std::int64_t>(b_next_end - b_next) / ((mc + MR - 1) / MR) + 1,
-                        64);
-                    for (std::int64_t ir = 0; ir < mc; ir += MR) {
-                        const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
-                        const T* ap = a_packed + ir * kc;
-                        T* c = C + (ic + ir) * g.ldc + jc + jr;
-                        for (std::int64_t off = 0; off < slice && b_next < b_next_end;
-                             off += 64, b_next += 64) {
-                            __builtin_prefetch(b_next, 0, 2);
-                        }
-                        if (mr == MR && nr == NR) {
-                            ukr(kc, ap, bp, c, g.ldc, accumulate);
-                            continue;
-                        }
-                        ukr(kc, ap, bp, tile, NR, false);
-                        for (std::int64_t i = 0; i < mr; ++i) {
-                            for (std::int64_t j = 0; j < nr; ++j) {
-                                T v = tile[i * NR + j];
-                                c[i * g.ldc + j] = accumulate ? c[i * g.ldc + j] + v : v;
-                            }
-                        }
-                    }
+    auto body = [&](int member) {
+        const Range rows = share(g.m, MR, grid.rows, member / grid.cols);
+        const int col_part = member % grid.cols;
+        T* a_packed = bufs.a[member];
+        int parity = 0;
+        for (std::int64_t jc = 0; jc < g.n; jc += NC) {
+            const std::int64_t nc = std::min(NC, g.n - jc);
+            const Range my_b = share(nc, NR, members, member);
+            const Range jr_range = share(nc, NR, grid.cols, col_part);
+            for (std::int64_t pc = 0; pc < g.k; pc += KC) {
+                const std::int64_t kc = std::min(KC, g.k - pc);
+                const bool accumulate = pc > 0;
+                T* b_packed = bufs.b[parity];
+                if (my_b.begin < my_b.end) {
+                    pack_b(kc, my_b.end - my_b.begin, B + pc * g.ldb + jc + my_b.begin, g.ldb,
+                           b_packed + my_b.begin * kc);
                 }
+                if (team != nullptr) team->barrier();
+                for (std::int64_t ic = rows.begin; ic < rows.end; ic += MC) {
+                    const std::int64_t mc = std::min(MC, rows.end - ic);
+                    pack_a(mc, kc, A + ic * g.lda + pc, g.lda, a_packed);
+                    macro_kernel<T>(g, blk, ukr, ic, mc, jc, jr_range, nc, kc, accumulate,
+                                    a_packed, b_packed);
+                }
+                parity = members > 1 ? parity ^ 1 : 0;
             }
         }
+    };
+    if (team != nullptr && members > 1) {
+        team->run(body);
+    } else {
+        body(0);
     }
 }
 

@@ -14,10 +14,12 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "mm/cpu.hpp"
 #include "aligned.hpp"
 #include "pin.hpp"
+#include "threads.hpp"
 #if MM_HAVE_AVX2
 #include "kernels/avx2/avx2.hpp"
 #endif
@@ -147,7 +149,57 @@ std::uint64_t fma_probe_requires(const std::string& isa) {
                                 "' (expected avx2, avx512, avx512_bf16, avx512_vnni or amx)");
 }
 
-double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core) {
+namespace {
+
+// Doubles the iteration count until one run of `loop` lasts a millisecond (this also
+// warms the core up to its vector clock), then returns the count for one of RUNS runs
+// lasting `seconds` in total.
+constexpr int RUNS = 5;
+
+std::int64_t calibrate(const FmaLoop& loop, double seconds) {
+    std::int64_t iters = 1000;
+    double t = 0;
+    for (;;) {
+        const double t0 = thread_seconds();
+        g_sink = g_sink + loop.run(iters);
+        t = thread_seconds() - t0;
+        if (t >= 1e-3 || iters > (std::int64_t{1} << 40)) break;
+        iters *= 2;
+    }
+    return std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(static_cast<double>(iters) * (seconds / RUNS) / t));
+}
+
+// The loop on every member of `team` at once (they start together at a barrier): the
+// sum of the members' rates, best of RUNS. Each member's rate is in its own CPU time,
+// so a member the scheduler preempted does not count against the machine; a unit the
+// members share shows as rates that do not add up.
+double team_rate(const FmaLoop& loop, std::int64_t iters, ThreadPool& team) {
+    std::vector<double> secs(static_cast<std::size_t>(team.size()));
+    double best = 0;
+    for (int r = 0; r < RUNS; ++r) {
+        auto job = [&](int member) {
+            team.barrier();
+            const double t0 = thread_seconds();
+            const double v = loop.run(iters);
+            secs[static_cast<std::size_t>(member)] = thread_seconds() - t0;
+            if (member == 0) g_sink = g_sink + v;
+        };
+        team.run(job);
+        double sum = 0;
+        for (double s : secs) sum += loop.flops_per_iter * static_cast<double>(iters) / s / 1e9;
+        best = std::max(best, sum);
+    }
+    return best;
+}
+
+}  // namespace
+
+double probe_fma_gflops(const std::string& isa,
+                        DType dtype,
+                        double seconds,
+                        int pin_core,
+                        int threads) {
     if (!probe_measures(isa, dtype)) {
         throw std::invalid_argument("the " + isa + " probe does not measure " +
                                     dtype_name(dtype));
@@ -161,21 +213,13 @@ double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int
         throw std::invalid_argument("probe seconds must be in (0, 10]");
     }
     const FmaLoop loop = fma_loop(isa, dtype);
-    CorePin pin(pin_core);
-    // Calibrate (this also warms the core up to its vector clock): double the
-    // iteration count until one run lasts a millisecond.
-    std::int64_t iters = 1000;
-    double t = 0;
-    for (;;) {
-        const double t0 = thread_seconds();
-        g_sink = g_sink + loop.run(iters);
-        t = thread_seconds() - t0;
-        if (t >= 1e-3 || iters > (std::int64_t{1} << 40)) break;
-        iters *= 2;
+    const std::vector<int> cores = threads == 1 ? std::vector<int>{} : team_cores(pin_core, threads);
+    CorePin pin(cores.empty() ? pin_core : cores[0]);
+    const std::int64_t iters = calibrate(loop, seconds);
+    if (!cores.empty()) {
+        ThreadPool team(cores);
+        return team_rate(loop, iters, team);
     }
-    constexpr int RUNS = 5;
-    iters = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(static_cast<double>(iters) * (seconds / RUNS) / t));
     double best = 1e300;
     for (int r = 0; r < RUNS; ++r) {
         const double t0 = thread_seconds();

@@ -12,14 +12,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "aligned.hpp"
 #include "mm/bf16.hpp"
 #include "mm/blocking.hpp"
 #include "pin.hpp"
+#include "threads.hpp"
 
 namespace mm {
 namespace {
@@ -74,6 +77,16 @@ double seconds_since(Clock::time_point t0) {
 
 }  // namespace
 
+std::vector<int> team_cores_for(const KernelInfo& info, int threads, int pin_core) {
+    if (threads == 1) return {};
+    if (threads > 1 && !uses_shared_driver(info)) {
+        throw std::invalid_argument(std::string(info.id) +
+                                    " runs on one thread only (the packed f32/f64 kernels "
+                                    "run threaded)");
+    }
+    return team_cores(pin_core, threads);
+}
+
 TimingResult time_gemm(const KernelInfo& info,
                        std::int64_t m,
                        std::int64_t n,
@@ -85,13 +98,19 @@ TimingResult time_gemm(const KernelInfo& info,
     AlignedBuffer a = alloc_input(info.dtype, m * k, 1);
     AlignedBuffer b = alloc_input(info.dtype, k * n, 2);
     AlignedBuffer c = alloc_output(info.dtype, m * n);
-    const GemmArgs args{m, n, k, a.get(), k, b.get(), n, c.get(), n};
+    const GemmArgs args_in{m, n, k, a.get(), k, b.get(), n, c.get(), n};
 
     const Blocking blk = opts.blocking.KC > 0 ? opts.blocking : model_blocking(info);
     const std::string bad = blocking_error(info, blk);
     if (!bad.empty()) throw std::invalid_argument(bad);
 
-    CorePin pin(opts.pin_core);
+    // A threaded run: the team is created (and its workers pinned) before the first
+    // call and joined when this function returns, cancelled or not.
+    const std::vector<int> cores = team_cores_for(info, opts.threads, opts.pin_core);
+    CorePin pin(cores.empty() ? opts.pin_core : cores[0]);
+    std::optional<ThreadPool> team;
+    GemmArgs args = args_in;
+    if (!cores.empty()) args.team = &team.emplace(cores);
     TimingResult result;
     const auto begin = Clock::now();
     // Whether a step lasting `next` seconds may still start (it must end by the deadline).

@@ -1,4 +1,4 @@
-"""Provides the host BLAS (numpy matmul on one thread) as reference rows `blas.numpy.*`."""
+"""Provides the host BLAS (numpy matmul, same thread count as the run) as rows `blas.numpy.*`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sshapp.bench.service import KernelRow
-from sshapp.kernels import DTYPE_TABLE, Blocking, Timing, check_size, dtype
+from sshapp.kernels import DTYPE_TABLE, Blocking, Timing, check_size, dtype, team_cores
 from sshapp.kernels.gemm import SampleCallback
 
 PREFIX = "blas.numpy."
@@ -41,7 +41,7 @@ def rows() -> list[KernelRow]:
             id=kid,
             isa="blas",
             dtype=kid.removeprefix(PREFIX),
-            summary="host BLAS via numpy matmul, one thread: the reference to beat",
+            summary="host BLAS via numpy matmul, same thread count: the reference to beat",
             blocking="-",
             supported=True,
             reason="",
@@ -51,25 +51,34 @@ def rows() -> list[KernelRow]:
 
 
 @contextlib.contextmanager
-def _one_thread_on(core: int) -> Iterator[None]:
-    """Limit BLAS to one thread, and pin the calling thread to `core` (-1 = no pin)."""
+def _threads_on(core: int, threads: int) -> Iterator[None]:
+    """Limit BLAS to `threads` threads and keep the calling thread on the run's cores.
+
+    One thread: the calling thread is pinned to `core` (-1 = no pin). A team: BLAS's own
+    pool does the work, with the calling thread kept within the same cores our team
+    would use (`core` first); BLAS places its workers itself.
+
+    Raises:
+        ThreadsError: More threads than allowed cores.
+    """
     from threadpoolctl import threadpool_limits  # costly import: only when timing BLAS
 
+    cores = set(team_cores(core, threads)) if threads > 1 else ({core} if core >= 0 else None)
     saved = os.sched_getaffinity(0)
     try:
-        if core >= 0:
+        if cores is not None:
             # pid 0 = the calling thread on Linux: only this worker thread moves.
-            os.sched_setaffinity(0, {core})
-        with threadpool_limits(limits=1):
+            os.sched_setaffinity(0, cores)
+        with threadpool_limits(limits=threads):
             yield
     finally:
-        if core >= 0:
+        if cores is not None:
             os.sched_setaffinity(0, saved)
 
 
-def matmul(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Return a @ b computed by the host BLAS on one thread."""
-    with _one_thread_on(-1):
+def matmul(a: npt.NDArray[Any], b: npt.NDArray[Any], *, threads: int = 1) -> npt.NDArray[Any]:
+    """Return a @ b computed by the host BLAS on `threads` threads."""
+    with _threads_on(-1, threads):
         out: npt.NDArray[Any] = np.matmul(a, b)
     return out
 
@@ -89,6 +98,7 @@ def time_blas(
     on_sample: SampleCallback | None = None,
     blocking: Blocking | None = None,
     max_bytes: int = 1 << 30,
+    threads: int = 1,
 ) -> Timing:
     """Time numpy matmul like `sshapp.kernels.time_kernel` times a native kernel.
 
@@ -99,6 +109,7 @@ def time_blas(
 
     Raises:
         SizeLimitError: Over max_bytes.
+        ThreadsError: More threads than allowed cores.
         ValueError: Bad sizes or options, or cache blocks (the BLAS chooses its own).
     """
     if blocking is not None:
@@ -113,7 +124,7 @@ def time_blas(
     c = np.empty((m, n), dtype=row.output)
     samples: list[float] = []
     cancelled = timed_out = False
-    with _one_thread_on(pin_core):
+    with _threads_on(pin_core, threads):
         t0 = time.perf_counter()
         np.matmul(a, b, out=c)
         first = time.perf_counter() - t0

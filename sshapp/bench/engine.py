@@ -20,7 +20,7 @@ from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
 from sshapp.bench.spec import BEST, BenchSpec, RunSpec, gflops
 from sshapp.bench.tuning import HostBest, TuneCache, Tuned
 from sshapp.config import Settings
-from sshapp.kernels import Blocking, ModelReport, blocking_model, cpu_info, get
+from sshapp.kernels import Blocking, ModelReport, blocking_model, cpu_info, get, team_cores
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +154,11 @@ class Engine:
         """Return this host's cached peaks (None if never measured)."""
         return self.peak_cache.load()
 
-    def peak_gflops(self, isa: str, dtype: str) -> float | None:
-        """Return this host's measured FMA peak for an ISA and dtype (None if unknown)."""
+    def peak_gflops(self, isa: str, dtype: str, threads: int = 1) -> float | None:
+        """Return this host's measured FMA peak for an ISA and dtype on `threads` cores
+        at once (None if unknown)."""
         cached = self.peak_cache.load()
-        return cached.peak(isa, dtype) if cached else None
+        return cached.peak(isa, dtype, threads) if cached else None
 
     def bandwidth_gbs(self) -> float | None:
         """Return this host's measured single-core memory bandwidth (None if unknown)."""
@@ -273,6 +274,7 @@ class Engine:
         # Set once the worker starts timing: a first-run peak probe does not count.
         deadline = [float("inf")]
         core = pick_core(self.settings.pin_core)
+        cores = team_cores(core, run.threads)  # validated by expand(): always fits
 
         def on_sample(index: int, seconds: float) -> bool:
             with contextlib.suppress(RuntimeError):  # the loop is gone: just stop
@@ -310,7 +312,7 @@ class Engine:
             handoff.leave()
             raise
         try:
-            with away_from(core):
+            with away_from(cores):
                 while (item := await samples.get()) is not None:
                     index, seconds = item
                     yield Sampled(run, index, seconds, gflops(run.shape, seconds))
@@ -344,7 +346,9 @@ class Engine:
             # A probe on a busy host reads low; what a kernel achieved is a lower bound of
             # the true peak. Raising the cache avoids re-probing (1-2 s) on every run.
             isa = run.kernel_id.split(".", 1)[0]
-            await asyncio.to_thread(self.peak_cache.raise_peak, isa, run.dtype, result.best_gflops)
+            await asyncio.to_thread(
+                self.peak_cache.raise_peak, isa, run.dtype, result.best_gflops, run.threads
+            )
         brand = cpu_info().brand  # the key's hash suffix is for caches, not people
         try:
             await asyncio.to_thread(self.store.add, result, user=self._user, cpu=brand)

@@ -18,7 +18,7 @@ __all__ = ["History", "HistoryError"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Value of PRAGMA user_version this code writes and reads."""
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -29,6 +29,19 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE runs ADD COLUMN kc INTEGER",
         "ALTER TABLE runs ADD COLUMN nc INTEGER",
         "ALTER TABLE runs ADD COLUMN blocking_source TEXT",
+    ),
+    # 3: runs record their thread count (old runs ran on one); the BLAS references are
+    # keyed by it too. blas_ref is a cache: rebuilt rather than copied.
+    3: (
+        "ALTER TABLE runs ADD COLUMN threads INTEGER NOT NULL DEFAULT 1",
+        "DROP TABLE blas_ref",
+        """CREATE TABLE blas_ref (
+            cpu TEXT NOT NULL, dtype TEXT NOT NULL,
+            m INTEGER NOT NULL, n INTEGER NOT NULL, k INTEGER NOT NULL,
+            best_gflops REAL NOT NULL, measured_at REAL NOT NULL,
+            threads INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (cpu, dtype, m, n, k, threads)
+        )""",
     ),
 }
 """Statements that bring a database of version v - 1 to version v (v1 is _SCHEMA)."""
@@ -65,7 +78,7 @@ CREATE TABLE IF NOT EXISTS blas_ref (
 _COLUMNS = (
     "finished_at, user, cpu, kernel_id, dtype, m, n, k, repeats, budget_seconds, warmup, "
     "samples, best_seconds, median_seconds, spread, best_gflops, median_gflops, "
-    "peak_fraction, blas_ratio, check_error, check_ok, mc, kc, nc, blocking_source"
+    "peak_fraction, blas_ratio, check_error, check_ok, mc, kc, nc, blocking_source, threads"
 )
 
 
@@ -225,6 +238,7 @@ class History:
                 if r.blocking is None
                 else (r.blocking.mc, r.blocking.kc, r.blocking.nc, r.blocking.source)
             ),
+            r.threads,
         )
         marks = ", ".join("?" * len(row))
         self._run(f"INSERT INTO runs ({_COLUMNS}) VALUES ({marks})", row, write=True)
@@ -262,8 +276,9 @@ class History:
         if best:
             sql = (
                 f"SELECT {_COLUMNS} FROM runs WHERE id IN ("
-                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY kernel_id, m, n, k "
-                f"ORDER BY best_gflops DESC) AS rn FROM runs WHERE {cond} AND check_ok = 1) "
+                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER ("
+                f"PARTITION BY kernel_id, m, n, k, threads ORDER BY best_gflops DESC) AS rn "
+                f"FROM runs WHERE {cond} AND check_ok = 1) "
                 f"WHERE rn = 1) ORDER BY best_gflops DESC LIMIT ? OFFSET ?"
             )
         else:
@@ -286,29 +301,34 @@ class History:
         """Return how many runs are stored."""
         return int(self._run("SELECT COUNT(*) FROM runs")[0][0])
 
-    def blas_reference(self, cpu: str, dtype: str, shape: Shape) -> float | None:
-        """Return the cached host-BLAS GFLOP/s at this shape on this CPU (None if none)."""
+    def blas_reference(self, cpu: str, dtype: str, shape: Shape, threads: int = 1) -> float | None:
+        """Return the cached host-BLAS GFLOP/s at this shape and thread count on this CPU
+        (None if none)."""
         rows = self._run(
             "SELECT best_gflops FROM blas_ref WHERE cpu = ? AND dtype = ? AND m = ? AND n = ? "
-            "AND k = ?",
-            (cpu, dtype, shape.m, shape.n, shape.k),
+            "AND k = ? AND threads = ?",
+            (cpu, dtype, shape.m, shape.n, shape.k, threads),
         )
         return float(rows[0][0]) if rows else None
 
-    def set_blas_reference(self, cpu: str, dtype: str, shape: Shape, gflops: float) -> None:
-        """Remember the host-BLAS GFLOP/s at this shape (keeps the best ever seen)."""
+    def set_blas_reference(
+        self, cpu: str, dtype: str, shape: Shape, gflops: float, threads: int = 1
+    ) -> None:
+        """Remember the host-BLAS GFLOP/s at this shape and thread count (keeps the best)."""
         self._run(
-            "INSERT INTO blas_ref VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "INSERT INTO blas_ref (cpu, dtype, m, n, k, best_gflops, measured_at, threads) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
             "best_gflops = MAX(best_gflops, excluded.best_gflops), "
             "measured_at = excluded.measured_at",
-            (cpu, dtype, shape.m, shape.n, shape.k, gflops, time.time()),
+            (cpu, dtype, shape.m, shape.n, shape.k, gflops, time.time(), threads),
             write=True,
         )
 
 
 def _entry(row: Any) -> HistoryEntry:
     (when, user, cpu, kid, dtype, m, n, k, reps, budget, warm, samples, *rest) = row
-    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok, mc, kc, nc, source = rest
+    best_s, med_s, spread, best_g, med_g, peak, ratio, err, ok, *tail = rest
+    mc, kc, nc, source, threads = tail
     blocks = None if mc is None else RunBlocking(int(mc), int(kc), int(nc), str(source))
     run = RunSpec(
         kernel_id=str(kid),
@@ -318,6 +338,7 @@ def _entry(row: Any) -> HistoryEntry:
         budget_seconds=None if budget is None else float(budget),
         warmup=int(warm),
         blocking=blocks,
+        threads=int(threads),
     )
     result = BenchResult(
         run=run,

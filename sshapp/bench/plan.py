@@ -12,11 +12,14 @@ from sshapp.bench.service import SpecError
 from sshapp.bench.spec import BEST, BLOCKING_MODES, BenchSpec, RunBlocking, RunSpec, Shape
 from sshapp.kernels import (
     DTYPES,
+    ThreadsError,
     UnknownKernelError,
     check_overhead_bytes,
+    check_threads,
     footprint_bytes,
     get,
     list_kernels,
+    team_cores,
 )
 
 # Rough, optimistic GFLOP/s of each kernel family on one core, in cache and out of it
@@ -48,8 +51,8 @@ size 1 on Zen 4). Without it, `--size 1 --warmup 60000000` looked free."""
 
 
 BLAS_WORKSPACE_BYTES = 16 << 20
-"""The host BLAS's own buffers (OpenBLAS packs into a per-thread buffer; measured: a run's
-peak RSS is A+B+C + the check's chunks + 3-8 MiB)."""
+"""The host BLAS's own buffers per thread (OpenBLAS packs into a per-thread buffer;
+measured on one thread: a run's peak RSS is A+B+C + the check's chunks + 3-8 MiB)."""
 
 
 def run_bytes(run: RunSpec) -> int:
@@ -60,7 +63,7 @@ def run_bytes(run: RunSpec) -> int:
     Inputs are drawn in place in their own dtype, never via a float64 copy.
     """
     s = run.shape
-    overhead = check_overhead_bytes(s.m, s.n, s.k) + BLAS_WORKSPACE_BYTES
+    overhead = check_overhead_bytes(s.m, s.n, s.k) + BLAS_WORKSPACE_BYTES * run.threads
     return footprint_bytes(s.m, s.n, s.k, run.dtype) + overhead
 
 
@@ -91,7 +94,7 @@ def estimate_seconds(run: RunSpec) -> float:
     """Return the least time a run takes: warm-up, one sample and the check call."""
     s = run.shape
     footprint = footprint_bytes(s.m, s.n, s.k, run.dtype)
-    per_call = s.flops / (rate_gflops(run.kernel_id, footprint) * 1e9)
+    per_call = s.flops / (rate_gflops(run.kernel_id, footprint) * run.threads * 1e9)
     return (per_call + call_seconds(run.kernel_id)) * (max(run.warmup, 1) + 2)
 
 
@@ -192,6 +195,45 @@ def _check_options(spec: BenchSpec) -> None:
         if value < 0:
             msg = f"{name} must be >= 1, got {value}"
             raise SpecError(msg)
+    _check_thread_counts(spec.threads)
+
+
+def _check_thread_counts(counts: tuple[int, ...]) -> None:
+    if not counts:
+        msg = "no thread count given"
+        raise SpecError(msg)
+    for threads in counts:
+        # Range-checked first: the extension takes a C int (as the parsers bound it too).
+        if why := out_of_range("threads", threads, 1, MAX_SIDE):
+            raise SpecError(why)
+        try:
+            team_cores(-1, threads)
+        except ThreadsError as exc:
+            raise SpecError(str(exc)) from None
+
+
+def _thread_counts(kernel_id: str, spec: BenchSpec) -> list[int]:
+    """Return the thread counts `kernel_id` runs on in this spec.
+
+    A kernel named exactly that cannot run threaded is refused; one a glob matched
+    keeps only its one-thread runs (`'avx2.*' --scaling` scales the packed ones).
+    """
+    counts = []
+    for threads in spec.threads:
+        if threads == 1 or blas.is_blas(kernel_id):
+            counts.append(threads)
+            continue
+        try:
+            if kernel_id == BEST:
+                msg = "kernel 'best' runs on one thread; name a packed kernel for --threads"
+                raise ThreadsError(msg)
+            check_threads(kernel_id, threads)
+        except ThreadsError as exc:
+            if kernel_id in spec.kernels:
+                raise SpecError(str(exc)) from None
+            continue
+        counts.append(threads)
+    return counts
 
 
 def _check_memory(run: RunSpec, limits: Limits) -> None:
@@ -244,8 +286,9 @@ def expand(spec: BenchSpec, limits: Limits, tuned: TunedLookup | None = None) ->
         tuned: This CPU's tune results (blocking mode "auto" runs with them).
 
     Raises:
-        SpecError: Bad sizes or options, unknown, unsupported or wrong-dtype kernel,
-            or a run over the memory or time limit (one readable line).
+        SpecError: Bad sizes or options, unknown, unsupported or wrong-dtype kernel, a
+            thread count the host or kernel cannot run, or a run over the memory or
+            time limit (one readable line).
     """
     _check_options(spec)
     kernels = _kernels(spec)
@@ -258,25 +301,33 @@ def expand(spec: BenchSpec, limits: Limits, tuned: TunedLookup | None = None) ->
         raise SpecError(msg)
     runs: list[RunSpec] = []
     for kernel_id, dtype in kernels:
+        counts = _thread_counts(kernel_id, spec)
         for shape in spec.shapes:
-            run = RunSpec(
-                kernel_id=kernel_id,
-                dtype=dtype,
-                shape=Shape(shape.m, shape.n, shape.k),
-                repeats=spec.repeats,
-                budget_seconds=spec.budget_seconds,
-                warmup=spec.warmup,
-                blocking=blocks[kernel_id],
-                blocking_mode=spec.blocking,
-            )
-            _check_memory(run, limits)
-            need = estimate_seconds(run)
-            if need > limits.max_seconds:
-                msg = (
-                    f"{kernel_id} at {shape} would take at least {_fmt_seconds(need)} "
-                    f"(limit {limits.max_seconds:g} s per run); try a smaller size or a "
-                    f"faster kernel"
+            for threads in counts:
+                run = RunSpec(
+                    kernel_id=kernel_id,
+                    dtype=dtype,
+                    shape=Shape(shape.m, shape.n, shape.k),
+                    repeats=spec.repeats,
+                    budget_seconds=spec.budget_seconds,
+                    warmup=spec.warmup,
+                    blocking=blocks[kernel_id],
+                    blocking_mode=spec.blocking,
+                    threads=threads,
                 )
-                raise SpecError(msg)
-            runs.append(run)
+                _check_memory(run, limits)
+                need = estimate_seconds(run)
+                if need > limits.max_seconds:
+                    msg = (
+                        f"{kernel_id} at {shape} would take at least {_fmt_seconds(need)} "
+                        f"(limit {limits.max_seconds:g} s per run); try a smaller size or a "
+                        f"faster kernel"
+                    )
+                    raise SpecError(msg)
+                runs.append(run)
+    if not runs:
+        msg = (
+            "none of these kernels runs threaded (only the packed f32/f64 ones do); try --threads 1"
+        )
+        raise SpecError(msg)
     return runs

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,14 +54,15 @@ def pick_core(setting: int) -> int:
 
 
 @contextlib.contextmanager
-def away_from(core: int) -> Iterator[None]:
-    """Keep the calling thread (the event loop) off the benchmark core for a while.
+def away_from(cores: Iterable[int]) -> Iterator[None]:
+    """Keep the calling thread (the event loop) off the benchmark's cores for a while.
 
     Without this, the loop thread waking for each sample can be scheduled on the pinned
-    core and preempt the timed kernel (measured: ~2 % per repetition on 2 cores).
+    core and preempt the timed kernel (measured: ~2 % per repetition on 2 cores). A run
+    that holds every allowed core leaves the loop where it is: there is nowhere else.
     """
     saved = os.sched_getaffinity(0)
-    others = saved - {core}
+    others = saved - set(cores)
     if not others or others == saved:
         yield
         return
@@ -79,7 +80,7 @@ class Job:
     run: RunSpec
     """What to run."""
     pin_core: int
-    """Core to pin the timing thread to."""
+    """Core to pin the timing thread to (a team's first core; the others follow it)."""
     max_bytes: int
     """Memory limit."""
     deadline: float
@@ -115,6 +116,7 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
         on_sample=on_sample,
         blocking=as_blocking(run.kernel_id, run.blocking),
         max_bytes=job.max_bytes,
+        threads=run.threads,
     )
 
 
@@ -125,22 +127,32 @@ def _check(job: Job) -> tuple[bool, float, str]:
     a = draw(rng, (run.shape.m, run.shape.k))
     b = draw(rng, (run.shape.k, run.shape.n))
     if blas.is_blas(run.kernel_id):
-        c = blas.matmul(a, b)
+        c = blas.matmul(a, b, threads=run.threads)
     else:
+        # The answer is checked on the same team size that was timed: the threaded
+        # driver's partition is what could go wrong.
         blocking = as_blocking(run.kernel_id, run.blocking)
-        c = gemm(run.kernel_id, a, b, blocking=blocking, max_bytes=job.max_bytes)
+        c = gemm(
+            run.kernel_id,
+            a,
+            b,
+            blocking=blocking,
+            max_bytes=job.max_bytes,
+            threads=run.threads,
+        )
     verdict = check_product(c, a, b)
     detail = f"{verdict.method} error {verdict.error:.3g} vs tolerance {verdict.tolerance:.3g}"
     return verdict.ok, verdict.error, detail
 
 
 def _cached_reference(job: Job, best: float | None = None) -> float | None:
-    """Read (best=None) or raise the cached BLAS reference; an unusable history is no cache."""
+    """Read (best=None) or raise the cached BLAS reference at the run's thread count; an
+    unusable history is no cache."""
     run = job.run
     try:
         if best is None:
-            return job.history.blas_reference(job.cpu, run.dtype, run.shape)
-        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best)
+            return job.history.blas_reference(job.cpu, run.dtype, run.shape, run.threads)
+        job.history.set_blas_reference(job.cpu, run.dtype, run.shape, best, run.threads)
     except HistoryError:  # already said once by the engine; the run goes on without it
         pass
     return best
@@ -154,7 +166,7 @@ def _blas_reference(job: Job) -> float | None:
     cached = _cached_reference(job)
     if cached is not None:
         return cached
-    need = run.shape.flops / 1e9 * job.blas_seconds_per_gflop * 3
+    need = run.shape.flops / 1e9 * job.blas_seconds_per_gflop * 3 / run.threads
     if need > min(job.time_left(), 5 * BLAS_REFERENCE_SECONDS):
         return None
     timing = blas.time_blas(
@@ -167,6 +179,7 @@ def _blas_reference(job: Job) -> float | None:
         pin_core=job.pin_core,
         deadline_seconds=max(job.time_left(), 1e-3),
         max_bytes=job.max_bytes,
+        threads=run.threads,
     )
     if not timing.samples:
         return None
@@ -197,7 +210,8 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
     ref = _blas_reference(job)
     if blas.is_blas(run.kernel_id):
         ref = _cached_reference(job, best)
-    peak = job.peaks.peak(run.kernel_id.split(".", 1)[0], run.dtype) if job.peaks else None
+    isa = run.kernel_id.split(".", 1)[0]
+    peak = job.peaks.peak(isa, run.dtype, run.threads) if job.peaks else None
     stale = peak is not None and best > peak * PEAK_SLACK
     if stale:
         # Nothing beats the FMA peak: the probe must have run on a busy machine.

@@ -94,8 +94,9 @@ class BenchService(Protocol):
         """
         ...
 
-    def peak_gflops(self, isa: str, dtype: str) -> float | None:
-        """Return this host's measured FMA peak for an ISA and dtype (None if unknown)."""
+    def peak_gflops(self, isa: str, dtype: str, threads: int = 1) -> float | None:
+        """Return this host's measured FMA peak for an ISA and dtype on `threads` cores
+        at once (None if unknown)."""
         ...
 
     def bandwidth_gbs(self) -> float | None:

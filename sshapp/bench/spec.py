@@ -76,6 +76,8 @@ class BenchSpec:
     """Explicit NC for packed kernels (0 = from the blocking mode)."""
     blocking: str = "auto"
     """Blocking mode, one of BLOCKING_MODES."""
+    threads: tuple[int, ...] = (1,)
+    """Thread counts to run each kernel and shape on (more than one: a scaling series)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,8 @@ class RunSpec:
     yet resolved)."""
     blocking_mode: str = "auto"
     """For kernel "best", resolved when it starts: the blocking mode to apply."""
+    threads: int = 1
+    """Threads the kernel runs on (each pinned to its own allowed core)."""
 
 
 def gflops(shape: Shape, seconds: float) -> float:

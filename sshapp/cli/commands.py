@@ -24,6 +24,7 @@ from sshapp.cli.base import (
 )
 from sshapp.cli.output import Printer
 from sshapp.config import Settings
+from sshapp.kernels import scaling_series
 
 if TYPE_CHECKING:  # the engine pulls in asyncio: `kernels` starts faster without it
     from sshapp.bench.engine import Engine
@@ -56,6 +57,7 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
         kc=args.kc,
         nc=args.nc,
         blocking=args.blocking,
+        threads=scaling_series() if args.scaling else args.threads,
     )
 
 

@@ -89,6 +89,17 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     warmup = whole_in(0, bounds.MAX_WARMUP)
     p.add_argument("--warmup", type=warmup, default=1, metavar="N", help="untimed calls first")
     _add_blocking(p)
+    team = p.add_mutually_exclusive_group()
+    team.add_argument(
+        "--threads",
+        type=sizes.thread_counts,
+        default=(1,),
+        metavar="N[,N...]",
+        help="threads per run (packed kernels and BLAS; 1,2,4: a scaling series)",
+    )
+    team.add_argument(
+        "--scaling", action="store_true", help="a scaling series: 1, 2, 4 ... all allowed cores"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per event per line")
 
 

@@ -32,6 +32,7 @@ def run_fields(run: RunSpec) -> dict[str, Any]:
         "n": s.n,
         "k": s.k,
         "blocking": blocking,
+        "threads": run.threads,
     }
 
 
@@ -98,7 +99,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-RESULT_HEADERS = ("kernel", "size", "best GF/s", "median", "spread", "% peak", "x BLAS", "check")
+RESULT_HEADERS = (
+    "kernel",
+    "size",
+    "thr",
+    "best GF/s",
+    "median",
+    "spread",
+    "% peak",
+    "x BLAS",
+    "check",
+)
 """Columns of the result tables."""
 
 
@@ -107,6 +118,7 @@ def result_row(result: BenchResult) -> list[str]:
     return [
         result.run.kernel_id,
         str(result.run.shape),
+        str(result.run.threads),
         f"{result.best_gflops:.2f}",
         f"{result.median_gflops:.2f}",
         _pct(result.stats.spread),
@@ -154,7 +166,8 @@ class Printer:
                 self.line(f"{run.kernel_id} {run.shape}: waiting, {ahead} ahead in the queue")
             case Started(run=run):
                 blocks = "" if run.blocking is None else f", {run.blocking}"
-                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}{blocks}): running")
+                on = "" if run.threads == 1 else f", {run.threads} threads"
+                self.line(f"{run.kernel_id} {run.shape} ({run.dtype}{blocks}{on}): running")
             case Sampled(run=run, index=i, seconds=sec, gflops=g):
                 self.line(f"  rep {i + 1:>3}  {_secs(sec):>12}  {g:10.2f} {dtype(run.dtype).unit}")
             case Finished(result=r):

@@ -1,4 +1,5 @@
-"""Provides parsing of size arguments: `--mnk M,N,K` and `--sweep A:B:xF` / `A:B:+S`."""
+"""Provides parsing of size arguments (`--mnk M,N,K`, `--sweep A:B:xF` / `A:B:+S`) and of
+`--threads N[,N...]`."""
 
 from __future__ import annotations
 
@@ -65,3 +66,23 @@ def sweep(text: str) -> tuple[Shape, ...]:
             raise argparse.ArgumentTypeError(msg)
         size = size * step if parts[2][0] in "x*" else size + step
     return tuple(Shape(s, s, s) for s in sizes)
+
+
+MAX_THREAD_COUNTS = 16
+"""Most thread counts one `--threads` list may hold."""
+
+
+def thread_counts(text: str) -> tuple[int, ...]:
+    """Parse "N" or "1,2,4" into thread counts (ascending, no repeats).
+
+    Whether the host has that many cores is checked with the spec, not here.
+
+    Raises:
+        argparse.ArgumentTypeError: Not whole numbers >= 1, or too many of them.
+    """
+    parts = [p.strip() for p in text.split(",")]
+    counts = sorted({_whole(p, "threads") for p in parts})
+    if len(counts) > MAX_THREAD_COUNTS:
+        msg = f"at most {MAX_THREAD_COUNTS} thread counts, got {len(counts)}"
+        raise argparse.ArgumentTypeError(msg)
+    return tuple(counts)

@@ -20,6 +20,7 @@ from sshapp.cli.base import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, run_as
 from sshapp.cli.output import Printer
 from sshapp.kernels import (
     UnknownKernelError,
+    allowed_cores,
     blocking_model,
     check_size,
     cpu_info,
@@ -96,8 +97,10 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
                 "l3_bytes": info.l3_bytes,
                 "caches": info.caches,
                 "cache_source": info.cache_source,
+                "allowed_cores": list(allowed_cores()),
                 "features": states,
                 "peak_gflops": measured.fma_gflops if measured else None,
+                "team_peak_gflops": measured.team_gflops if measured else None,
                 "bandwidth_gbs": measured.bandwidth_gbs if measured else None,
                 "blocking_model": _models(),
                 "host_best": best.choices if best else None,
@@ -111,6 +114,8 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
         f"{ways.get('l1d', 0)}-way, L2 {info.l2_bytes >> 10} KiB {ways.get('l2', 0)}-way, "
         f"L3 {info.l3_bytes >> 20} MiB"
     )
+    cores = allowed_cores()
+    printer.line(f"allowed cores: {len(cores)} ({','.join(map(str, cores))})")
     for state in ("present", "masked", "absent"):
         names = [n for n, s in states.items() if s == state]
         printer.line(f"{state}: {' '.join(names) if names else '-'}")
@@ -120,7 +125,11 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
         printer.line("peaks: not measured (the probe failed; see the warning)")
     else:
         for key, value in sorted(measured.fma_gflops.items()):
-            printer.line(f"peak {key}: {value:.1f} GFLOP/s")
+            team = measured.team_gflops.get(key, {})
+            more = "".join(
+                f", {n} threads {v:.1f} ({v / value:.2f}x)" for n, v in sorted(team.items())
+            )
+            printer.line(f"peak {key}: {value:.1f} GFLOP/s{more}")
         bw = measured.bandwidth_gbs
         printer.line(f"bandwidth: {'-' if bw is None else f'{bw:.1f} GB/s'}")
     for text in _best_lines(best):

@@ -22,6 +22,14 @@ from sshapp.kernels.registry import (
     require_supported,
     select,
 )
+from sshapp.kernels.threads import (
+    ThreadsError,
+    allowed_cores,
+    check_threads,
+    live_pool_threads,
+    scaling_series,
+    team_cores,
+)
 
 __all__ = [
     "DTYPES",
@@ -35,13 +43,16 @@ __all__ = [
     "ModelReport",
     "Peaks",
     "SizeLimitError",
+    "ThreadsError",
     "Timing",
     "UnknownKernelError",
     "UnsupportedKernelError",
+    "allowed_cores",
     "blocking_model",
     "check_overhead_bytes",
     "check_product",
     "check_size",
+    "check_threads",
     "cpu_info",
     "dtype",
     "footprint_bytes",
@@ -49,12 +60,15 @@ __all__ = [
     "get",
     "ladder_top",
     "list_kernels",
+    "live_pool_threads",
     "measure_bandwidth",
     "measure_fma",
     "measure_peaks",
     "require_supported",
     "resolve_blocking",
+    "scaling_series",
     "select",
+    "team_cores",
     "time_kernel",
     "tolerance",
 ]

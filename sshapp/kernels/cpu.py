@@ -45,6 +45,9 @@ class CpuInfo:
     """Per level ("l1d", "l2", "l3"): bytes, ways (associativity) and line size."""
     cache_source: str = ""
     """Where the cache sizes came from: "cpuid 4", "cpuid 0x8000001d", "sysfs", "sysconf"."""
+    allowed_cores: tuple[int, ...] = ()
+    """Cores this process may run on (its affinity mask at start): the most threads a
+    run may ask for."""
 
     @property
     def masked(self) -> tuple[str, ...]:
@@ -80,6 +83,7 @@ def cpu_info() -> CpuInfo:
         detected=dict(raw["detected"]),
         amx_note=raw["amx_note"],
         unknown_disable_names=tuple(raw["unknown_disable_names"]),
+        allowed_cores=tuple(_native.allowed_cores()),
     )
 
 

@@ -13,6 +13,7 @@ from sshapp.kernels.blocking import resolve
 from sshapp.kernels.dtypes import Array, dtype
 from sshapp.kernels.errors import SizeLimitError
 from sshapp.kernels.registry import Blocking, require_supported
+from sshapp.kernels.threads import check_threads
 
 SampleCallback = Callable[[int, float], bool | None]
 """Called as on_sample(index, seconds_per_call); return False to stop the run."""
@@ -43,6 +44,8 @@ class Timing:
     """The register and cache blocks the kernel ran with."""
     timed_out: bool = False
     """True when the deadline stopped the run before its repeats or budget were done."""
+    threads: int = 1
+    """Threads the kernel ran on."""
 
 
 def footprint_bytes(m: int, n: int, k: int, dtype_name: str) -> int:
@@ -90,6 +93,7 @@ def gemm(
     *,
     blocking: Blocking | None = None,
     max_bytes: int = GIB,
+    threads: int = 1,
 ) -> Array:
     """Return a @ b computed by one native kernel.
 
@@ -100,6 +104,7 @@ def gemm(
         b: k×n matrix, C-contiguous, same type.
         blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
+        threads: Threads of the packed driver's team (1 = the calling thread only).
 
     Returns:
         C (m×n) in the dtype's output type (f32 for bf16, int32 for int8).
@@ -107,6 +112,7 @@ def gemm(
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        ThreadsError: A thread count this kernel or process cannot run.
         TypeError: Wrong dtype.
         ValueError: Wrong shape or layout, or a size below 1.
         BlockingError: The blocking is invalid for this kernel.
@@ -133,12 +139,14 @@ def gemm(
         msg = f"shape mismatch: a is {m}x{k} but b is {k2}x{n}"
         raise ValueError(msg)
     check_size(m, n, k, info.dtype, max_bytes)
+    check_threads(kernel_id, threads)
     c = np.empty((m, n), dtype=row.output)
     _native.gemm(
         kernel_id,
         a.view(row.native_input),
         b.view(row.native_input),
         c,
+        threads=threads,
         **_blocks(kernel_id, blocking),
     )
     return c
@@ -159,6 +167,7 @@ def time_kernel(
     on_sample: SampleCallback | None = None,
     blocking: Blocking | None = None,
     max_bytes: int = GIB,
+    threads: int = 1,
 ) -> Timing:
     """Time one kernel on random inputs allocated once in C++.
 
@@ -177,10 +186,13 @@ def time_kernel(
         on_sample: Called after each sample, outside the timed region.
         blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
         max_bytes: Limit on the A+B+C footprint.
+        threads: Threads of a pinned team (pin_core first, then the other allowed cores);
+            created before the first call, joined before this returns.
 
     Raises:
         UnknownKernelError: No such kernel.
         UnsupportedKernelError: The CPU cannot run it.
+        ThreadsError: A thread count this kernel or process cannot run.
         BlockingError: The blocking is invalid for this kernel.
         ValueError: Bad sizes or options.
         SizeLimitError: Over max_bytes.
@@ -190,6 +202,7 @@ def time_kernel(
     if not (1 <= repeats <= C_INT_MAX and 0 <= warmup <= C_INT_MAX):
         msg = f"repeats must be 1..{C_INT_MAX} and warmup 0..{C_INT_MAX}"
         raise ValueError(msg)
+    check_threads(kernel_id, threads)
     raw = _native.time_kernel(
         kernel_id,
         m,
@@ -202,6 +215,7 @@ def time_kernel(
         min_sample_seconds=min_sample_seconds,
         deadline_seconds=deadline_seconds,
         on_sample=on_sample,
+        threads=threads,
         **_blocks(kernel_id, blocking),
     )
     return Timing(
@@ -212,6 +226,7 @@ def time_kernel(
         samples=tuple(raw["samples"]),
         calls_per_sample=raw["calls_per_sample"],
         cancelled=raw["cancelled"],
-        timed_out=raw["timed_out"],
         blocking=Blocking(**raw["blocking"]),
+        timed_out=raw["timed_out"],
+        threads=threads,
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sshapp import _native
 from sshapp.kernels.cpu import cpu_info
 from sshapp.kernels.dtypes import TABLE, Peak, dtype
 from sshapp.kernels.errors import UnsupportedKernelError
+from sshapp.kernels.threads import scaling_series, team_cores
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ class Peaks:
     only probes this CPU supports and this build has."""
     bandwidth_gbs: float
     """STREAM-triad bandwidth of one core, GB/s."""
+    team_gflops: dict[str, dict[int, float]] = field(default_factory=dict)
+    """"<isa>.<dtype>" -> {threads: GFLOP/s of that many cores running the probe at once}
+    for the counts of the scaling series above 1 (empty on one allowed core)."""
 
     def peak_for(self, kernel_id: str) -> float | None:
         """Return the peak that bounds a kernel ("avx2.packed_6x16.f32" -> "avx2.f32").
@@ -93,21 +97,26 @@ def _lookup(isa: str, dtype_name: str) -> Peak:
     return found
 
 
-def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1) -> float:
-    """Measure one ISA's FMA (or dot-product) throughput on one dtype.
+def measure_fma(
+    isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1, threads: int = 1
+) -> float:
+    """Measure one ISA's FMA (or dot-product) throughput, on one core or on several at once.
 
     Args:
         isa: A probe ISA of the dtype table ("avx2", "avx512", "avx512_bf16", "amx"...).
         dtype: A dtype name ("f32", "bf16"...).
         seconds: Rough total CPU time of the five timed runs.
-        pin_core: Core to pin the measuring thread to (-1: leave it).
+        pin_core: Core to pin the measuring thread to (-1: leave it; a team: the last).
+        threads: Cores running the probe at the same time (each thread pinned).
 
     Returns:
         GFLOP/s (GOP/s for int8) of independent operations (the best of five runs, in
-        thread CPU time).
+        thread CPU time); for a team, the sum of its threads' rates: N times the one-core
+        figure when every core has its own units, less when they share one.
 
     Raises:
         ValueError: Unknown ISA or dtype, or no such probe for the dtype.
+        ThreadsError: threads < 1 or above the allowed cores.
         UnsupportedKernelError: This CPU lacks the ISA (nothing was executed), or this
             build has no native probe for it.
     """
@@ -119,8 +128,10 @@ def measure_fma(isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -
     if missing:
         msg = f"{isa} FMA probe cannot run here: this CPU lacks {', '.join(missing)}"
         raise UnsupportedKernelError(msg)
+    if threads != 1:
+        team_cores(pin_core, threads)
     try:
-        return _native.probe_fma(isa, dtype, seconds=seconds, pin_core=pin_core)
+        return _native.probe_fma(isa, dtype, seconds=seconds, pin_core=pin_core, threads=threads)
     except (RuntimeError, ValueError) as exc:  # compiled without it, or not written yet
         msg = f"{isa} probe for {dtype} is not in this build: {exc}"
         raise UnsupportedKernelError(msg) from exc
@@ -140,13 +151,15 @@ def measure_bandwidth(*, nbytes: int = BANDWIDTH_BYTES, pin_core: int = -1) -> f
 
 
 def measure_peaks(pin_core: int = -1) -> Peaks:
-    """Measure every supported ceiling of the dtype table and the bandwidth (about 1-2 s).
+    """Measure every supported ceiling of the dtype table, on one core and (for the dtypes
+    the threaded driver runs) on the scaling series's teams, and the memory bandwidth
+    (about 1-2 s, plus about 0.3 s per thread count above 1).
 
     A probe the CPU has but this build lacks (its native side not written or not
     compiled) is skipped, so its peak stays unknown.
 
     Args:
-        pin_core: Core to pin the measuring thread to (-1: leave it).
+        pin_core: Core to pin the measuring thread to (-1: leave it; teams: the last).
 
     Returns:
         The peaks of this machine's supported ISAs and its bandwidth.
@@ -157,4 +170,16 @@ def measure_peaks(pin_core: int = -1) -> Peaks:
             fma[f"{isa}.{name}"] = measure_fma(isa, name, pin_core=pin_core)
         except UnsupportedKernelError as exc:
             log.info("skipping a peak: %s", exc)
-    return Peaks(fma_gflops=fma, bandwidth_gbs=measure_bandwidth(pin_core=pin_core))
+    # Teams only for f32/f64 (inputs as wide as the accumulator): the bf16/int8 kernels
+    # run on one thread, so a team ceiling of theirs would bound nothing.
+    threaded = {row.name for row in TABLE if row.input == row.output}
+    keys = [key for key in fma if key.rpartition(".")[2] in threaded]
+    team: dict[str, dict[int, float]] = {}
+    for threads in scaling_series()[1:]:
+        for key in keys:
+            isa, _, name = key.rpartition(".")
+            # A third of the one-core budget: the per-thread rates settle as fast, and the
+            # first run of a host waits for this.
+            rate = measure_fma(isa, name, seconds=0.03, pin_core=pin_core, threads=threads)
+            team.setdefault(key, {})[threads] = rate
+    return Peaks(fma, measure_bandwidth(pin_core=pin_core), team)

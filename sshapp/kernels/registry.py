@@ -11,6 +11,7 @@ from functools import cache
 from sshapp import _native
 from sshapp.kernels.cpu import cpu_info
 from sshapp.kernels.dtypes import NAMES
+from sshapp.kernels.dtypes import dtype as dtype_row
 from sshapp.kernels.errors import UnknownKernelError, UnsupportedKernelError
 
 DTYPES = NAMES
@@ -70,6 +71,16 @@ class KernelInfo:
     def packed(self) -> bool:
         """Whether the kernel packs and takes cache blocks MC, KC, NC at run time."""
         return self.blocking.KC > 0
+
+    @property
+    def threaded(self) -> bool:
+        """Whether the kernel can run on a team: a packed f32/f64 kernel (the shared driver).
+
+        The bf16/int8 kernels (inputs narrower than the accumulator) run their own
+        single-threaded drivers.
+        """
+        row = dtype_row(self.dtype)
+        return self.packed and row.input == row.output
 
     @property
     def ladder_step(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sshapp.bench.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, out_of_range, shown
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.kernels import scaling_series
 
 PRESETS: dict[str, tuple[int, int, int]] = {
     "256": (256, 256, 256),
@@ -40,6 +41,8 @@ class FormValues:
     """Repetitions, or seconds of timed work."""
     sweep: str
     """Sizes for a sweep ("" = one run at m×n×k)."""
+    threads: str = "1"
+    """Thread counts: "2", "1,2,4" or "scaling" (1, 2, 4 ... every allowed core)."""
 
 
 def _int(name: str, raw: str, highest: int = MAX_SIDE) -> int:
@@ -73,6 +76,20 @@ def parse_shape(token: str) -> Shape:
         return Shape(m, n, k)
     msg = f"size {shown(token)!r} must be N or MxNxK"
     raise SpecError(msg)
+
+
+def parse_threads(text: str) -> tuple[int, ...]:
+    """Parse "2", "1,2,4" (or spaces) or "scaling" into thread counts, ascending.
+
+    Raises:
+        SpecError: Not whole numbers >= 1 (the host's core count is checked later).
+    """
+    if text.strip().lower() == "scaling":
+        return scaling_series()
+    tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    if not tokens:
+        return (1,)
+    return tuple(sorted({_int("threads", t) for t in tokens}))
 
 
 def to_spec(form: FormValues) -> BenchSpec:
@@ -114,4 +131,5 @@ def to_spec(form: FormValues) -> BenchSpec:
         dtype=dtype,
         repeats=repeats,
         budget_seconds=budget_seconds,
+        threads=parse_threads(form.threads),
     )

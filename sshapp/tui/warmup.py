@@ -59,7 +59,7 @@ class _WarmUpService:
     ) -> Sequence[HistoryEntry]:
         return []
 
-    def peak_gflops(self, isa: str, dtype: str) -> float | None:  # noqa: ARG002 - protocol
+    def peak_gflops(self, isa: str, dtype: str, threads: int = 1) -> float | None:  # noqa: ARG002
         return None
 
     def bandwidth_gbs(self) -> float | None:

@@ -19,6 +19,9 @@ from sshapp.kernels import probes
 class FakePeaks:
     fma_gflops: dict[str, float] = field(default_factory=lambda: {"avx2.f32": 100.0})
     bandwidth_gbs: float = 12.5
+    team_gflops: dict[str, dict[int, float]] = field(
+        default_factory=lambda: {"avx2.f32": {2: 190.0}}
+    )
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ async def test_measure_peaks_goes_through_the_queue_once(
     engine = Engine(settings, "u")
     first = await engine.measure_peaks()
     again = await engine.measure_peaks()
-    assert first == again == peaks.HostPeaks({"avx2.f32": 100.0}, 12.5)
+    assert first == again == peaks.HostPeaks({"avx2.f32": 100.0}, 12.5, {"avx2.f32": {2: 190.0}})
     assert probe == [1]
     assert list((settings.state_dir / "queue").glob("*.ticket")) == []
 

@@ -16,7 +16,7 @@ import pytest
 
 from sshapp.bench import plan
 from sshapp.cli.main import main
-from sshapp.kernels import get, list_kernels, probes
+from sshapp.kernels import allowed_cores, get, list_kernels, probes
 
 CLI = [sys.executable, "-m", "sshapp"]
 """The command line in a subprocess."""
@@ -45,6 +45,12 @@ BAD = [
     ("--size", "64", "--mnk", "1,2,3"),
     ("--dtype", "f16"),
     ("--dtype", "f64"),
+    ("--threads", "0"),
+    ("--threads", "-1"),
+    ("--threads", "two"),
+    ("--threads", "1,,2"),
+    ("--threads", "4097"),
+    ("--threads", "2", "--scaling"),
 ]
 
 
@@ -245,3 +251,25 @@ def test_engine_warnings_are_one_line_without_traceback(
     assert code == 0
     assert "not measured" in out
     assert err == "sshapp: warning: measuring peaks failed; peaks stay unknown\n"
+
+
+def test_bench_json_and_results_carry_the_thread_count() -> None:
+    code, out, _ = _main("bench", "blas.numpy.f32", "--size", "32", "--reps", "2", "--json")
+    assert code == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert {e["threads"] for e in events} == {1}
+    code, out, _ = _main("results", "--json")
+    assert code == 0
+    assert json.loads(out.splitlines()[0])["threads"] == 1
+
+
+def test_threads_on_a_kernel_that_does_not_pack_is_one_line() -> None:
+    if len(allowed_cores()) < 2:
+        pytest.skip("needs 2 allowed cores: with one, --threads 2 is refused for that reason")
+    code, out, err = _main("bench", "ref.naive.f32", "--threads", "2")
+    assert code == 2
+    assert out == ""
+    assert err == (
+        "sshapp: error: ref.naive.f32 runs on one thread only "
+        "(the packed f32/f64 kernels run threaded)\n"
+    )

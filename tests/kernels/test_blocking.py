@@ -8,7 +8,7 @@ import pytest
 from sshapp import kernels
 from sshapp.kernels import Blocking, KernelInfo
 
-PACKED = [k for k in kernels.list_kernels() if k.packed]
+PACKED = [k for k in kernels.list_kernels() if k.threaded]
 
 
 def _runnable(info: KernelInfo) -> None:

@@ -131,10 +131,14 @@ def test_low_precision_peaks_appear_when_the_native_side_has_them(
     """Table-driven: a native probe for (isa, dtype) is enough for its peak to be measured."""
     _every_feature(monkeypatch)
     asked: list[tuple[str, str]] = []
+    teams: set[str] = set()
 
-    def probe_fma(isa: str, dtype: str, *, seconds: float, pin_core: int) -> float:
+    def probe_fma(isa: str, dtype: str, *, seconds: float, pin_core: int, threads: int) -> float:
         del seconds, pin_core
-        asked.append((isa, dtype))
+        if threads > 1:
+            teams.add(dtype)
+        else:
+            asked.append((isa, dtype))
         return 100.0 * (1 + len(asked))
 
     monkeypatch.setattr(probes._native, "probe_fma", probe_fma)
@@ -144,6 +148,7 @@ def test_low_precision_peaks_appear_when_the_native_side_has_them(
     for key in ("avx512_bf16.bf16", "amx.bf16", "avx512_vnni.int8", "amx.int8"):
         assert key in peaks.fma_gflops
     assert peaks.peak_for("amx.tiles.int8") == peaks.fma_gflops["amx.int8"]
+    assert teams <= {"f32", "f64"}  # bf16/int8 kernels run on one thread: no team peaks
 
 
 def test_a_probe_missing_from_the_build_is_skipped_cleanly(
@@ -151,8 +156,8 @@ def test_a_probe_missing_from_the_build_is_skipped_cleanly(
 ) -> None:
     _every_feature(monkeypatch)
 
-    def probe_fma(isa: str, dtype: str, *, seconds: float, pin_core: int) -> float:
-        del seconds, pin_core
+    def probe_fma(isa: str, dtype: str, *, seconds: float, pin_core: int, threads: int) -> float:
+        del seconds, pin_core, threads
         if dtype in ("bf16", "int8"):
             msg = f"unknown ISA '{isa}' (expected avx2 or avx512)"
             raise ValueError(msg)

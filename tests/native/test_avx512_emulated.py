@@ -23,9 +23,10 @@ def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
     sources = [
         cxx.NATIVE / "tests/emu512/check_packed.cpp",
         cxx.NATIVE / "src/gemm_loops.cpp",
+        cxx.NATIVE / "src/threads.cpp",  # the driver runs a team when GemmArgs::team is set
         *cxx.emulated(KERNELS, "emu512.h", tmp_path),
     ]
-    exe = cxx.build(tmp_path / "check", sources)
+    exe = cxx.build(tmp_path / "check", sources, flags=("-pthread",))
     run = cxx.run(exe, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     # Two kernels × five blockings (the table's, tiny, odd, large): see check_packed.cpp.

@@ -72,6 +72,15 @@ RATES = {
     "ref.naive.int8": 1.4,
 }
 """Fixed best GFLOP/s per kernel."""
+TEAM_EFFICIENCY = {2: 0.93, 4: 0.85}
+"""Fake GFLOP/s per thread on N threads over one thread's."""
+
+
+def team_rate(kernel_id: str, threads: int) -> float:
+    """The fake rate of a kernel on `threads` threads."""
+    return RATES.get(kernel_id, 1.0) * threads * TEAM_EFFICIENCY.get(threads, 1.0)
+
+
 WIGGLE = (0.81, 0.97, 1.0, 0.95, 0.98, 0.93, 0.99, 0.96, 0.94, 0.97, 0.92, 0.98)
 """Per-repetition factors, so the chart has some texture but never changes."""
 PEAKS = {("avx2", "f32"): 64.0, ("avx2", "f64"): 32.0, ("blas", "f32"): 64.0, ("blas", "f64"): 32.0}
@@ -85,6 +94,14 @@ FAKE_CPU = CpuInfo(
     l1d_bytes=32 << 10,
     l2_bytes=512 << 10,
     l3_bytes=32 << 20,
+    family=25,
+    model=1,
+    caches={
+        "l1d": {"bytes": 32 << 10, "ways": 8, "line": 64},
+        "l2": {"bytes": 512 << 10, "ways": 8, "line": 64},
+        "l3": {"bytes": 32 << 20, "ways": 16, "line": 64},
+    },
+    cache_source="cpuid 0x8000001d",
     features={
         "sse4_2": True,
         "avx": True,
@@ -103,6 +120,7 @@ FAKE_CPU = CpuInfo(
     },
     amx_note="",
     unknown_disable_names=(),
+    allowed_cores=(0, 1, 2, 3),
 )
 """A fixed CPU description for deterministic screens."""
 
@@ -215,9 +233,12 @@ class FakeService:
                 msg = f"{shape} needs more memory than the 1,024 MiB limit"
                 raise SpecError(msg)
         return [
-            RunSpec(row.id, row.dtype, shape, spec.repeats, spec.budget_seconds, spec.warmup)
+            RunSpec(
+                row.id, row.dtype, shape, spec.repeats, spec.budget_seconds, spec.warmup, threads=n
+            )
             for shape in spec.shapes
             for row in chosen
+            for n in spec.threads
         ]
 
     async def run(self, run: RunSpec) -> AsyncIterator[Event]:
@@ -227,7 +248,7 @@ class FakeService:
                 yield Queued(run, ahead)
                 await asyncio.sleep(self.queue_delay)
             yield Started(run)
-            rate = RATES.get(run.kernel_id, 1.0)
+            rate = team_rate(run.kernel_id, run.threads)
             gflops: list[float] = []
             for index in range(run.repeats):
                 await asyncio.sleep(self.delay)
@@ -249,8 +270,8 @@ class FakeService:
     ) -> Sequence[HistoryEntry]:
         return self.stored[offset : offset + limit]
 
-    def peak_gflops(self, isa: str, dtype: str) -> float | None:
-        return self.peaks.get((isa, dtype)) if self.measured else None
+    def peak_gflops(self, isa: str, dtype: str, threads: int = 1) -> float | None:
+        return self.peaks.get((isa, dtype), 0.0) * threads or None if self.measured else None
 
     def bandwidth_gbs(self) -> float | None:
         return 12.5 if self.measured else None
@@ -354,6 +375,11 @@ def ladder_history() -> list[HistoryEntry]:
             scale = {256: 0.8, 512: 0.95, 1024: 1.0}[side]
             run = RunSpec(kid, dtype, Shape(side, side, side), 5)
             gflops = [RATES[kid] * scale * w for w in WIGGLE[:5]]
+            entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
+    for kid in ("avx2.packed_6x16.f32", "blas.numpy.f32"):  # a scaling series at 1024
+        for threads in (2, 4):
+            run = RunSpec(kid, "f32", Shape(1024, 1024, 1024), 5, threads=threads)
+            gflops = [team_rate(kid, threads) * w for w in WIGGLE[:5]]
             entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
     return entries
 

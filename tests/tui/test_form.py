@@ -6,6 +6,7 @@ import pytest
 
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import Shape
+from sshapp.kernels import scaling_series
 from sshapp.tui.form import FormValues, parse_shape, to_spec
 
 
@@ -81,3 +82,21 @@ def test_bad_fields_are_one_line(changes: dict[str, object], message: str) -> No
     with pytest.raises(SpecError, match=message) as info:
         to_spec(form(**changes))
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"), [("", (1,)), ("2", (2,)), ("4, 1 2", (1, 2, 4)), ("1,1", (1,))]
+)
+def test_threads_field(text: str, counts: tuple[int, ...]) -> None:
+    assert to_spec(form(threads=text)).threads == counts
+
+
+def test_threads_scaling_is_the_series_of_allowed_cores() -> None:
+    assert to_spec(form(threads="scaling")).threads == scaling_series()
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "two"])
+def test_bad_threads_are_one_line(text: str) -> None:
+    with pytest.raises(SpecError, match="threads") as err:
+        to_spec(form(threads=text))
+    assert "\n" not in str(err.value)

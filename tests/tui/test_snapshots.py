@@ -78,6 +78,11 @@ def test_results_precision(snap_compare: SnapCompare, size: tuple[int, int]) -> 
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_results_scaling(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("r", "6"))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_cpu_panel(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=keys("c"))
 

@@ -45,6 +45,13 @@ inline bool is_packed(const KernelInfo& info) {
     return info.blocking.KC > 0;
 }
 
+// Whether the kernel runs the shared 5-loop driver (gemm_loops.cpp): a packed f32/f64
+// kernel. The shared driver runs threaded; the bf16/int8 kernels (inputs narrower than
+// the accumulator) have their own drivers and run on one thread.
+inline bool uses_shared_driver(const KernelInfo& info) {
+    return is_packed(info) && dtype_info(info.dtype).in_size == dtype_info(info.dtype).out_size;
+}
+
 // The model's MC, KC, NC for `info`'s MR×NR and dtype on caches `c` (zeros in `c`
 // take the FALLBACK_* sizes). For a kernel that does not pack: its table blocking.
 //   KC = l1·L1 / (NR·size), a multiple of 8

@@ -17,10 +17,18 @@ std::uint64_t fma_probe_requires(const std::string& isa);
 
 // GFLOP/s (int8: GOP/s; 2 per multiply-add) of independent FMAs / dot products of
 // `isa` on `dtype`, best of five runs lasting about `seconds` of thread CPU time in
-// total, optionally pinned to `pin_core`. Throws std::invalid_argument when the probe
-// does not measure `dtype`, std::runtime_error when the CPU lacks the ISA (the
-// instruction never runs) or the build lacks the probe.
-double probe_fma_gflops(const std::string& isa, DType dtype, double seconds, int pin_core);
+// total, optionally pinned to `pin_core`. With threads > 1 the loop runs on that many
+// pinned threads at once (pin_core first, then the other allowed cores) and the result
+// is the sum of their rates: twice the one-thread figure on two cores means a unit per
+// core, the same figure a shared one. Throws std::invalid_argument when the probe does
+// not measure `dtype` or for a thread count the allowed cores cannot take,
+// std::runtime_error when the CPU lacks the ISA (the instruction never runs) or the
+// build lacks the probe.
+double probe_fma_gflops(const std::string& isa,
+                        DType dtype,
+                        double seconds,
+                        int pin_core,
+                        int threads = 1);
 
 // GB/s of a STREAM-style triad a[i] = b[i] + s·c[i] over three arrays of `bytes` in
 // total (24 bytes counted per element), best of `repeats` passes (thread CPU time).

@@ -20,6 +20,7 @@ struct TimingOptions {
     // after it at the pace of the previous one. A kernel call itself cannot be stopped.
     double deadline_seconds = 0.0;
     Blocking blocking{};  // cache blocks to run with (KC == 0: the model's, mm/blocking.hpp)
+    int threads = 1;      // > 1: a pinned team (src/threads.hpp), packed kernels only
 };
 
 // Called after each sample, outside the timed region, with the sample's index and its
@@ -32,6 +33,11 @@ struct TimingResult {
     bool cancelled = false;
     bool timed_out = false;  // stopped by deadline_seconds before repeats / budget were done
 };
+
+// The cores a run of `info` on `threads` threads uses, pin_core first (< 0: the last
+// allowed core); empty for one thread. Throws std::invalid_argument (one line) for a
+// thread count the kernel (not packed) or the process's allowed cores cannot take.
+std::vector<int> team_cores_for(const KernelInfo& info, int threads, int pin_core);
 
 TimingResult time_gemm(const KernelInfo& info,
                        std::int64_t m,

@@ -8,6 +8,8 @@
 
 namespace mm {
 
+class ThreadPool;  // src/threads.hpp
+
 enum class DType : int { F32 = 0, F64 = 1, BF16 = 2, INT8 = 3 };
 
 // One row per dtype, indexed by the enum (BLIS's num_t tables, oneDNN's data_type
@@ -74,6 +76,8 @@ constexpr const DTypeInfo* find_dtype(const char* name) {
 
 // C[m×n] = A[m×k]·B[k×n], all row-major; leading dimensions are in elements.
 // C is overwritten (beta = 0). The pointers are typed by the kernel's dtype.
+// `team`: the threads a packed kernel's driver splits the work over (nullptr: the
+// calling thread alone); kernels that do not pack never get one (the caller refuses).
 struct GemmArgs {
     std::int64_t m;
     std::int64_t n;
@@ -84,6 +88,7 @@ struct GemmArgs {
     std::int64_t ldb;
     void* c;
     std::int64_t ldc;
+    ThreadPool* team = nullptr;
 };
 
 // Register block MR×NR and cache blocks MC (rows of A per L2 block), KC (depth per

@@ -1,7 +1,9 @@
 // Test-only harness (tests/native/test_avx512_emulated.py): runs the AVX-512 packed
 // kernels' source, with emu512.h standing in for <immintrin.h>, through the real
 // portable driver on the shapes tests/kernels/test_correctness.py uses, against a
-// double-precision reference. Prints one line per kernel; exit status = failures.
+// double-precision reference, on the calling thread alone and on a team of three
+// unpinned threads (more members than row panels for the small shapes). Prints one
+// line per kernel and blocking; exit status = failures.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "kernels/avx512/avx512.hpp"
+#include "threads.hpp"
 
 using namespace mm;
 
@@ -25,11 +28,17 @@ int check(void (*fn)(const GemmArgs&, const Blocking&), const char* name, Blocki
     std::mt19937 rng(1);
     std::uniform_real_distribution<double> d(-1, 1);
     int bad = 0;
+    // The team only where a pc step has some work: with KC = 1 and NC = 1 a run is a
+    // barrier per element, minutes under the sanitizers for nothing new.
+    ThreadPool team({-1, -1, -1});
+    std::vector<ThreadPool*> teams{nullptr};
+    if (b.KC >= 7 && b.NC >= b.NR) teams.push_back(&team);
+    for (ThreadPool* t : teams) {
     for (auto [m, n, k] : shapes) {
         std::vector<T> A(m * k), B(k * n), C(m * n, T(-7));
         for (auto& x : A) x = static_cast<T>(d(rng));
         for (auto& x : B) x = static_cast<T>(d(rng));
-        fn(GemmArgs{m, n, k, A.data(), k, B.data(), n, C.data(), n}, b);
+        fn(GemmArgs{m, n, k, A.data(), k, B.data(), n, C.data(), n, t}, b);
         double err = 0;
         for (long i = 0; i < m; ++i) {
             for (long j = 0; j < n; ++j) {
@@ -40,9 +49,11 @@ int check(void (*fn)(const GemmArgs&, const Blocking&), const char* name, Blocki
         }
         double tol = (sizeof(T) == 4 ? 1e-5 : 1e-13) * 4.0 * static_cast<double>(k);
         if (!(err <= tol)) {
-            std::printf("%s %ldx%ldx%ld: error %g > %g\n", name, m, n, k, err, tol);
+            std::printf("%s %ldx%ldx%ld, %d threads: error %g > %g\n", name, m, n, k,
+                        t ? t->size() : 1, err, tol);
             ++bad;
         }
+    }
     }
     std::printf("%s MC=%d KC=%d NC=%d: %s\n", name, b.MC, b.KC, b.NC, bad ? "FAIL" : "ok");
     return bad;

@@ -60,7 +60,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "results",
         [
-            ("1 2 3 4 5", "table, ladder, sweep, roofline, precision"),
+            ("1 2 3 4 5 6", "table, ladder, sweep, roofline, precision, scaling"),
             ("o / i", "next sort column / invert (or click a header)"),
             ("[ ] / d", "ladder, precision: previous / next size; ladder: next dtype"),
         ],

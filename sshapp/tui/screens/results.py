@@ -1,4 +1,4 @@
-"""Provides ResultsScreen: sortable table, ladder, sweep chart, roofline and precision."""
+"""Provides ResultsScreen: table, ladder, sweep, roofline, precision and scaling views."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sshapp.tui.analysis import (
     roofline_series,
     sweep_series,
 )
+from sshapp.tui.scaling import scaling_chart
 from sshapp.tui.screens.run import pct, ratio
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
@@ -36,12 +37,12 @@ SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
 """Sort orders the `o` key cycles through: (column, key)."""
 PRECISION_NOTE = "best kernel per dtype: what lower precision buys on this core (int8: GOP/s)"
 """The line above the precision view."""
-TABS = ("table", "ladder", "sweep", "roofline", "precision")
+TABS = ("table", "ladder", "sweep", "roofline", "precision", "scaling")
 """Tab ids, in order."""
 
 
 class ResultsScreen(Screen[None]):
-    """This session's runs and the user's history, five ways."""
+    """This session's runs and the user's history, six ways."""
 
     CSS_PATH = "results.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,6 +51,7 @@ class ResultsScreen(Screen[None]):
         Binding("3", "tab('sweep')", "Sweep"),
         Binding("4", "tab('roofline')", "Roofline"),
         Binding("5", "tab('precision')", "Precision"),
+        Binding("6", "tab('scaling')", "Scaling"),
         Binding("o", "sort", "Sort"),
         Binding("i", "invert", "Invert", show=False),
         Binding("right_square_bracket", "group(1)", "Next size", show=False),
@@ -74,7 +76,7 @@ class ResultsScreen(Screen[None]):
         """Which size the precision view shows."""
 
     def compose(self) -> ComposeResult:
-        """Five tabs."""
+        """Six tabs."""
         yield Header()
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Table", id="table"):
@@ -90,15 +92,23 @@ class ResultsScreen(Screen[None]):
             with TabPane("5 Precision", id="precision"):
                 yield Static(PRECISION_NOTE, id="precision-note")
                 yield LadderChart(id="precision-chart")
+            with TabPane("6 Scaling", id="scaling"):
+                yield Static(id="scaling-caption")
+                yield LineChart(log_x=False, log_y=False, id="scaling-chart")
+                yield Static(id="scaling-notes")
         yield KeyBar()
 
     def on_mount(self) -> None:
         """Columns, then the data."""
         table = self.query_one("#results-table", DataTable)
-        for name in ("kernel", "size", "dtype", "best GF/s", "median", "% peak", "vs BLAS", "from"):
+        columns = ("kernel", "size", "dtype", "thr", "best GF/s", "median", "% peak", "vs BLAS")
+        for name in (*columns, "from"):
             table.add_column(name, key=name)
         self.query_one("#sweep-chart", LineChart).empty_text = "no runs yet: try a sweep"
         self.query_one("#roof-chart", LineChart).empty_text = "no runs yet"
+        self.query_one(
+            "#scaling-chart", LineChart
+        ).empty_text = "no kernel ran on several thread counts yet: try threads 1,2 or scaling"
         self.on_screen_resume()
 
     def on_screen_resume(self) -> None:
@@ -106,13 +116,19 @@ class ResultsScreen(Screen[None]):
         self.results = self.session.all_results()
         self._fill_table()
         self._fill_ladder()
+        # Ladder, sweep, roofline and precision are about one core; teams have their own view.
+        single = self._single()
         self._fill_precision()
-        series = sweep_series(self.results)
+        series = sweep_series(single)
         self.query_one("#sweep-chart", LineChart).set_series(series, "size ∛(m·n·k) → GF/s")
         service = self.session.service
-        roof, caption = roofline_series(self.results, service.peak_gflops, service.bandwidth_gbs())
+        roof, caption = roofline_series(single, service.peak_gflops, service.bandwidth_gbs())
         self.query_one("#roof-chart", LineChart).set_series(roof, "flops/byte → GF/s")
         self.query_one("#roof-caption", Static).update(caption)
+        lines, caption, notes = scaling_chart(self.results, service.peak_gflops)
+        self.query_one("#scaling-chart", LineChart).set_series(lines, "threads → GF/s")
+        self.query_one("#scaling-caption", Static).update(caption)
+        self.query_one("#scaling-notes", Static).update("\n".join(notes))
 
     def _fill_table(self) -> None:
         table = self.query_one("#results-table", DataTable)
@@ -133,6 +149,7 @@ class ResultsScreen(Screen[None]):
                 r.run.kernel_id,
                 str(r.run.shape),
                 r.run.dtype,
+                str(r.run.threads),
                 f"{r.best_gflops:.2f}",
                 f"{r.median_gflops:.2f}",
                 pct(r.peak_fraction),
@@ -144,8 +161,13 @@ class ResultsScreen(Screen[None]):
             f"{len(ordered)} runs · sorted by {name}{order} · o: next sort, i: invert"
         )
 
+    def _single(self) -> list[BenchResult]:
+        """Return the one-thread results (the views of one core)."""
+        return [r for r in self.results if r.run.threads == 1]
+
     def _fill_ladder(self) -> None:
-        groups = ladder_groups(self.results)
+        single = self._single()
+        groups = ladder_groups(single)
         chart = self.query_one("#ladder-chart", LadderChart)
         if not groups:
             chart.set_rungs([], "")
@@ -153,10 +175,11 @@ class ResultsScreen(Screen[None]):
         self.group_index %= len(groups)
         dtype, shape = groups[self.group_index]
         caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] sizes, d dtype)"
-        chart.set_rungs(ladder(self.results, dtype, shape), caption)
+        chart.set_rungs(ladder(single, dtype, shape), caption)
 
     def _fill_precision(self) -> None:
-        shapes = precision_shapes(self.results)
+        single = self._single()
+        shapes = precision_shapes(single)
         chart = self.query_one("#precision-chart", LadderChart)
         if not shapes:
             chart.set_rungs([], "")
@@ -164,10 +187,10 @@ class ResultsScreen(Screen[None]):
         self.precision_index %= len(shapes)
         shape = shapes[self.precision_index]
         caption = f"precision at {shape} ({self.precision_index + 1}/{len(shapes)}, [ ] sizes)"
-        chart.set_rungs(precision_rungs(self.results, shape), caption)
+        chart.set_rungs(precision_rungs(single, shape), caption)
 
     def action_tab(self, tab: str) -> None:
-        """Show one of the four views."""
+        """Show one of the six views."""
         self.query_one(TabbedContent).active = tab
 
     def action_sort(self) -> None:
@@ -191,7 +214,7 @@ class ResultsScreen(Screen[None]):
 
     def action_next_dtype(self) -> None:
         """Show the ladder of the next dtype that has results (its most-run size)."""
-        groups = ladder_groups(self.results)
+        groups = ladder_groups(self._single())
         if not groups:
             return
         current = groups[self.group_index % len(groups)][0]

@@ -1,4 +1,5 @@
-"""Provides SetupScreen: kernels, sizes, dtype, repetitions or budget, sweep; checked live."""
+"""Provides SetupScreen: kernels, sizes, dtype, repetitions or budget, sweep, threads; checked
+live."""
 
 from __future__ import annotations
 
@@ -98,6 +99,8 @@ class SetupScreen(Screen[None]):
                     id="sweep",
                     compact=True,
                 )
+                yield Label("threads", classes="dim")
+                yield Input("1", id="threads", compact=True, classes="side")
             yield Static(id="spec-status")
             with Horizontal(classes="field"):
                 yield Label("", classes="name")
@@ -136,6 +139,7 @@ class SetupScreen(Screen[None]):
             stop=str(self.query_one("#stop", Select).value),
             amount=text("amount"),
             sweep=text("sweep"),
+            threads=text("threads"),
         )
 
     def validate_form(self) -> None:

@@ -67,6 +67,10 @@ class CpuPanel(Static):
             "caches",
             f"L1d {_size(cpu.l1d_bytes)} · L2 {_size(cpu.l2_bytes)} · L3 {_size(cpu.l3_bytes)}",
         )
+        cores = cpu.allowed_cores
+        if cores:
+            listed = ",".join(map(str, cores))
+            grid.add_row("cores", f"{len(cores)} allowed ({listed}): up to {len(cores)} threads")
         features = Text()
         for name in sorted(cpu.detected):
             state = cpu.state(name)

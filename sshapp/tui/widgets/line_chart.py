@@ -77,7 +77,9 @@ class LineChart(Widget):
     def _bounds(self) -> tuple[float, float, float, float]:
         xs = [x for s in self.series for x, _ in s.points]
         ys = [y for s in self.series for _, y in s.points]
-        return min(xs), max(xs), min(ys), max(ys)
+        # A linear y axis starts at zero, so heights read as ratios (the scaling view).
+        low = min(ys) if self.log_y else min(*ys, 0.0)
+        return min(xs), max(xs), low, max(ys)
 
     def render(self) -> Text:
         """Draw every series, the axes and the legend."""

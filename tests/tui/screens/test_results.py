@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.results import SORTS, ResultsScreen
 from sshapp.tui.widgets.ladder import LadderChart
-from tests.tui.fakes import ladder_history
+from sshapp.tui.widgets.line_chart import LineChart
+from tests.tui.conftest import wait_for
+from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history
 
 
 async def test_table_sorts_and_inverts(app: BenchApp) -> None:
@@ -46,3 +48,29 @@ async def test_tabs_and_ladder_sizes(app: BenchApp) -> None:
         for key, tab in (("3", "sweep"), ("4", "roofline"), ("1", "table")):
             await pilot.press(key)
             assert screen.query_one(TabbedContent).active == tab
+
+
+async def test_a_scaling_series_from_setup_lands_in_the_scaling_view() -> None:
+    service = FakeService()
+    app = BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        setup = app.screen
+        setup.query_one("#kernels", Input).value = "avx2.packed_6x16.f32"
+        setup.query_one("#m", Input).value = "256"
+        setup.query_one("#threads", Input).value = "1,2"
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: len(app.session.results) == 2)
+        assert [r.run.threads for r in app.session.results] == [1, 2]
+        await pilot.press("r", "6")
+        await pilot.pause()
+        assert app.screen.query_one(TabbedContent).active == "scaling"
+        chart = app.screen.query_one("#scaling-chart", LineChart)
+        labels = [s.label for s in chart.series]
+        assert labels == ["ideal", "peak avx2.f32", "avx2.packed_6x16.f32 256"]
+        notes = str(app.screen.query_one("#scaling-notes", Static).render())
+        assert "1: 52 · 2: 97 (93%)" in notes
+        table = app.screen.query_one(DataTable)
+        assert [c.label.plain for c in table.ordered_columns][3] == "thr"
