@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import platform
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,12 @@ TARGET_SPEEDUP = 1.8
 TARGET_VS_NUMPY = 0.95
 
 
-def _numpy_best(dtype: str, n: int, threads: int, cores: tuple[int, ...], reps: int) -> float:
-    """Best seconds of numpy matmul at n³ on `threads` BLAS threads."""
+def _numpy_samples(
+    dtype: str, n: int, threads: int, cores: tuple[int, ...], reps: int
+) -> list[float]:
+    """Seconds of `reps` numpy matmuls at n³ on `threads` BLAS threads (after one warm-up)."""
     rng = np.random.default_rng(0)
-    np_dt = kernels.NP_DTYPES[dtype]
+    np_dt = kernels.dtype(dtype).input
     a = rng.uniform(-1, 1, (n, n)).astype(np_dt)
     b = rng.uniform(-1, 1, (n, n)).astype(np_dt)
     c = np.empty((n, n), np_dt)
@@ -51,19 +53,19 @@ def _numpy_best(dtype: str, n: int, threads: int, cores: tuple[int, ...], reps: 
     try:
         with threadpool_limits(limits=threads):
             np.matmul(a, b, out=c)
-            best = math.inf
+            samples = []
             for _ in range(reps):
                 t0 = time.perf_counter()
                 np.matmul(a, b, out=c)
-                best = min(best, time.perf_counter() - t0)
+                samples.append(time.perf_counter() - t0)
     finally:
         os.sched_setaffinity(0, saved)
-    return best
+    return samples
 
 
-def _ours_best(kernel_id: str, n: int, threads: int, first: int, reps: int) -> float:
+def _ours_samples(kernel_id: str, n: int, threads: int, first: int, reps: int) -> list[float]:
     timing = kernels.time_kernel(kernel_id, n, n, n, repeats=reps, pin_core=first, threads=threads)
-    return min(timing.samples)
+    return list(timing.samples)
 
 
 def measure(size: int, rounds: int, reps: int) -> dict[str, Any]:
@@ -78,29 +80,36 @@ def measure(size: int, rounds: int, reps: int) -> dict[str, Any]:
         ]
         for threads in series:
             cores = kernels.team_cores(first, threads)
-            best: dict[str, float] = {}
+            samples: dict[str, list[float]] = {kid: [] for kid in [*ids, "numpy"]}
             for _ in range(rounds):
-                for kid in [*ids, "numpy"]:
+                for kid in samples:
                     if kid == "numpy":
-                        s = _numpy_best(dtype, size, threads, cores, reps)
+                        samples[kid] += _numpy_samples(dtype, size, threads, cores, reps)
                     else:
-                        s = _ours_best(kid, size, threads, first, reps)
-                    best[kid] = min(best.get(kid, math.inf), s)
-            for kid, s in best.items():
+                        samples[kid] += _ours_samples(kid, size, threads, first, reps)
+            for kid, secs in samples.items():
+                best, median = flops / min(secs) / 1e9, flops / statistics.median(secs) / 1e9
                 rows.append(
-                    {"dtype": dtype, "kernel": kid, "threads": threads, "gflops": flops / s / 1e9}
+                    {
+                        "dtype": dtype,
+                        "kernel": kid,
+                        "threads": threads,
+                        "gflops": best,
+                        "median_gflops": median,
+                        "samples": len(secs),
+                    }
                 )
                 print(
-                    f"{dtype} {kid:26} {threads:2} threads {flops / s / 1e9:8.1f} GFLOP/s",
+                    f"{dtype} {kid:26} {threads:2} threads {best:8.1f} GFLOP/s best,"
+                    f" {median:8.1f} median of {len(secs)}",
                     flush=True,
                 )
     probe_rows = []
-    for isa in probes.supported_isas():
-        for dtype in probes.PROBE_DTYPES:
-            by_n = {n: probes.measure_fma(isa, dtype, pin_core=first, threads=n) for n in series}
-            probe_rows.append({"probe": f"{isa}.{dtype}", "gflops": by_n})
-            text = ", ".join(f"{n}: {v:.1f}" for n, v in by_n.items())
-            print(f"probe {isa}.{dtype}: {text}", flush=True)
+    for isa, dtype in probes.supported_probes():
+        by_n = {n: probes.measure_fma(isa, dtype, pin_core=first, threads=n) for n in series}
+        probe_rows.append({"probe": f"{isa}.{dtype}", "gflops": by_n})
+        text = ", ".join(f"{n}: {v:.1f}" for n, v in by_n.items())
+        print(f"probe {isa}.{dtype}: {text}", flush=True)
     return {"size": size, "series": list(series), "rows": rows, "probes": probe_rows}
 
 
@@ -138,8 +147,12 @@ def markdown(data: dict[str, Any]) -> str:
         f"CPU: {data['cpu']}; allowed cores {data['cores']}; load average at start "
         f"{data['load_average']}. `python benchmarks/scaling.py`, numpy's default OpenBLAS.",
         "",
-        "| dtype | kernel | threads | GFLOP/s | × 1 thread | × numpy (same threads) |",
-        "|---|---|---|---|---|---|",
+        "Best and median of every sample (rounds × reps, ours and numpy alternating); the"
+        " ratios use the best.",
+        "",
+        "| dtype | kernel | threads | GFLOP/s best | median | × 1 thread"
+        " | × numpy (same threads) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in data["rows"]:
         one = next(
@@ -154,6 +167,7 @@ def markdown(data: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {r['dtype']} | {r['kernel']} | {r['threads']} | {r['gflops']:.1f} | "
+            f"{r['median_gflops']:.1f} | "
             f"{r['gflops'] / one:.2f} | {r['gflops'] / np_same:.2f} |"
         )
     lines += ["", "## Probes: 1 vs N threads at once (sum of the threads' rates)", ""]
@@ -178,7 +192,7 @@ def main() -> int:
     """Measure, print and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=2048)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
