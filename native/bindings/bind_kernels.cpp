@@ -70,6 +70,7 @@ py::dict kernel_dict(const mm::KernelInfo& k) {
     d["requires"] = mm::feature_list(k.required);
     d["missing"] = mm::feature_list(mm::missing_features(k));
     d["blocking"] = blocking;
+    d["file_blocking"] = blocking_dict(k.blocking);
     return d;
 }
 

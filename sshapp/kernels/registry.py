@@ -56,6 +56,9 @@ class KernelInfo:
     """Required features this CPU lacks or SSHAPP_DISABLE_ISA masks."""
     blocking: Blocking
     """Register block and the analytical model's cache blocks on this CPU."""
+    file_blocking: Blocking
+    """The cache blocks the kernel's source file states: measured by its author on one
+    CPU (named in the file's header), a second starting point for the tuner."""
 
     @property
     def isa(self) -> str:
@@ -125,6 +128,7 @@ def list_kernels() -> tuple[KernelInfo, ...]:
             requires=_split(row["requires"]),
             missing=_split(row["missing"]),
             blocking=Blocking(**row["blocking"]),
+            file_blocking=Blocking(**row["file_blocking"]),
         )
         for row in _native.list_kernels()
     )
