@@ -63,14 +63,15 @@ def _stats(seconds: list[float], flops: float) -> dict[str, Any]:
     }
 
 
-def _blocking(plan: dict[str, Any], kernel_id: str) -> Any:
-    from sshapp.kernels import Blocking, get
+def _blocking(plan: dict[str, Any], kernel_id: str, shape: tuple[int, int, int]) -> Any:
+    """The blocks `bench` would use at `shape`: this run's tuned ones, or the narrow-B rule."""
+    from sshapp.kernels import Blocking, get, narrow_blocking
 
     blocks = plan["blocking"].get(kernel_id)
     if blocks is None:
         return None
     b = get(kernel_id).blocking
-    return Blocking(b.MR, b.NR, *blocks)
+    return narrow_blocking(Blocking(b.MR, b.NR, *blocks), kernel_id, *shape)
 
 
 # ----------------------------------------------------------------------------- worker
@@ -115,6 +116,7 @@ def _time_pair(
     from sshapp import kernels
 
     timer = _NumpyTimer(dtype, shape)
+    blocks = _blocking(plan, kernel_id, shape)
     t = kernels.time_kernel(
         kernel_id,
         *shape,
@@ -123,9 +125,11 @@ def _time_pair(
         pin_core=core,
         min_sample_seconds=0.05,
         on_sample=lambda _i, _s: timer.sample(),
-        blocking=_blocking(plan, kernel_id),
+        blocking=blocks,
     )
     ours = {**_stats(list(t.samples), timer.flops), "calls_per_sample": t.calls_per_sample}
+    if blocks is not None:
+        ours["blocks"] = f"MC={blocks.MC} KC={blocks.KC} NC={blocks.NC}"
     return {"id": kernel_id, **ours}, timer.result()
 
 
@@ -153,7 +157,7 @@ def _time_ladder(dtype: str, core: int, plan: Any) -> list[dict[str, Any]]:
                 repeats=1,
                 pin_core=core,
                 min_sample_seconds=0.05,
-                blocking=_blocking(plan, kid),
+                blocking=_blocking(plan, kid, shape),
             )
             samples[kid].extend(t.samples)
             calls[kid] = t.calls_per_sample

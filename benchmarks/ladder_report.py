@@ -70,6 +70,7 @@ def _sweep_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 key, {"dtype": row["dtype"], "shape": row["shape"], "class": row["class"]}
             )
             entry["kernel"] = row["ours"]["id"]
+            entry["blocks"] = row["ours"].get("blocks", "-")
             entry["ours"] = max(entry.get("ours", 0.0), row["ours"]["best_gflops"])
             entry[f"numpy_{w['label']}"] = row["numpy"]["best_gflops"]
     rows = list(by_key.values())
@@ -194,14 +195,17 @@ def render(report: dict[str, Any]) -> str:
         "",
         "## Sweep: host best vs both OpenBLAS kernels",
         "",
-        "| m×n×k | dtype | class | host best | ours | OpenBLAS default | OpenBLAS Haswell "
-        "| × better OpenBLAS | ours % peak |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|",
+        "Blocks: this run's tuned ones; on narrow shapes the model's narrow-B rule deepens"
+        " them, as `bench` does.",
+        "",
+        "| m×n×k | dtype | class | host best | blocks | ours | OpenBLAS default "
+        "| OpenBLAS Haswell | × better OpenBLAS | ours % peak |",
+        "|---|---|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in _sweep_rows(report):
         lines.append(
             f"| {'×'.join(map(str, r['shape']))} | {r['dtype']} | {r['class']} | `{r['kernel']}` "
-            f"| {r['ours']:.1f} | {r.get('numpy_default', 0):.1f} "
+            f"| {r['blocks']} | {r['ours']:.1f} | {r.get('numpy_default', 0):.1f} "
             f"| {r.get('numpy_haswell', 0):.1f} "
             f"| {r['ratio']:.2f} | {_pct(r['ours'], _peak(report, r['kernel']))} |"
         )

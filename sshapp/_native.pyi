@@ -17,6 +17,11 @@ def list_dtypes() -> list[dict[str, Any]]:
 def resolve_blocking(kernel_id: str, *, mc: int = 0, kc: int = 0, nc: int = 0) -> dict[str, int]:
     """Return the blocking kernel_id runs with: the model's, each of mc, kc, nc > 0 replacing its value. Raises ValueError (one line) for an invalid blocking."""  # noqa: E501
 
+def narrow_blocking(
+    kernel_id: str, *, mc: int, kc: int, nc: int, m: int, n: int, k: int, l2: int = 0
+) -> dict[str, int]:
+    """Return the blocks (mc, kc, nc: the base, validated) run at m×n×k after the model's narrow-B rule: the base itself unless the kc×n block of B fits L2 (l2 bytes, 0 = this CPU's) at a deeper KC."""  # noqa: E501
+
 def blocking_model(kernel_id: str, *, l1: int = 0, l2: int = 0, l3: int = 0) -> dict[str, Any]:
     """Return the analytical model's blocking of kernel_id for caches l1, l2, l3 bytes (0 = this CPU's), with the shares of each level it fills and the sizes used."""  # noqa: E501
 
@@ -31,7 +36,7 @@ def gemm(
     nc: int = 0,
     threads: int = 1,
 ) -> None:
-    """Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a team pinned to the allowed cores."""  # noqa: E501
+    """Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, nc > 0 replace the model's cache blocks (all 0: the model with its narrow-B rule for this shape); threads > 1 runs a packed kernel on a team pinned to the allowed cores."""  # noqa: E501
 
 def time_kernel(
     kernel_id: str,
@@ -51,7 +56,7 @@ def time_kernel(
     nc: int = 0,
     threads: int = 1,
 ) -> dict[str, Any]:
-    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop); no call starts that would end after deadline_seconds of wall clock (0 = none), warm-up included; mc, kc, nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a pinned team (pin_core first). Returns samples (seconds per call), calls_per_sample, cancelled, timed_out, blocking."""  # noqa: E501
+    """Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample (return False to stop); no call starts that would end after deadline_seconds of wall clock (0 = none), warm-up included; mc, kc, nc > 0 replace the model's cache blocks (all 0: the model with its narrow-B rule for m x n x k); threads > 1 runs a packed kernel on a pinned team (pin_core first). Returns samples (seconds per call), calls_per_sample, cancelled, timed_out, blocking."""  # noqa: E501
 
 def probe_fma(
     isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1, threads: int = 1

@@ -120,7 +120,7 @@ void gemm(const std::string& id,
           int nc,
           int threads) {
     const mm::KernelInfo& info = lookup_supported(id);
-    const mm::Blocking blk = checked_blocking(info, mc, kc, nc);
+    mm::Blocking blk = checked_blocking(info, mc, kc, nc);
     const mm::DTypeInfo& types = mm::dtype_info(info.dtype);
     check_matrix(a, "a", types.in_format, info);
     check_matrix(b, "b", types.in_format, info);
@@ -133,6 +133,7 @@ void gemm(const std::string& id,
                               std::to_string(c.shape(1)));
     }
     if (m < 1 || n < 1 || k < 1) throw py::value_error("every dimension must be >= 1");
+    if (mc == 0 && kc == 0 && nc == 0) blk = mm::narrow_blocking(info, blk, m, n, k);
     if (!c.writeable()) throw py::value_error("c must be writeable");
     if (overlaps(c, a) || overlaps(c, b)) throw py::value_error("c must not overlap a or b");
     std::vector<int> cores;
@@ -179,6 +180,22 @@ void register_kernels(py::module_& m) {
         "Return the blocking kernel_id runs with: the model's, each of mc, kc, nc > 0 "
         "replacing its value. Raises ValueError (one line) for an invalid blocking.");
     m.def(
+        "narrow_blocking",
+        [](const std::string& id, int mc, int kc, int nc, std::int64_t m, std::int64_t n,
+           std::int64_t k, long l2) {
+            const mm::KernelInfo& info = lookup(id);
+            const mm::Blocking base = checked_blocking(info, mc, kc, nc);
+            if (m < 1 || n < 1 || k < 1) throw py::value_error("every dimension must be >= 1");
+            const mm::CpuInfo& cpu = mm::cpu();
+            const mm::CacheSizes caches{cpu.l1d.bytes, l2 > 0 ? l2 : cpu.l2.bytes, cpu.l3.bytes};
+            return blocking_dict(mm::narrow_blocking(info, base, m, n, k, caches));
+        },
+        py::arg("kernel_id"), py::kw_only(), py::arg("mc"), py::arg("kc"), py::arg("nc"),
+        py::arg("m"), py::arg("n"), py::arg("k"), py::arg("l2") = 0,
+        "Return the blocks (mc, kc, nc: the base, validated) run at m×n×k after the "
+        "model's narrow-B rule: the base itself unless the kc×n block of B fits L2 (l2 "
+        "bytes, 0 = this CPU's) at a deeper KC.");
+    m.def(
         "blocking_model",
         [](const std::string& id, long l1, long l2, long l3) {
             const mm::KernelInfo* info = &lookup(id);
@@ -206,6 +223,7 @@ void register_kernels(py::module_& m) {
           py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
           py::arg("threads") = 1,
           "Compute c = a @ b with the kernel kernel_id (GIL released while it runs); mc, kc, "
-          "nc > 0 replace the model's cache blocks; threads > 1 runs a packed kernel on a team "
+          "nc > 0 replace the model's cache blocks (all 0: the model with its narrow-B rule "
+          "for this shape); threads > 1 runs a packed kernel on a team "
           "pinned to the allowed cores.");
 }

@@ -69,6 +69,6 @@ void register_timing(py::module_& m) {
         "Time kernel_id on m x n x k inputs; on_sample(index, seconds) after each sample "
         "(return False to stop); no call starts that would end after deadline_seconds of "
         "wall clock (0 = none), warm-up included; mc, kc, nc > 0 replace the model's cache "
-        "blocks; threads > 1 runs a packed kernel on a pinned team (pin_core first). Returns "
+        "blocks (all 0: the model with its narrow-B rule for m x n x k); threads > 1 runs a packed kernel on a pinned team (pin_core first). Returns "
         "samples (seconds per call), calls_per_sample, cancelled, timed_out, blocking.");
 }

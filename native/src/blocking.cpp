@@ -37,6 +37,40 @@ Blocking model_blocking(const KernelInfo& info) {
     return model_blocking(info, {cpu_info.l1d.bytes, cpu_info.l2.bytes, cpu_info.l3.bytes});
 }
 
+Blocking narrow_blocking(const KernelInfo& info,
+                         const Blocking& base,
+                         std::int64_t m,
+                         std::int64_t n,
+                         std::int64_t k,
+                         const CacheSizes& c) {
+    if (!uses_shared_driver(info) || m < 1 || n < 1 || k < 1) return base;
+    const long size = static_cast<long>(dtype_size(info.dtype));
+    const long l2 = c.l2 > 0 ? c.l2 : FALLBACK_L2;
+    const long n_padded = (n + base.NR - 1) / base.NR * base.NR;
+    const long k_padded = (k + 7) / 8 * 8;
+    const long fits = l2 / (n_padded * size);
+    const long kc = std::min<long>({round_down(fits, 8, 8), k_padded, MAX_KC});
+    if (kc < NARROW_MIN_DEPTH * static_cast<long>(base.KC)) return base;
+    Blocking b = base;
+    b.KC = static_cast<int>(kc);
+    const long mc = static_cast<long>(MODEL_SHARES.l2 * l2) / (kc * size);
+    const int least = NARROW_MIN_PANELS * b.MR;
+    b.MC = std::min(std::max(round_down(mc, b.MR, b.MR), least), std::max(base.MC, least));
+    b.MC = std::min(b.MC, MAX_MC / b.MR * b.MR);
+    b.NC = static_cast<int>(std::min<long>(base.NC, n_padded));
+    return blocking_error(info, b).empty() ? b : base;
+}
+
+Blocking narrow_blocking(const KernelInfo& info,
+                         const Blocking& base,
+                         std::int64_t m,
+                         std::int64_t n,
+                         std::int64_t k) {
+    const CpuInfo& cpu_info = cpu();
+    return narrow_blocking(info, base, m, n, k,
+                           {cpu_info.l1d.bytes, cpu_info.l2.bytes, cpu_info.l3.bytes});
+}
+
 std::string blocking_error(const KernelInfo& info, const Blocking& blk) {
     const std::string id = info.id;
     if (!is_packed(info)) {

@@ -100,7 +100,9 @@ TimingResult time_gemm(const KernelInfo& info,
     AlignedBuffer c = alloc_output(info.dtype, m * n);
     const GemmArgs args_in{m, n, k, a.get(), k, b.get(), n, c.get(), n};
 
-    const Blocking blk = opts.blocking.KC > 0 ? opts.blocking : model_blocking(info);
+    const Blocking blk = opts.blocking.KC > 0
+                             ? opts.blocking
+                             : narrow_blocking(info, model_blocking(info), m, n, k);
     const std::string bad = blocking_error(info, blk);
     if (!bad.empty()) throw std::invalid_argument(bad);
 

@@ -75,7 +75,8 @@ def measure_class(
             for kid in ids:
                 if stop is not None and stop():
                     return {}
-                blocks = as_blocking(kid, run_blocking(kid, tuned=tuned, exact=False))
+                chosen = run_blocking(kid, tuned=tuned, exact=False, shape=shape)
+                blocks = as_blocking(kid, chosen)
                 t = time_kernel(
                     kid,
                     shape.m,

@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import dataclass
 
 from sshapp.bench import blas
-from sshapp.bench.blocks import TunedLookup, run_blocking
+from sshapp.bench.blocks import TunedLookup, for_shape, run_blocking
 from sshapp.bench.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, MAX_WARMUP, out_of_range
 from sshapp.bench.service import SpecError
 from sshapp.bench.spec import BEST, BLOCKING_MODES, BenchSpec, RunBlocking, RunSpec, Shape
@@ -311,7 +311,7 @@ def expand(spec: BenchSpec, limits: Limits, tuned: TunedLookup | None = None) ->
                     repeats=spec.repeats,
                     budget_seconds=spec.budget_seconds,
                     warmup=spec.warmup,
-                    blocking=blocks[kernel_id],
+                    blocking=for_shape(kernel_id, blocks[kernel_id], shape),
                     blocking_mode=spec.blocking,
                     threads=threads,
                 )

@@ -24,7 +24,8 @@ class RunBlocking:
     nc: int
     """Columns of B per L3 block."""
     source: str
-    """"model", "tuned" or "given" (explicit --mc/--kc/--nc, on top of the others)."""
+    """"model", "tuned", "narrow" (the model's narrow-B rule for this shape, over the
+    model or tuned blocks) or "given" (explicit --mc/--kc/--nc, on top of the others)."""
 
     def __str__(self) -> str:
         return f"MC={self.mc} KC={self.kc} NC={self.nc} ({self.source})"

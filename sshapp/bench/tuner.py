@@ -189,5 +189,7 @@ def concrete(run: RunSpec, cache: TuneCache, pin_core: int) -> RunSpec:
         best_job(cache, (run.dtype,), pin_core)(lambda _: None, threading.Event())
         kid = hostbest.choose(cache.host_best(), run.dtype, run.shape)
     kid = kid or ladder_top(run.dtype).id
-    blocks = run_blocking(kid, mode=run.blocking_mode, tuned=cache.tuned, exact=False)
+    blocks = run_blocking(
+        kid, mode=run.blocking_mode, tuned=cache.tuned, exact=False, shape=run.shape
+    )
     return dataclasses.replace(run, kernel_id=kid, blocking=blocks)

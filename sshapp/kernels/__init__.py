@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sshapp.kernels.blocking import BlockingError, ModelReport
 from sshapp.kernels.blocking import model as blocking_model
+from sshapp.kernels.blocking import narrow as narrow_blocking
 from sshapp.kernels.blocking import resolve as resolve_blocking
 from sshapp.kernels.check import CheckResult, check_overhead_bytes, check_product, tolerance
 from sshapp.kernels.cpu import CpuInfo, cpu_info
@@ -64,6 +65,7 @@ __all__ = [
     "measure_bandwidth",
     "measure_fma",
     "measure_peaks",
+    "narrow_blocking",
     "require_supported",
     "resolve_blocking",
     "scaling_series",

@@ -89,3 +89,33 @@ def resolve(kernel_id: str, *, mc: int = 0, kc: int = 0, nc: int = 0) -> Blockin
     except ValueError as exc:
         raise BlockingError(str(exc)) from None
     return Blocking(**raw)
+
+
+def narrow(base: Blocking, kernel_id: str, m: int, n: int, k: int, *, l2: int = 0) -> Blocking:
+    """Return the blocks a kernel runs with at m×n×k: `base`, or the model's narrow-B rule.
+
+    For few columns n and deep k (e.g. 4096×64×4096) the kc×n block of B fits in L2 at
+    a KC far deeper than the L1 rule's; the model then deepens KC (fewer passes over C,
+    longer row pieces of A when packing) and sizes MC and NC for it (mm/blocking.hpp).
+    Kernels outside the shared f32/f64 driver, and wide shapes, keep `base`.
+
+    Args:
+        base: The blocks otherwise chosen (model or tuned), validated for the kernel.
+        kernel_id: A packed kernel id.
+        m: Rows of A and C.
+        n: Columns of B and C.
+        k: Columns of A, rows of B.
+        l2: L2 bytes the rule assumes (0 = this CPU's).
+
+    Raises:
+        UnknownKernelError: No such kernel.
+        BlockingError: `base` is invalid for this kernel, or a size is < 1.
+    """
+    get(kernel_id)
+    try:
+        raw = _native.narrow_blocking(
+            kernel_id, mc=base.MC, kc=base.KC, nc=base.NC, m=m, n=n, k=k, l2=l2
+        )
+    except ValueError as exc:
+        raise BlockingError(str(exc)) from None
+    return Blocking(**raw)

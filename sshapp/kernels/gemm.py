@@ -102,7 +102,8 @@ def gemm(
         a: m×k matrix, C-contiguous, of the kernel dtype's input type (bf16:
             `ml_dtypes.bfloat16`).
         b: k×n matrix, C-contiguous, same type.
-        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
+        blocking: Cache blocks MC, KC, NC to run with (None = the model's, with its
+            narrow-B rule for this shape).
         max_bytes: Limit on the A+B+C footprint.
         threads: Threads of the packed driver's team (1 = the calling thread only).
 
@@ -184,7 +185,8 @@ def time_kernel(
         deadline_seconds: Wall-clock limit of the whole call, warm-up included; no call
             starts that would end after it (0 = none).
         on_sample: Called after each sample, outside the timed region.
-        blocking: Cache blocks MC, KC, NC to run with (None or 0 = the model's).
+        blocking: Cache blocks MC, KC, NC to run with (None = the model's, with its
+            narrow-B rule for this shape).
         max_bytes: Limit on the A+B+C footprint.
         threads: Threads of a pinned team (pin_core first, then the other allowed cores);
             created before the first call, joined before this returns.

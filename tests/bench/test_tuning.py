@@ -208,3 +208,25 @@ def test_history_v1_database_is_migrated_and_still_readable(tmp_path: Path) -> N
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     check.close()
+
+
+@needs_packed
+def test_narrow_shapes_get_the_narrow_rule_per_shape_and_given_blocks_stay(
+    settings: Settings,
+) -> None:
+    assert PACKED is not None
+    engine = Engine(settings, "u")
+    shapes = (Shape(4096, 64, 4096), Shape(256, 256, 256))
+    if not PACKED.threaded:
+        pytest.skip(f"{PACKED.id} has its own driver: the narrow rule is for f32/f64")
+    narrow, square = engine.expand(BenchSpec((PACKED.id,), shapes))
+    assert narrow.blocking is not None
+    assert square.blocking is not None
+    assert narrow.blocking.source == "narrow"
+    assert narrow.blocking.kc >= 4 * square.blocking.kc
+    assert square.blocking.source in {"model", "tuned"}
+    # In one sweep each shape has its own blocks; explicit blocks are the user's.
+    runs = engine.expand(BenchSpec((PACKED.id,), shapes, kc=64))
+    assert {(r.blocking.kc, r.blocking.source) for r in runs if r.blocking} == {(64, "given")}
+    # The plan's blocks are what run_blocking gives for that shape.
+    assert run_blocking(PACKED.id, shape=shapes[0]) == narrow.blocking

@@ -105,3 +105,64 @@ def test_same_answer_under_every_blocking(info: KernelInfo, rng: np.random.Gener
             c = kernels.gemm(info.id, a, b, blocking=blk)
             result = kernels.check_product(c, a, b)
             assert result.ok, f"{info.id} {m}x{n}x{k} {blk}: {result.error:.3g}"
+
+
+# The narrow-B rule (mm/blocking.hpp): caches given explicitly, so it holds on any CPU.
+L2 = 1 << 20
+
+
+@pytest.mark.parametrize("info", PACKED, ids=lambda k: k.id)
+def test_narrow_rule_deepens_kc_for_few_columns_and_deep_k(info: KernelInfo) -> None:
+    base = Blocking(info.blocking.MR, info.blocking.NR, 40 * info.blocking.MR, 256, 4096)
+    size = kernels.dtype(info.dtype).input.itemsize
+    nb = kernels.narrow_blocking(base, info.id, 4096, 64, 4096, l2=L2)
+    n_padded = -(-64 // base.NR) * base.NR
+    assert nb.KC >= 4 * base.KC  # applied: B is 16× (f32) or 8× (f64) thinner than KC 256
+    assert nb.KC * n_padded * size <= L2  # the whole kc×n block of B fits in L2
+    assert nb.KC <= 4096
+    assert nb.MC % nb.MR == 0
+    assert nb.MC >= 8 * nb.MR
+    assert min(base.NC, n_padded) == nb.NC
+    assert (nb.MR, nb.NR) == (base.MR, base.NR)
+
+
+@pytest.mark.parametrize("info", PACKED, ids=lambda k: k.id)
+@pytest.mark.parametrize("shape", [(1024, 1024, 1024), (2048, 2048, 2048), (4096, 64, 64)])
+def test_narrow_rule_leaves_wide_or_shallow_shapes_alone(
+    info: KernelInfo, shape: tuple[int, int, int]
+) -> None:
+    base = Blocking(info.blocking.MR, info.blocking.NR, 5 * info.blocking.MR, 256, 4096)
+    assert kernels.narrow_blocking(base, info.id, *shape, l2=L2) == base
+
+
+def test_narrow_rule_is_only_for_the_shared_driver() -> None:
+    for info in kernels.list_kernels():
+        if info.packed and not info.threaded:  # bf16/int8: their own drivers
+            assert kernels.narrow_blocking(info.blocking, info.id, 4096, 64, 4096) == (
+                info.blocking
+            )
+
+
+def test_narrow_rule_refuses_a_bad_base_or_size() -> None:
+    info = PACKED[0]
+    bad = Blocking(info.blocking.MR, info.blocking.NR, info.blocking.MR + 1, 256, 64)
+    with pytest.raises(kernels.BlockingError, match="multiple of MR"):
+        kernels.narrow_blocking(bad, info.id, 64, 64, 64)
+    with pytest.raises(kernels.BlockingError, match=">= 1"):
+        kernels.narrow_blocking(info.blocking, info.id, 0, 64, 64)
+
+
+@pytest.mark.parametrize("info", PACKED, ids=lambda k: k.id)
+def test_same_answer_with_narrow_blocks(info: KernelInfo, rng: np.random.Generator) -> None:
+    _runnable(info)
+    row = kernels.dtype(info.dtype)
+    # Few columns (an edge panel), deep k not a multiple of 8, m not a multiple of MR.
+    for m, n, k in [(301, 17, 2050), (info.blocking.MR * 9 - 1, 1, 3001)]:
+        nb = kernels.narrow_blocking(info.blocking, info.id, m, n, k, l2=L2)
+        assert nb.KC > info.blocking.KC, nb
+        a = row.draw(rng, (m, k))
+        b = row.draw(rng, (k, n))
+        for blk in (nb, None):  # None: gemm's own default, which applies the rule too
+            c = kernels.gemm(info.id, a, b, blocking=blk)
+            result = kernels.check_product(c, a, b)
+            assert result.ok, f"{info.id} {m}x{n}x{k} {blk}: {result.error:.3g}"
