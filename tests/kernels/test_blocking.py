@@ -162,7 +162,9 @@ def test_same_answer_with_narrow_blocks(info: KernelInfo, rng: np.random.Generat
         assert nb.KC > info.blocking.KC, nb
         a = row.draw(rng, (m, k))
         b = row.draw(rng, (k, n))
-        for blk in (nb, None):  # None: gemm's own default, which applies the rule too
-            c = kernels.gemm(info.id, a, b, blocking=blk)
+        threads = 2 if len(kernels.allowed_cores()) >= 2 else 1
+        # None: gemm's own default, which applies the rule too; then a team of 2.
+        for blk, team in ((nb, 1), (None, 1), (nb, threads)):
+            c = kernels.gemm(info.id, a, b, blocking=blk, threads=team)
             result = kernels.check_product(c, a, b)
-            assert result.ok, f"{info.id} {m}x{n}x{k} {blk}: {result.error:.3g}"
+            assert result.ok, f"{info.id} {m}x{n}x{k} {blk} x{team}: {result.error:.3g}"
