@@ -159,13 +159,16 @@ class TuneScreen(Screen[None]):
             async for event in self.session.service.live(
                 kernel_id, self.session.tune_size, control
             ):
-                if control is not self.control:
+                # A closing screen stops its message loop, then removes its widgets, and
+                # only then cancels this worker: an event in between must not query them.
+                if control is not self.control or not self.is_running:
                     return
                 self._on_event(event)
         except (SpecError, ValueError, OSError) as exc:
-            self._say(f"the run stopped: {exc}", error=True)
-            self.state = "stopped"
-            self._paint()
+            if self.is_running:
+                self._say(f"the run stopped: {exc}", error=True)
+                self.state = "stopped"
+                self._paint()
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, Waiting):

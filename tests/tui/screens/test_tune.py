@@ -159,3 +159,15 @@ async def test_queue_position_shown_and_leaving_cancels() -> None:
         await wait_for(lambda: service.live_closed == [KERNEL])
         await pilot.press("t")
         await wait_for(lambda: len(service.live_runs) == 2)
+
+
+async def test_closing_the_app_while_samples_stream_is_clean() -> None:
+    """The screen's widgets go before its live worker is cancelled; samples in between
+    must not query them (this once failed with NoMatches('TuneTrace') under load)."""
+    service = FakeService()
+    service.live_delay = 0.0  # a sample on every turn of the loop: the gap is always hit
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 20)
+    assert service.live_closed == [KERNEL]
