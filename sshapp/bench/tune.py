@@ -43,7 +43,8 @@ class Candidate:
     kernel_id: str
     """The kernel."""
     index: int
-    """0-based candidate number for this kernel."""
+    """0-based candidate number for this kernel; on the "final" row, the number of the
+    candidate whose blocks are kept (the model's is 0), so one index is one blocking."""
     phase: str
     """What was varied: "model", "file" (the kernel file's blocks), "KC", "MC", "NC" or
     "final"."""
@@ -133,7 +134,8 @@ def tune_kernel(
 
     def report(phase: str, b: Blocking, g: float) -> None:
         if on_candidate is not None:
-            on_candidate(Candidate(kernel_id, len(seen) - 1, phase, b, g, best))
+            index = list(seen).index(b)  # the final row re-times a candidate: its number
+            on_candidate(Candidate(kernel_id, index, phase, b, g, best))
 
     def measure(b: Blocking) -> float:
         started = time.monotonic()

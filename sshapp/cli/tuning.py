@@ -7,6 +7,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sshapp.bench.spec import Shape
+from sshapp.bench.tune import Candidate
 from sshapp.bench.tuner import (
     BestMeasured,
     TuneCandidate,
@@ -187,6 +188,14 @@ def _event_json(event: TuneEvent) -> dict[str, Any]:
     raise TypeError(msg)
 
 
+def _candidate_text(c: Candidate) -> str:
+    b = c.blocking
+    blocks = f"MC={b.MC:<5} KC={b.KC:<5} NC={b.NC:<6} {c.gflops:8.2f} GFLOP/s"
+    if c.phase == "final":  # not a new candidate: the kept one, timed against the model
+        return f"      final {blocks} (candidate {c.index}, head to head with the model)"
+    return f"  {c.index:>3} {c.phase:<5} {blocks} (best {max(c.best_gflops, c.gflops):.2f})"
+
+
 def _event_text(event: TuneEvent) -> list[str]:
     match event:
         case Waiting(position=pos):
@@ -194,11 +203,7 @@ def _event_text(event: TuneEvent) -> list[str]:
         case TuneStarted(kernel_id=kid, size=size, budget_seconds=budget):
             return [f"{kid} at {Shape(size, size, size)}: coordinate descent, {budget:.0f} s"]
         case TuneCandidate(candidate=c):
-            b = c.blocking
-            return [
-                f"  {c.index:>3} {c.phase:<5} MC={b.MC:<5} KC={b.KC:<5} NC={b.NC:<6} "
-                f"{c.gflops:8.2f} GFLOP/s (best {max(c.best_gflops, c.gflops):.2f})"
-            ]
+            return [_candidate_text(c)]
         case TuneDone(tuned=t):
             gain = t.gflops / t.model_gflops if t.model_gflops else 1.0
             verdict = (

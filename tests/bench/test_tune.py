@@ -29,6 +29,8 @@ def test_search_starts_at_the_model_and_stays_in_budget() -> None:
     model = PACKED.blocking
     assert seen[0].blocking == model
     assert seen[-1].phase == "final"
+    # The final row re-times a candidate and carries that candidate's number, not a new one.
+    assert seen[seen[-1].index].blocking == seen[-1].blocking
     file_blocks = PACKED.file_blocking
     if (file_blocks.MC, file_blocks.KC, file_blocks.NC) != (model.MC, model.KC, model.NC):
         # The kernel file's own blocks are the second start, measured right after the model.

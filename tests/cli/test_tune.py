@@ -10,8 +10,11 @@ import time
 
 import pytest
 
+from sshapp.bench.tune import Candidate
+from sshapp.bench.tuner import TuneCandidate
 from sshapp.cli.main import main
-from sshapp.kernels import list_kernels
+from sshapp.cli.tuning import _event_json, _event_text
+from sshapp.kernels import Blocking, list_kernels
 
 PACKED = next((k for k in list_kernels() if k.packed and k.supported), None)
 needs_packed = pytest.mark.skipif(PACKED is None, reason="no packed kernel runs on this CPU")
@@ -109,3 +112,20 @@ def test_cpu_json_reports_caches_and_the_model() -> None:
     for kid, model in info["blocking_model"].items():
         assert model["KC"] * model["NR"] <= info["l1d_bytes"], kid
         assert "of L2" in model["explain"]
+
+
+def test_the_final_line_names_the_kept_candidate_instead_of_repeating_an_index() -> None:
+    b = Blocking(6, 16, 96, 256, 4080)
+    other = Blocking(6, 16, 96, 128, 4080)
+    lines = [
+        _event_text(TuneCandidate(Candidate("k", 0, "model", b, 40.0, 40.0)))[0],
+        _event_text(TuneCandidate(Candidate("k", 1, "KC", other, 39.0, 40.0)))[0],
+        _event_text(TuneCandidate(Candidate("k", 0, "final", b, 41.0, 40.0)))[0],
+    ]
+    assert lines[0].split()[:2] == ["0", "model"]
+    assert lines[1].split()[:2] == ["1", "KC"]
+    assert lines[2].split()[0] == "final"  # no index of its own in the index column
+    assert "(candidate 0, head to head with the model)" in lines[2]
+    assert len({line.index("MC=") for line in lines}) == 1  # the columns still line up
+    final = _event_json(TuneCandidate(Candidate("k", 0, "final", b, 41.0, 40.0)))
+    assert (final["phase"], final["index"]) == ("final", 0)

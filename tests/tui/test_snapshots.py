@@ -104,7 +104,7 @@ async def mid_tune(pilot: Pilot[Any]) -> None:
 
     async def sampled(changes: int) -> None:
         await wait_for(
-            lambda: len(screen.first_samples) >= changes and screen.now_gflops is not None
+            lambda: len(screen.tune.first_samples) >= changes and screen.tune.now_gflops is not None
         )
 
     await sampled(0)

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual.widget import Widget
 
-from sshapp.tui.widgets.scale import append_runs, short
+from sshapp.tui.widgets.bar_chart import BarChart
+from sshapp.tui.widgets.scale import short
 
-EIGHTHS = " ▁▂▃▄▅▆▇█"
-"""Block characters for 0/8 .. 8/8 of a cell."""
 LABEL_WIDTH = 6
 """Columns of the y-axis labels."""
 COLUMN_SECONDS = 0.25
@@ -41,20 +39,9 @@ class Column:
     """Monotonic time of its first sample."""
 
 
-class TuneTrace(Widget):
+class TuneTrace(BarChart):
     """GFLOP/s over time as bars, with a marker row and a label row under them."""
 
-    DEFAULT_CSS = """
-    TuneTrace { height: 1fr; min-height: 5; }
-    TuneTrace > .tune-trace--bar { color: $success; }
-    TuneTrace > .tune-trace--marked { color: $warning; }
-    TuneTrace > .tune-trace--axis { color: $text-muted; }
-    """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "tune-trace--bar",
-        "tune-trace--marked",
-        "tune-trace--axis",
-    }
     MAX_FPS: ClassVar[float] = 4.0
     """Upper bound on repaints per second while samples stream."""
 
@@ -65,13 +52,6 @@ class TuneTrace(Widget):
         """Columns, oldest first."""
         self.samples = 0
         """Samples added since the trace was cleared."""
-        self.ceiling: float | None = None
-        """GFLOP/s at the top (None: just above the best column)."""
-        self._dirty = False
-
-    def on_mount(self) -> None:
-        """Start the repaint timer."""
-        self.set_interval(1 / self.MAX_FPS, self._flush)
 
     def clear(self) -> None:
         """Forget every column."""
@@ -86,7 +66,7 @@ class TuneTrace(Widget):
         last = self.columns[-1] if self.columns else None
         if last is not None and last.change == change and now - last.started < COLUMN_SECONDS:
             last.gflops = max(last.gflops, gflops)
-            self._dirty = True
+            self.refresh_soon()
             return False
         marked = last is not None and last.change != change and bool(label)
         self.columns.append(Column(gflops, change, label if marked else "", now))
@@ -94,13 +74,8 @@ class TuneTrace(Widget):
         if marked:
             self.refresh()
         else:
-            self._dirty = True
+            self.refresh_soon()
         return marked
-
-    def _flush(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self.refresh()
 
     def render(self) -> Text:
         """Bars, then ▲ under each change, then the labels."""
@@ -108,20 +83,15 @@ class TuneTrace(Widget):
         plot_w = max(width - LABEL_WIDTH, 1)
         rows = max(height - 2, 1)
         shown = self.columns[-plot_w:]
-        top = self.ceiling or max((c.gflops for c in shown), default=1.0) * 1.1 or 1.0
-        bar = self.get_component_rich_style("tune-trace--bar", partial=True)
-        marked = self.get_component_rich_style("tune-trace--marked", partial=True)
-        axis = self.get_component_rich_style("tune-trace--axis", partial=True)
+        top = self.top([c.gflops for c in shown])
+        bar, marked, axis = self.part_styles()
+        levels = self.levels([c.gflops for c in shown], top, rows)
+        bars = [(level, marked if c.label else bar) for level, c in zip(levels, shown, strict=True)]
         out = Text(no_wrap=True, overflow="crop")
         for row in range(rows):
-            level = rows - row  # 1-based from the bottom
             label = short(top) if row == 0 else short(top / 2) if row == rows // 2 else ""
             out.append(f"{label:>{LABEL_WIDTH - 1}}┤", axis)
-            cells = []
-            for col in shown:
-                full = round(col.gflops / top * rows * 8) - (level - 1) * 8
-                cells.append((EIGHTHS[max(min(full, 8), 0)], marked if col.label else bar))
-            append_runs(out, cells)
+            self.append_bars(out, bars, row, rows)
             out.append("\n")
         out.append(" " * (LABEL_WIDTH - 1) + "└", axis)
         out.append("".join("▲" if c.label else "─" for c in shown) + "\n", axis)

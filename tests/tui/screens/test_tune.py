@@ -37,10 +37,10 @@ async def changed_and_sampled(screen: TuneScreen, label: str) -> None:
     """Wait until the change `label` was made and a sample measured it."""
     await wait_for(
         lambda: (
-            bool(screen.changes)
-            and screen.changes[-1][1] == label
-            and bool(screen.first_samples)
-            and screen.first_samples[-1].change == screen.changes[-1][0]
+            bool(screen.tune.changes)
+            and screen.tune.changes[-1][1] == label
+            and bool(screen.tune.first_samples)
+            and screen.tune.first_samples[-1].change == screen.tune.changes[-1][0]
         )
     )
 
@@ -51,25 +51,25 @@ async def test_opens_on_a_packed_kernel_and_streams() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("t")
         screen = screen_of(app)
-        assert screen.kernel_id == KERNEL
+        assert screen.tune.kernel_id == KERNEL
         await wait_for(lambda: screen.query_one(TuneTrace).samples >= 3)
-        assert screen.state == "running"
+        assert screen.tune.state == "running"
         assert service.live_runs == [KERNEL]
-        assert screen.model is not None
-        assert screen.current == screen.model.blocking
+        assert screen.tune.model is not None
+        assert screen.tune.current == screen.tune.model.blocking
 
 
 async def test_keys_change_kc_and_mc_and_each_change_is_marked() -> None:
     app = make(FakeService())
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot, app)
-        kc = screen.current.KC if screen.current else 0
+        kc = screen.tune.current.KC if screen.tune.current else 0
         await pilot.press("left")  # halve KC
         await changed_and_sampled(screen, f"KC {kc // 2}")
-        assert kc // 2 == screen.first_samples[-1].blocking.KC
+        assert kc // 2 == screen.tune.first_samples[-1].blocking.KC
         await pilot.press("down")  # select MC
-        mr = screen.current.MR if screen.current else 0
-        mc = screen.current.MC if screen.current else 0
+        mr = screen.tune.current.MR if screen.tune.current else 0
+        mc = screen.tune.current.MC if screen.tune.current else 0
         await pilot.press("right_square_bracket")  # MC + MR
         await changed_and_sampled(screen, f"MC {mc + mr}")
         trace = screen.query_one(TuneTrace)
@@ -92,7 +92,7 @@ async def test_typed_values_and_an_invalid_one_is_flagged_and_not_run() -> None:
         await changed_and_sampled(screen, "KC 96")
         await pilot.press("down", "e", *"120", "enter")  # MC 120 (a multiple of MR=6)
         await changed_and_sampled(screen, "MC 120")
-        before = list(screen.changes)
+        before = list(screen.tune.changes)
         await pilot.press("e", *"7", "enter")  # not a multiple of MR
         await pilot.pause(0.1)
         assert "multiple of MR" in screen.note
@@ -102,10 +102,10 @@ async def test_typed_values_and_an_invalid_one_is_flagged_and_not_run() -> None:
         assert "not a positive whole number" in screen.note
         await pilot.press("escape")
         await pilot.pause(0.2)
-        assert screen.changes == before
-        assert screen.current is not None
-        assert screen.current.MC == 120
-        assert all(s.blocking.MC != 7 for s in screen.first_samples)
+        assert screen.tune.changes == before
+        assert screen.tune.current is not None
+        assert screen.tune.current.MC == 120
+        assert all(s.blocking.MC != 7 for s in screen.tune.first_samples)
 
 
 async def test_autotune_runs_on_the_trace_and_ends_on_the_winner_then_saves() -> None:
@@ -114,17 +114,17 @@ async def test_autotune_runs_on_the_trace_and_ends_on_the_winner_then_saves() ->
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot, app)
         await pilot.press("a")
-        await wait_for(lambda: screen.verdict is not None)
-        verdict = screen.verdict
+        await wait_for(lambda: screen.tune.verdict is not None)
+        verdict = screen.tune.verdict
         assert verdict is not None
-        assert screen.current is not None
+        assert screen.tune.current is not None
         assert (
             verdict.mc,
             verdict.kc,
             verdict.nc,
-        ) == (screen.current.MC, screen.current.KC, screen.current.NC)
-        assert any(label.startswith("tune") for _, label in screen.changes)
-        assert screen.changes[-1][1] == "winner"
+        ) == (screen.tune.current.MC, screen.tune.current.KC, screen.tune.current.NC)
+        assert any(label.startswith("tune") for _, label in screen.tune.changes)
+        assert screen.tune.changes[-1][1] == "winner"
         await pilot.press("w")
         await pilot.pause()
         assert service.saved[KERNEL] == verdict
@@ -137,14 +137,14 @@ async def test_autotune_can_be_cancelled() -> None:
     app = make(service)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot, app)
-        start = screen.current
+        start = screen.tune.current
         await pilot.press("a")
-        await wait_for(lambda: any(label.startswith("tune") for _, label in screen.changes))
+        await wait_for(lambda: any(label.startswith("tune") for _, label in screen.tune.changes))
         await pilot.press("x")
         await wait_for(lambda: "autotune cancelled" in screen.note)
-        assert screen.verdict is None
-        assert screen.current == start
-        assert screen.state == "running"
+        assert screen.tune.verdict is None
+        assert screen.tune.current == start
+        assert screen.tune.state == "running"
 
 
 async def test_queue_position_shown_and_leaving_cancels() -> None:
@@ -153,9 +153,21 @@ async def test_queue_position_shown_and_leaving_cancels() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("t")
         screen = screen_of(app)
-        await wait_for(lambda: screen.state.startswith("queued: 2 ahead"))
-        await wait_for(lambda: screen.state == "running", timeout=5)
+        await wait_for(lambda: screen.tune.state.startswith("queued: 2 ahead"))
+        await wait_for(lambda: screen.tune.state == "running", timeout=5)
         await pilot.press("k")
         await wait_for(lambda: service.live_closed == [KERNEL])
         await pilot.press("t")
         await wait_for(lambda: len(service.live_runs) == 2)
+
+
+async def test_closing_the_app_while_samples_stream_is_clean() -> None:
+    """The screen's widgets go before its live worker is cancelled; samples in between
+    must not query them (this once failed with NoMatches('TuneTrace') under load)."""
+    service = FakeService()
+    service.live_delay = 0.0  # a sample on every turn of the loop: the gap is always hit
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        await wait_for(lambda: screen.query_one(TuneTrace).samples >= 20)
+    assert service.live_closed == [KERNEL]

@@ -33,18 +33,21 @@ async def test_saved_blocks_are_used_by_the_next_bench_run(
         await pilot.press("t")
         screen = app.screen
         assert isinstance(screen, TuneScreen)
-        await wait_for(lambda: screen.now_gflops is not None, timeout=20)
-        assert screen.current is not None
-        kc = screen.current.KC
+        await wait_for(lambda: screen.tune.now_gflops is not None, timeout=20)
+        assert screen.tune.current is not None
+        kc = screen.tune.current.KC
         await pilot.press("left")  # halve KC
         await wait_for(
-            lambda: bool(screen.first_samples) and kc // 2 == screen.first_samples[-1].blocking.KC,
+            lambda: (
+                bool(screen.tune.first_samples)
+                and kc // 2 == screen.tune.first_samples[-1].blocking.KC
+            ),
             timeout=20,
         )
         await pilot.press("w")
         await pilot.pause()
         assert "saved" in screen.note
-        kernel, saved = screen.kernel_id, screen.current
+        kernel, saved = screen.tune.kernel_id, screen.tune.current
         await pilot.press("k")  # leaving the screen frees the host for the bench run
         await pilot.pause(0.2)
     bench = subprocess.run(
