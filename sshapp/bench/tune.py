@@ -56,23 +56,20 @@ class Candidate:
     """Best GFLOP/s seen so far for this kernel (search figures)."""
 
 
-def _round(kernel_id: str, b: Blocking, phase: str, factor: float) -> Blocking | None:
-    value = {"KC": b.KC, "MC": b.MC, "NC": b.NC}[phase] * factor
-    step = {"KC": 8, "MC": b.MR, "NC": b.NR}[phase]
-    new = max(step, round(value / step) * step)
-    blocks = {"mc": b.MC, "kc": b.KC, "nc": b.NC}
-    blocks[phase.lower()] = new
-    try:
-        return resolve_blocking(kernel_id, **blocks)
-    except BlockingError:
-        return None
-
-
 def _valid(kernel_id: str, b: Blocking) -> Blocking | None:
+    """Return `b` checked for the kernel, or None when it is not a valid blocking."""
     try:
         return resolve_blocking(kernel_id, mc=b.MC, kc=b.KC, nc=b.NC)
     except BlockingError:
         return None
+
+
+def _round(kernel_id: str, b: Blocking, phase: str, factor: float) -> Blocking | None:
+    value = {"KC": b.KC, "MC": b.MC, "NC": b.NC}[phase] * factor
+    step = {"KC": 8, "MC": b.MR, "NC": b.NR}[phase]
+    new = max(step, round(value / step) * step)
+    blocks = {"MC": b.MC, "KC": b.KC, "NC": b.NC} | {phase: new}
+    return _valid(kernel_id, Blocking(b.MR, b.NR, blocks["MC"], blocks["KC"], blocks["NC"]))
 
 
 def _gflops(kernel_id: str, size: int, b: Blocking, pin_core: int, repeats: int) -> float:
