@@ -24,6 +24,9 @@ Draw = Callable[[np.random.Generator, tuple[int, int]], Array]
 
 AVX2 = ("avx2", "fma")
 AVX512 = (*AVX2, "avx512f", "avx512dq", "avx512bw", "avx512vl")
+# The amx/ folder is built with the AVX-512 flags too (its packers are AVX-512 code), so its
+# probe needs them as native/src/probes.cpp says: masking avx512 masks the AMX probe.
+AMX = (*AVX512, "amx_tile", "amx_bf16", "amx_int8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ TABLE: tuple[DType, ...] = (
         "float",
         (
             Peak("avx512_bf16", "avx512", (*AVX512, "avx512_bf16")),
-            Peak("amx", "amx", ("amx_tile", "amx_bf16")),
+            Peak("amx", "amx", AMX),
         ),
         host_blas=False,  # numpy has no bf16 BLAS: its matmul loops in Python-level ufuncs
         unit="GFLOP/s",
@@ -145,7 +148,7 @@ TABLE: tuple[DType, ...] = (
         "exact",
         (
             Peak("avx512_vnni", "avx512", (*AVX512, "avx512_vnni")),
-            Peak("amx", "amx", ("amx_tile", "amx_int8")),
+            Peak("amx", "amx", AMX),
         ),
         host_blas=False,  # numpy's integer matmul is a plain loop, not BLAS
         unit="GOP/s",
