@@ -23,6 +23,15 @@ Blocking model_blocking(const KernelInfo& info, const CacheSizes& c) {
     const long l2 = c.l2 > 0 ? c.l2 : FALLBACK_L2;
     const long l3 = c.l3 > 0 ? c.l3 : FALLBACK_L3;
     Blocking b = info.blocking;
+    if (is_tile_kernel(info)) {
+        const int row = static_cast<int>(64 / size);  // elements of k in a tile row
+        const long kc = static_cast<long>(TILE_SHARES.l1 * l1) / (b.MR * size);
+        b.KC = std::min(round_down(kc, row, row), MAX_KC / row * row);
+        b.MC = b.MR;
+        const long nc = static_cast<long>(TILE_SHARES.l2 * l2) / (b.KC * size);
+        b.NC = std::min(round_down(nc, b.NR, b.NR), MAX_NC / b.NR * b.NR);
+        return b;
+    }
     const long kc = static_cast<long>(MODEL_SHARES.l1 * l1) / (b.NR * size);
     b.KC = std::min(round_down(kc, 8, 8), MAX_KC);
     const long mc = static_cast<long>(MODEL_SHARES.l2 * l2) / (b.KC * size);

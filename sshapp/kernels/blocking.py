@@ -35,10 +35,17 @@ class ModelReport:
     """Cache sizes the model used ("l1", "l2", "l3"; fallbacks where none is known)."""
     element_bytes: int
     """Bytes per element of A and B."""
+    tile: bool = False
+    """The tile kernels' rule (AMX): the MR×KC strip of A in L1, the KC×NC block of B in L2."""
 
     def block_bytes(self) -> dict[str, int]:
-        """Return the bytes of the B micro-panel (l1), A block (l2) and B block (l3)."""
+        """Return the bytes of the B micro-panel (l1), A block (l2) and B block (l3).
+
+        For a tile kernel: the A strip (l1) and the B block (l2); nothing is sized for L3.
+        """
         b, size = self.blocking, self.element_bytes
+        if self.tile:
+            return {"l1": b.MR * b.KC * size, "l2": b.KC * b.NC * size, "l3": 0}
         return {"l1": b.KC * b.NR * size, "l2": b.MC * b.KC * size, "l3": b.KC * b.NC * size}
 
     def explain(self) -> str:
@@ -46,6 +53,15 @@ class ModelReport:
         if not self.packed:
             return f"{self.kernel_id}: no cache blocks"
         b, used = self.blocking, self.block_bytes()
+        if self.tile:
+            tile_parts = [
+                f"KC={b.KC} (A strip MR×KC {used['l1'] >> 10} KiB = "
+                f"{used['l1'] / self.cache_bytes['l1']:.0%} of L1)",
+                f"MC={b.MC} (one strip of MR rows per sweep of B)",
+                f"NC={b.NC} (B block KC×NC {used['l2'] >> 10} KiB = "
+                f"{used['l2'] / self.cache_bytes['l2']:.0%} of L2)",
+            ]
+            return f"{self.kernel_id}: " + ", ".join(tile_parts)
         parts = [
             f"KC={b.KC} (B micro-panel KC×NR {used['l1'] >> 10} KiB = "
             f"{used['l1'] / self.cache_bytes['l1']:.0%} of L1)",
@@ -72,6 +88,7 @@ def model(kernel_id: str, *, l1: int = 0, l2: int = 0, l3: int = 0) -> ModelRepo
         shares={k: float(v) for k, v in raw["shares"].items()},
         cache_bytes={"l1": raw["l1_bytes"], "l2": raw["l2_bytes"], "l3": raw["l3_bytes"]},
         element_bytes=dtype(info.dtype).in_size,
+        tile=bool(raw["tile"]),
     )
 
 

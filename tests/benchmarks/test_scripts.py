@@ -47,3 +47,46 @@ def test_lowp_script_quick_run_writes_its_report(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "lowp.json").read_text())
     assert data["rows"], data
     assert (tmp_path / "lowp.md").read_text().startswith("#")
+
+
+def _lowp_report(peer_ops: dict[str, str], peer_best: float) -> dict[str, object]:
+    row = {
+        "shape": [2048, 2048, 2048],
+        "bf16": {
+            "ours": [{"id": "avx512.packed_14x32.bf16", "best_gflops": 110.0}],
+            "peer": {"best_gflops": peer_best},
+        },
+        "int8": {
+            "ours": [{"id": "avx512.packed_14x32.int8", "best_gflops": 600.0}],
+            "peer": {"best_gflops": peer_best},
+        },
+        "f32": {"best_gflops": 200.0},
+    }
+    return {
+        "rows": [row],
+        "peaks": {"avx512.f32": 246.0, "avx512_bf16.bf16": 123.0, "avx512_vnni.int8": 988.0},
+        "peer": {"ops": peer_ops},
+    }
+
+
+def test_lowp_targets_out_of_reach_say_why() -> None:
+    """An AVX-512 target against a peer on AMX tiles, or above its own probe, is a SKIP."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import lowp  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    amx = _lowp_report({"matmul src:bf16 2048": "brg_matmul:avx10_1_512_amx"}, 1400.0)
+    why = lowp._out_of_reach(amx, "avx512", "bf16", "peer", 0.9)
+    assert why is not None
+    assert "AMX tiles" in why
+    assert "above the avx512_vnni.int8 probe" in (
+        lowp._out_of_reach(amx, "avx512", "int8", "peer", 0.9) or ""
+    )
+    assert "0.50× the best f32" in (lowp._out_of_reach(amx, "avx512", "bf16", "f32", 1.8) or "")
+    # Zen 4's case: the peer on AVX512_BF16 below the probe, VDPBF16PS at 2x f32: measured.
+    zen4 = _lowp_report({"matmul src:bf16 2048": "brg_matmul:avx512_core_bf16"}, 210.0)
+    zen4["peaks"] = {"avx512.f32": 117.0, "avx512_bf16.bf16": 235.0, "avx512_vnni.int8": 470.0}
+    assert lowp._out_of_reach(zen4, "avx512", "bf16", "peer", 0.9) is None
+    assert lowp._out_of_reach(zen4, "avx512", "bf16", "f32", 1.8) is None
+    assert lowp._out_of_reach(amx, "amx", "bf16", "peer", 1.0) is None

@@ -168,3 +168,31 @@ def test_same_answer_with_narrow_blocks(info: KernelInfo, rng: np.random.Generat
             c = kernels.gemm(info.id, a, b, blocking=blk, threads=team)
             result = kernels.check_product(c, a, b)
             assert result.ok, f"{info.id} {m}x{n}x{k} {blk} x{team}: {result.error:.3g}"
+
+
+TILE = [k for k in kernels.list_kernels() if k.id.startswith("amx.")]
+
+
+@pytest.mark.parametrize("info", TILE, ids=lambda k: k.id)
+@pytest.mark.parametrize(("l1", "l2"), [(48 << 10, 2 << 20), (32 << 10, 1 << 20)])
+def test_tile_rule_puts_a_strip_in_l1_and_the_b_block_in_l2(
+    info: KernelInfo, l1: int, l2: int
+) -> None:
+    """The AMX driver's rule: MC = MR, the MR×KC strip of A in L1, the KC×NC block of B in L2."""
+    report = kernels.blocking_model(info.id, l1=l1, l2=l2, l3=32 << 20)
+    b, size = report.blocking, report.element_bytes
+    row = 64 // size  # elements of k in one 64-byte tile row
+    assert report.tile
+    assert b.MC == b.MR == 32
+    assert b.KC % row == 0
+    assert b.MR * b.KC * size <= report.shares["l1"] * l1 < b.MR * (b.KC + row) * size
+    assert b.KC * b.NC * size <= report.shares["l2"] * l2 < b.KC * (b.NC + b.NR) * size
+    assert "A strip" in report.explain()
+    if l1 == 48 << 10:  # Sapphire Rapids: the blocks measured there (amx/*.cpp headers)
+        want = (384, 1024) if info.dtype == "bf16" else (768, 1024)
+        assert want == (b.KC, b.NC)
+        assert (b.MC, b.KC, b.NC) == (
+            info.file_blocking.MC,
+            info.file_blocking.KC,
+            info.file_blocking.NC,
+        )

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "mm/cpu.hpp"
 #include "mm/kernel.hpp"
 
 namespace mm {
@@ -22,6 +23,23 @@ struct ModelShares {
     double l3 = 0.25;
 };
 inline constexpr ModelShares MODEL_SHARES{};
+
+// The tile kernels' rule (AMX, kernels/amx/amx_loops.hpp). Their driver keeps one
+// MR-row strip of packed A (MR×KC, 1 KiB per tile of 16 rows) in L1 and sweeps it
+// across the whole KC×NC packed block of B, which stays in L2; no block is sized for L3.
+//   L1: the MR×KC strip of A, reused by every 32-column step of NC (its 2 A tiles per
+//       chunk of k are loaded again for each B micro-panel);
+//   L2: the KC×NC block of B, reused by every MR-row strip of A (MC = MR: one strip
+//       per ic step, packed just before its sweep).
+// Measured on a Sapphire Rapids core (L1d 48 KiB, L2 2 MiB; 1024³ and 2048³, one run):
+// bf16 KC 384 / NC 1024 (a 24 KiB strip, a 768 KiB block) 1,443 and 1,414 GFLOP/s, where
+// KC 640 (a 40 KiB strip) fell to 1,086 and NC 2048 (a 2 MiB block) to 805; int8 KC 768
+// (24 KiB) / NC 1024 2,928 GOP/s at 2048³.
+struct TileShares {
+    double l1 = 0.5;
+    double l2 = 0.375;
+};
+inline constexpr TileShares TILE_SHARES{};
 
 // Cache sizes the model assumes when the CPU reports none (a modest x86-64 core).
 inline constexpr long FALLBACK_L1 = 32L << 10;
@@ -53,11 +71,20 @@ inline bool uses_shared_driver(const KernelInfo& info) {
     return is_packed(info) && dtype_info(info.dtype).in_size == dtype_info(info.dtype).out_size;
 }
 
+// Whether the kernel runs on AMX tiles (its own driver and the TILE_SHARES rule).
+inline bool is_tile_kernel(const KernelInfo& info) {
+    return is_packed(info) && (info.required & FEAT_AMX_TILE) != 0;
+}
+
 // The model's MC, KC, NC for `info`'s MR×NR and dtype on caches `c` (zeros in `c`
 // take the FALLBACK_* sizes). For a kernel that does not pack: its table blocking.
 //   KC = l1·L1 / (NR·size), a multiple of 8
 //   MC = l2·L2 / (KC·size), a multiple of MR
 //   NC = l3·L3 / (KC·size), a multiple of NR
+// For a tile kernel (TILE_SHARES):
+//   KC = l1·L1 / (MR·size), a multiple of one tile row (64 bytes of k)
+//   MC = MR
+//   NC = l2·L2 / (KC·size), a multiple of NR
 Blocking model_blocking(const KernelInfo& info, const CacheSizes& c);
 
 // The model on this CPU's detected caches.

@@ -10,9 +10,11 @@
 namespace mm::amx {
 
 // 2 x 2 tiles of C (a 32 x 32 block), see tiles_32x32_bf16.cpp. KC counts elements of
-// k: 512 bf16 = 1 KiB per row of A, as 1024 int8 (both 16 tile-deep chunks of k).
-constexpr Blocking TILES_32X32_BF16{32, 32, 512, 512, 2048};
-constexpr Blocking TILES_32X32_INT8{32, 32, 512, 1024, 2048};
+// k: 384 bf16 = 768 bytes per row of A, as 768 int8 (12 tile-deep chunks of k); MC is one
+// 32-row strip; NC keeps the KC x NC block of B at 768 KiB. Measured on Sapphire Rapids
+// (mm/blocking.hpp's TILE_SHARES, which gives the same on its caches).
+constexpr Blocking TILES_32X32_BF16{32, 32, 32, 384, 1024};
+constexpr Blocking TILES_32X32_INT8{32, 32, 32, 768, 1024};
 void gemm_tiles_32x32_bf16(const GemmArgs& args, const Blocking& blk);
 void gemm_tiles_32x32_int8(const GemmArgs& args, const Blocking& blk);
 

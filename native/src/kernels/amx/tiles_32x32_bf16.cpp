@@ -10,15 +10,24 @@
 //
 // A and B are packed into the tile layouts inside the call, as a BLAS call does: A in
 // 16 x 32 bf16 tiles (zero-padded), B in 16-pair x 16-column VNNI tiles, B[2p][n] and
-// B[2p+1][n] in one dword. Zero padding makes every edge tile a full tile.
+// B[2p+1][n] in one dword. Zero padding makes every edge tile a full tile. A is packed
+// too, though its rows are already tile rows (TILELOADD takes any stride): read in place,
+// whole strips only (edges still need zero-padded copies), 1024^3 ran at 1,301 against
+// 1,351 GFLOP/s packed, so one code path it is.
 //
-// Cache blocks (Sapphire Rapids: L1d 48 KiB, L2 2 MiB per core), KC in elements:
-//   KC = 512:  one B micro-panel is 256 pairs x 32 columns x 4 B = 32 KiB (L1) and a
-//              row of A in the block is 1 KiB (16 chunks of k per C block).
-//   MC = 512:  the packed A block 512 x 512 x 2 B = 512 KiB stays in L2 (1/4 of 2 MiB).
-//   NC = 2048: the packed B block 512 x 2048 x 2 B = 2 MiB streams from L3 once per ic.
-// Not measured: written and proven on machines without AMX (emulator tests); the
-// blocks follow oneDNN's brgemm practice and may need tuning on an AMX core.
+// Cache blocks (Sapphire Rapids: L1d 48 KiB, L2 2 MiB per core), KC in elements, the
+// tile rule of mm/blocking.hpp:
+//   KC = 384:  the 32-row strip of A is 32 x 384 x 2 B = 24 KiB, half of L1: it stays
+//              there while it meets every B micro-panel of the block (KC 640, a 40 KiB
+//              strip, fell to 1,086 GFLOP/s at 2048^3).
+//   MC = 32:   one strip per ic step, packed just before its sweep across B.
+//   NC = 1024: the packed B block 384 x 1024 x 2 B = 768 KiB stays in L2 (NC 2048, a
+//              1.5 MiB block beside the strip and C, fell to 805).
+// Measured on one Sapphire Rapids core (KVM guest, family 6 model 167, 2026-12-02):
+// 1,458 GFLOP/s at 1024^3 and 1,498 at 2048^3 (38-39 % of the TDPBF16PS probe); the first
+// layout (MC 512, KC 512, NC 2048, a byte-wise A packer) gave 809 and 846. The 2 x 2
+// tile plan loads 4 tiles per 4 TDPs: from L2 it ran at 2,450 GFLOP/s in a loop of
+// nothing else, so the rest of the gap to the probe is C's traffic and packing.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -33,12 +42,11 @@ struct Bf16 {
     using In = std::uint16_t;
     using Out = float;
     static constexpr int G = 2;
-    static void dot_2x2() {
-        _tile_dpbf16ps(0, 4, 6);
-        _tile_dpbf16ps(1, 4, 7);
-        _tile_dpbf16ps(2, 5, 6);
-        _tile_dpbf16ps(3, 5, 7);
-    }
+    // C tile ij (tmm0..3) += A tile i (tmm4, 5) . B tile j (tmm6, 7).
+    static void c00() { _tile_dpbf16ps(0, 4, 6); }
+    static void c01() { _tile_dpbf16ps(1, 4, 7); }
+    static void c10() { _tile_dpbf16ps(2, 5, 6); }
+    static void c11() { _tile_dpbf16ps(3, 5, 7); }
 };
 
 }  // namespace
