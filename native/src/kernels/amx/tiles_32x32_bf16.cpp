@@ -34,10 +34,10 @@ struct Bf16 {
     using Out = float;
     static constexpr int G = 2;
     static void dot_2x2() {
-        _tile_dpbf16ps(0, 4, 6);
-        _tile_dpbf16ps(1, 4, 7);
-        _tile_dpbf16ps(2, 5, 6);
-        _tile_dpbf16ps(3, 5, 7);
+        MM_TILE_DPBF16PS(0, 4, 6);
+        MM_TILE_DPBF16PS(1, 4, 7);
+        MM_TILE_DPBF16PS(2, 5, 6);
+        MM_TILE_DPBF16PS(3, 5, 7);
     }
 };
 

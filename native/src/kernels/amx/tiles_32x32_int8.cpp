@@ -26,10 +26,10 @@ struct Int8 {
     using Out = std::int32_t;
     static constexpr int G = 4;
     static void dot_2x2() {
-        _tile_dpbssd(0, 4, 6);
-        _tile_dpbssd(1, 4, 7);
-        _tile_dpbssd(2, 5, 6);
-        _tile_dpbssd(3, 5, 7);
+        MM_TILE_DPBSSD(0, 4, 6);
+        MM_TILE_DPBSSD(1, 4, 7);
+        MM_TILE_DPBSSD(2, 5, 6);
+        MM_TILE_DPBSSD(3, 5, 7);
     }
 };
 
