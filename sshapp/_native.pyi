@@ -8,6 +8,9 @@ import numpy.typing as npt
 def cpu_info() -> dict[str, Any]:
     """Return the CPU's vendor, brand, cache sizes and feature flags (after masking)."""
 
+def amx_refusal_reason(err: int) -> str:
+    """Return the one-line reason cpu_info()['amx_note'] gives when Linux refuses AMX tile permission with errno err (EINVAL, EOPNOTSUPP, EPERM, ENOSPC, else strerror)."""  # noqa: E501
+
 def list_kernels() -> list[dict[str, Any]]:
     """Return every compiled kernel as a dict, in table (ladder) order, with the model's blocking on this CPU."""  # noqa: E501
 

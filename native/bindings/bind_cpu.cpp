@@ -1,9 +1,10 @@
-// Bindings: CPU identity and features.
+// Bindings: CPU identity and features, and the AMX permission's refusal reasons.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <utility>
 
+#include "amx_permission.hpp"
 #include "mm/cpu.hpp"
 
 namespace py = pybind11;
@@ -45,4 +46,10 @@ void register_cpu(py::module_& m) {
             return d;
         },
         "Return the CPU's vendor, brand, cache sizes and feature flags (after masking).");
+    m.def(
+        "amx_refusal_reason",
+        [](int err) { return mm::amx_refusal_reason(err); },
+        py::arg("err"),
+        "Return the one-line reason cpu_info()['amx_note'] gives when Linux refuses AMX tile "
+        "permission with errno err (EINVAL, EOPNOTSUPP, EPERM, ENOSPC, else strerror).");
 }

@@ -1,18 +1,19 @@
 // CPU detection, once per process. Baseline x86-64 code: it must run on any CPU, so
-// it only uses CPUID, XGETBV (after checking OSXSAVE) and one arch_prctl call.
+// it only uses CPUID, XGETBV (after checking OSXSAVE) and, unless SSHAPP_DISABLE_ISA
+// masks AMX, one arch_prctl call (amx_permission.cpp).
 #include "mm/cpu.hpp"
 
 #include <cpuid.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "amx_permission.hpp"
 
 namespace mm {
 namespace {
@@ -47,10 +48,6 @@ bool palette1_fits() {
 constexpr std::uint64_t AVX512_ALL = FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW |
                                      FEAT_AVX512VL | FEAT_AVX512_VNNI | FEAT_AVX512_BF16;
 constexpr std::uint64_t AMX_ALL = FEAT_AMX_TILE | FEAT_AMX_BF16 | FEAT_AMX_INT8;
-
-// Linux keeps AMX tile data off until a process asks for it (kernel >= 5.16).
-constexpr int ARCH_REQ_XCOMP_PERM = 0x1023;
-constexpr int XFEATURE_XTILEDATA = 18;
 
 std::string trim(std::string s) {
     auto not_space = [](unsigned char ch) { return !std::isspace(ch); };
@@ -163,7 +160,10 @@ void read_caches(CpuInfo& info) {
     info.l3_bytes = info.l3.bytes;
 }
 
-std::uint64_t detect_features(CpuInfo& info) {
+// `disabled`: the SSHAPP_DISABLE_ISA mask, parsed first so that a masked AMX is never
+// asked for (every tile instruction needs AMX-TILE: with amx_tile masked nothing could
+// use the permission, and the request itself can fail or be filtered).
+std::uint64_t detect_features(CpuInfo& info, std::uint64_t disabled) {
     std::uint64_t f = FEAT_SSE2;  // part of x86-64 itself
     unsigned max_leaf = cpuid(0).eax;
     Regs l1 = cpuid(1);
@@ -199,14 +199,15 @@ std::uint64_t detect_features(CpuInfo& info) {
             info.amx_note = "CPUID reports no AMX tile palette";
         } else if (!palette1_fits()) {
             info.amx_note = "AMX palette 1 is smaller than 8 tiles of 16 rows x 64 bytes";
-        } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
+        } else if ((disabled & FEAT_AMX_TILE) != 0) {
+            // Present as far as CPUID and XCR0 tell (so its state reads "masked").
+            f |= amx;
+            info.amx_note = "AMX tile permission not requested: SSHAPP_DISABLE_ISA masks it";
+        } else {
             // Asked once per process (cpu() is computed once); the grant covers every
             // thread, present and future. A refusal means "absent", with the reason.
-            info.amx_note = std::string("Linux refused AMX tile permission (") +
-                            std::strerror(errno) +
-                            "; kernel < 5.16 or seccomp blocks arch_prctl)";
-        } else {
-            f |= amx;
+            info.amx_note = request_amx_permission();
+            if (info.amx_note.empty()) f |= amx;
         }
     }
     return f;
@@ -280,9 +281,10 @@ const CpuInfo& cpu() {
         CpuInfo c;
         read_identity(c);
         read_caches(c);
-        c.detected = detect_features(c);
-        c.masked = parse_disable(std::getenv("SSHAPP_DISABLE_ISA"), c.unknown_disable_names) &
-                   c.detected;
+        const std::uint64_t disabled =
+            parse_disable(std::getenv("SSHAPP_DISABLE_ISA"), c.unknown_disable_names);
+        c.detected = detect_features(c, disabled);
+        c.masked = disabled & c.detected;
         c.features = c.detected & ~c.masked;
         return c;
     }();

@@ -34,7 +34,8 @@ class CpuInfo:
     detected: dict[str, bool]
     """Feature name -> reported by CPUID and enabled by the OS."""
     amx_note: str
-    """Why AMX is absent although CPUID lists it ("" otherwise)."""
+    """Why AMX is absent although CPUID lists it, or that its permission was not asked for
+    because SSHAPP_DISABLE_ISA masks it ("" otherwise)."""
     unknown_disable_names: tuple[str, ...]
     """Names in SSHAPP_DISABLE_ISA that match no feature."""
     family: int = 0

@@ -52,7 +52,7 @@ struct CpuInfo {
     long l3_bytes = 0;
     CacheLevel l1d, l2, l3;   // per core (L3: the slice one core's cluster shares)
     std::string cache_source;  // "cpuid 0x8000001d", "cpuid 4", "sysfs" or "sysconf"
-    std::string amx_note;  // why AMX is absent although CPUID has it, if so
+    std::string amx_note;  // why AMX is absent although CPUID has it, or "not requested"
     std::vector<std::string> unknown_disable_names;
 };
 

@@ -20,8 +20,10 @@
 // stride and alignment); edge blocks run on zeroed tiles into an aligned scratch block
 // that is then added to C for the rows and columns that exist.
 //
-// Include after <immintrin.h> (the including file's one intrinsics header, which the
-// emulator tests replace by amx_emu.h).
+// Tile instructions go through tile_ops.hpp, whose fences order the packing stores
+// before the tile loads that read them (and the next packing after). Include after
+// <immintrin.h> (the including file's one intrinsics header, which the emulator tests
+// replace by amx_emu.h).
 #pragma once
 
 #include <algorithm>
@@ -29,6 +31,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "kernels/amx/tile_ops.hpp"
 #include "kernels/amx/tiles.hpp"
 #include "kernels/avx512_lowp/lowp_pack.hpp"
 #include "mm/types.hpp"
@@ -64,15 +67,7 @@ void pack_a_tiles(std::int64_t mc, std::int64_t kc, const In* a, std::int64_t ld
     }
 }
 
-// GCC 12's TILELOADD asm does not tell the compiler that it reads memory, so packing
-// stores could move across tile loads: a compiler barrier before and after each packing.
-inline void memory_barrier() {
-    __asm__ volatile("" : : : "memory");
-}
-
-// T: In, Out, G and c00() .. c11(): one TDP each, C tile ij (tmm0..3) += A tile i
-// (tmm4, 5) . B tile j (tmm6, 7). Four named functions, not a template: GCC's tile
-// intrinsics are macros that stringise their tile numbers.
+// T: In, Out, G and dot_2x2() (the 4 TDPs C[i][j] += A[i] . B[j] on tmm0..7).
 template <typename T>
 void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
     using In = typename T::In;
@@ -112,53 +107,47 @@ void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
             const std::int64_t chunks = (kc + KT - 1) / KT;
             const std::int64_t groups = chunks * 16;
             const bool accumulate = pc > 0;
-            memory_barrier();
             lowp::pack_b_panels<In, G, 32, false>(kc, nc, B + pc * g.ldb + jc, g.ldb, groups,
                                                   b_packed, nullptr);
             for (std::int64_t ic = 0; ic < g.m; ic += MC) {
                 const std::int64_t mc = std::min(MC, g.m - ic);
-                memory_barrier();
                 pack_a_tiles<In>(mc, kc, A + ic * g.lda + pc, g.lda, chunks, a_packed);
-                memory_barrier();
                 for (std::int64_t jr = 0; jr < nc; jr += 32) {
                     const std::uint32_t* bp = b_packed + jr * groups;
                     for (std::int64_t ir = 0; ir < mc; ir += 32) {
                         const bool full = ir + 32 <= mc && jr + 32 <= nc;
                         Out* c = C + (ic + ir) * g.ldc + jc + jr;
                         if (full && accumulate) {
-                            _tile_loadd(0, c, ldc_bytes);
-                            _tile_loadd(1, c + 16, ldc_bytes);
-                            _tile_loadd(2, c + 16 * g.ldc, ldc_bytes);
-                            _tile_loadd(3, c + 16 * g.ldc + 16, ldc_bytes);
+                            MM_TILE_LOAD(0, c, ldc_bytes);
+                            MM_TILE_LOAD(1, c + 16, ldc_bytes);
+                            MM_TILE_LOAD(2, c + 16 * g.ldc, ldc_bytes);
+                            MM_TILE_LOAD(3, c + 16 * g.ldc + 16, ldc_bytes);
                         } else {
-                            _tile_zero(0);
-                            _tile_zero(1);
-                            _tile_zero(2);
-                            _tile_zero(3);
+                            MM_TILE_ZERO(0);
+                            MM_TILE_ZERO(1);
+                            MM_TILE_ZERO(2);
+                            MM_TILE_ZERO(3);
                         }
                         const In* a0 = a_packed + (ir / 16) * chunks * 16 * KT;
                         const In* a1 = a0 + chunks * 16 * KT;
                         for (std::int64_t ch = 0; ch < chunks; ++ch) {
-                            _tile_loadd(4, a0 + ch * 16 * KT, 64);
-                            _tile_loadd(5, a1 + ch * 16 * KT, 64);
-                            _tile_loadd(6, bp + ch * 16 * 32, 128);
-                            _tile_loadd(7, bp + ch * 16 * 32 + 16, 128);
-                            T::c00();
-                            T::c01();
-                            T::c10();
-                            T::c11();
+                            MM_TILE_LOAD(4, a0 + ch * 16 * KT, 64);
+                            MM_TILE_LOAD(5, a1 + ch * 16 * KT, 64);
+                            MM_TILE_LOAD(6, bp + ch * 16 * 32, 128);
+                            MM_TILE_LOAD(7, bp + ch * 16 * 32 + 16, 128);
+                            T::dot_2x2();
                         }
                         if (full) {
-                            _tile_stored(0, c, ldc_bytes);
-                            _tile_stored(1, c + 16, ldc_bytes);
-                            _tile_stored(2, c + 16 * g.ldc, ldc_bytes);
-                            _tile_stored(3, c + 16 * g.ldc + 16, ldc_bytes);
+                            MM_TILE_STORE(0, c, ldc_bytes);
+                            MM_TILE_STORE(1, c + 16, ldc_bytes);
+                            MM_TILE_STORE(2, c + 16 * g.ldc, ldc_bytes);
+                            MM_TILE_STORE(3, c + 16 * g.ldc + 16, ldc_bytes);
                             continue;
                         }
-                        _tile_stored(0, block, ROW);
-                        _tile_stored(1, block + 16, ROW);
-                        _tile_stored(2, block + 16 * 32, ROW);
-                        _tile_stored(3, block + 16 * 32 + 16, ROW);
+                        MM_TILE_STORE(0, block, ROW);
+                        MM_TILE_STORE(1, block + 16, ROW);
+                        MM_TILE_STORE(2, block + 16 * 32, ROW);
+                        MM_TILE_STORE(3, block + 16 * 32 + 16, ROW);
                         const std::int64_t mr = std::min<std::int64_t>(32, mc - ir);
                         const std::int64_t nr = std::min<std::int64_t>(32, nc - jr);
                         for (std::int64_t i = 0; i < mr; ++i) {

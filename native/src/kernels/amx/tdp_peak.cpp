@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "kernels/amx/amx.hpp"
+#include "kernels/amx/tile_ops.hpp"
 #include "kernels/amx/tiles.hpp"
 
 namespace mm::amx {
@@ -22,40 +23,39 @@ namespace {
 template <typename Out, typename T>
 Out tdp_loop(std::int64_t iters, const void* fill) {
     const TileScope tiles(ALL_16X64);
-    __asm__ volatile("" : : "r"(fill) : "memory");  // the tile loads read it (GCC 12)
-    _tile_loadd(6, fill, 64);
-    _tile_loadd(7, fill, 64);
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    _tile_zero(4);
-    _tile_zero(5);
+    MM_TILE_LOAD(6, fill, 64);
+    MM_TILE_LOAD(7, fill, 64);
+    MM_TILE_ZERO(0);
+    MM_TILE_ZERO(1);
+    MM_TILE_ZERO(2);
+    MM_TILE_ZERO(3);
+    MM_TILE_ZERO(4);
+    MM_TILE_ZERO(5);
     for (std::int64_t it = 0; it < iters; ++it) T::six();
     alignas(64) Out c[16 * 16];
-    _tile_stored(0, c, 64);
+    MM_TILE_STORE(0, c, 64);
     return c[0];
 }
 
 struct Bf16 {
     static void six() {
-        _tile_dpbf16ps(0, 6, 7);
-        _tile_dpbf16ps(1, 6, 7);
-        _tile_dpbf16ps(2, 6, 7);
-        _tile_dpbf16ps(3, 6, 7);
-        _tile_dpbf16ps(4, 6, 7);
-        _tile_dpbf16ps(5, 6, 7);
+        MM_TILE_DPBF16PS(0, 6, 7);
+        MM_TILE_DPBF16PS(1, 6, 7);
+        MM_TILE_DPBF16PS(2, 6, 7);
+        MM_TILE_DPBF16PS(3, 6, 7);
+        MM_TILE_DPBF16PS(4, 6, 7);
+        MM_TILE_DPBF16PS(5, 6, 7);
     }
 };
 
 struct Int8 {
     static void six() {
-        _tile_dpbssd(0, 6, 7);
-        _tile_dpbssd(1, 6, 7);
-        _tile_dpbssd(2, 6, 7);
-        _tile_dpbssd(3, 6, 7);
-        _tile_dpbssd(4, 6, 7);
-        _tile_dpbssd(5, 6, 7);
+        MM_TILE_DPBSSD(0, 6, 7);
+        MM_TILE_DPBSSD(1, 6, 7);
+        MM_TILE_DPBSSD(2, 6, 7);
+        MM_TILE_DPBSSD(3, 6, 7);
+        MM_TILE_DPBSSD(4, 6, 7);
+        MM_TILE_DPBSSD(5, 6, 7);
     }
 };
 

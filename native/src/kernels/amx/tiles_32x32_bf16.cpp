@@ -42,11 +42,12 @@ struct Bf16 {
     using In = std::uint16_t;
     using Out = float;
     static constexpr int G = 2;
-    // C tile ij (tmm0..3) += A tile i (tmm4, 5) . B tile j (tmm6, 7).
-    static void c00() { _tile_dpbf16ps(0, 4, 6); }
-    static void c01() { _tile_dpbf16ps(1, 4, 7); }
-    static void c10() { _tile_dpbf16ps(2, 5, 6); }
-    static void c11() { _tile_dpbf16ps(3, 5, 7); }
+    static void dot_2x2() {
+        MM_TILE_DPBF16PS(0, 4, 6);
+        MM_TILE_DPBF16PS(1, 4, 7);
+        MM_TILE_DPBF16PS(2, 5, 6);
+        MM_TILE_DPBF16PS(3, 5, 7);
+    }
 };
 
 }  // namespace

@@ -28,11 +28,12 @@ struct Int8 {
     using In = std::int8_t;
     using Out = std::int32_t;
     static constexpr int G = 4;
-    // C tile ij (tmm0..3) += A tile i (tmm4, 5) . B tile j (tmm6, 7).
-    static void c00() { _tile_dpbssd(0, 4, 6); }
-    static void c01() { _tile_dpbssd(1, 4, 7); }
-    static void c10() { _tile_dpbssd(2, 5, 6); }
-    static void c11() { _tile_dpbssd(3, 5, 7); }
+    static void dot_2x2() {
+        MM_TILE_DPBSSD(0, 4, 6);
+        MM_TILE_DPBSSD(1, 4, 7);
+        MM_TILE_DPBSSD(2, 5, 6);
+        MM_TILE_DPBSSD(3, 5, 7);
+    }
 };
 
 }  // namespace
