@@ -79,10 +79,10 @@ double seconds_since(Clock::time_point t0) {
 
 std::vector<int> team_cores_for(const KernelInfo& info, int threads, int pin_core) {
     if (threads == 1) return {};
-    if (threads > 1 && !uses_shared_driver(info)) {
+    if (threads > 1 && !is_packed(info)) {
         throw std::invalid_argument(std::string(info.id) +
-                                    " runs on one thread only (the packed f32/f64 kernels "
-                                    "run threaded)");
+                                    " runs on one thread only (the packed kernels run "
+                                    "threaded)");
     }
     return team_cores(pin_core, threads);
 }

@@ -326,8 +326,6 @@ def expand(spec: BenchSpec, limits: Limits, tuned: TunedLookup | None = None) ->
                     raise SpecError(msg)
                 runs.append(run)
     if not runs:
-        msg = (
-            "none of these kernels runs threaded (only the packed f32/f64 ones do); try --threads 1"
-        )
+        msg = "none of these kernels runs threaded (only the packed ones do); try --threads 1"
         raise SpecError(msg)
     return runs

@@ -11,7 +11,6 @@ from functools import cache
 from sshapp import _native
 from sshapp.kernels.cpu import cpu_info
 from sshapp.kernels.dtypes import NAMES
-from sshapp.kernels.dtypes import dtype as dtype_row
 from sshapp.kernels.errors import UnknownKernelError, UnsupportedKernelError
 
 DTYPES = NAMES
@@ -77,13 +76,12 @@ class KernelInfo:
 
     @property
     def threaded(self) -> bool:
-        """Whether the kernel can run on a team: a packed f32/f64 kernel (the shared driver).
+        """Whether the kernel can run on a team: every packed kernel.
 
-        The bf16/int8 kernels (inputs narrower than the accumulator) run their own
-        single-threaded drivers.
+        The f32/f64 ones share packed blocks across the team (the shared driver); the
+        bf16/int8 ones give each member its own rows of C and blocks (team_split.hpp).
         """
-        row = dtype_row(self.dtype)
-        return self.packed and row.input == row.output
+        return self.packed
 
     @property
     def ladder_step(self) -> bool:

@@ -35,12 +35,12 @@ def check_threads(kernel_id: str, threads: int) -> None:
 
     Raises:
         ThreadsError: threads < 1, above the allowed cores, or > 1 for a kernel that does
-            not run threaded (only the packed f32/f64 driver does).
+            not run threaded (only the packed ones do).
         UnknownKernelError: No such kernel.
     """
     team_cores(-1, threads)
     if threads > 1 and not get(kernel_id).threaded:
-        msg = f"{kernel_id} runs on one thread only (the packed f32/f64 kernels run threaded)"
+        msg = f"{kernel_id} runs on one thread only (the packed kernels run threaded)"
         raise ThreadsError(msg)
 
 

@@ -44,16 +44,21 @@ def test_a_named_kernel_that_does_not_pack_refuses_threads() -> None:
 
 
 @TWO_CORES
-def test_low_precision_kernels_run_on_one_thread_only() -> None:
-    # bf16/int8 kernels pack, but on their own single-threaded drivers.
-    lowp = [k.id for k in list_kernels() if k.packed and k.supported and not k.threaded]
-    assert {kid.rsplit(".", 1)[1] for kid in lowp} <= {"bf16", "int8"}
+def test_low_precision_kernels_run_on_teams_and_their_oracles_do_not() -> None:
+    # The packed bf16/int8 kernels give each member its own rows of C (team_split.hpp);
+    # their naive oracles do not pack and stay on one thread.
+    lowp = [
+        k.id for k in list_kernels() if k.packed and k.supported and k.dtype in ("bf16", "int8")
+    ]
+    assert all(k.threaded for k in list_kernels() if k.id in lowp)
+    runs = expand(_spec("*.bf16", "*.int8", threads=(1, 2)), LIMITS)
+    got = {(r.kernel_id, r.threads) for r in runs}
     for kid in lowp:
-        with pytest.raises(SpecError, match=rf"{kid} runs on one thread only"):
-            expand(_spec(kid, threads=(2,)), LIMITS)
-    runs = expand(_spec("*.bf16", threads=(1, 2)), LIMITS)
-    assert runs
-    assert all(r.threads == 1 for r in runs)
+        assert (kid, 2) in got
+    assert ("ref.naive.bf16", 1) in got
+    assert ("ref.naive.bf16", 2) not in got
+    with pytest.raises(SpecError, match=r"ref\.naive\.int8 runs on one thread only"):
+        expand(_spec("ref.naive.int8", threads=(2,)), LIMITS)
 
 
 @TWO_CORES

@@ -57,11 +57,11 @@ def test_packed_kernels_give_the_reference_answer_on_a_team(info: KernelInfo) ->
     if not info.supported:
         pytest.skip(f"{info.id} cannot run here: {info.reason}")
     rng = np.random.default_rng(7)
-    dt = kernels.dtype(info.dtype).input
+    row = kernels.dtype(info.dtype)
     for threads in sorted({2, len(CORES)}):
         for m, n, k in _shapes(info):
-            a = rng.uniform(-1, 1, (m, k)).astype(dt)
-            b = rng.uniform(-1, 1, (k, n)).astype(dt)
+            a = row.draw(rng, (m, k))
+            b = row.draw(rng, (k, n))
             c = kernels.gemm(info.id, a, b, blocking=_blocks(info), threads=threads)
             verdict = kernels.check_product(c, a, b)
             assert verdict.ok, (info.id, threads, (m, n, k), verdict)
@@ -133,7 +133,7 @@ def test_team_cores_follow_the_allowed_set() -> None:
 
 @pytest.mark.parametrize("info", UNPACKED, ids=lambda k: k.id)
 def test_a_kernel_off_the_threaded_driver_refuses_threads(info: KernelInfo) -> None:
-    # Unpacked kernels and the bf16/int8 ones (their own single-threaded drivers).
+    # The kernels that do not pack (every packed one, bf16/int8 too, runs on a team).
     if not info.supported:
         pytest.skip(f"{info.id} cannot run here: {info.reason}")
     if len(CORES) < 2:

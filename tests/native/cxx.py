@@ -23,6 +23,8 @@ SANITIZE = ("-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=
 AVX512_FLAGS = ("-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mfma")
 LOWP_FLAGS = (*AVX512_FLAGS, "-mavx512bf16", "-mavx512vnni")
 AMX_FLAGS = (*AVX512_FLAGS, "-mamx-tile", "-mamx-bf16", "-mamx-int8")
+TEAM = NATIVE / "src/threads.cpp"
+"""The thread team (baseline code): every harness that runs a kernel driver links it."""
 
 
 def compiler() -> str:
@@ -59,6 +61,7 @@ def build(
         "-Wall",
         "-Wextra",
         *SANITIZE,
+        "-pthread",
         *flags,
         *(f"-D{d}" for d in defines),
         f"-I{NATIVE / 'tests/emu512'}",

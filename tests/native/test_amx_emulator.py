@@ -76,7 +76,7 @@ def test_tile_load_past_the_callers_buffer_is_caught(misuse_exe: Path) -> None:
 
 @pytest.mark.timeout(400)
 def test_emulated_amx_kernels_match_reference(tmp_path: Path) -> None:
-    sources = [HARNESS, *cxx.emulated(SOURCES, "amx_emu.h", tmp_path)]
+    sources = [HARNESS, cxx.TEAM, *cxx.emulated(SOURCES, "amx_emu.h", tmp_path)]
     exe = cxx.build(tmp_path / "check", sources, defines=["CHECK_AMX=1"])
     cxx.assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
 
@@ -86,7 +86,7 @@ def test_real_amx_kernels_match_reference(tmp_path: Path) -> None:
     cxx.require_features("avx512f", "amx_tile", "amx_bf16", "amx_int8", reason=NO_AMX)
     exe = cxx.build(
         tmp_path / "check",
-        [HARNESS, *SOURCES],
+        [HARNESS, cxx.TEAM, *SOURCES],
         flags=cxx.AMX_FLAGS,
         defines=["CHECK_AMX=1", "CHECK_AMX_REAL=1"],
     )

@@ -65,8 +65,9 @@ inline bool is_packed(const KernelInfo& info) {
 }
 
 // Whether the kernel runs the shared 5-loop driver (gemm_loops.cpp): a packed f32/f64
-// kernel. The shared driver runs threaded; the bf16/int8 kernels (inputs narrower than
-// the accumulator) have their own drivers and run on one thread.
+// kernel, whose team shares its packed blocks. The bf16/int8 kernels (inputs narrower
+// than the accumulator) have their own drivers; on a team each member runs one on its
+// own rows of C (team_split.hpp).
 inline bool uses_shared_driver(const KernelInfo& info) {
     return is_packed(info) && dtype_info(info.dtype).in_size == dtype_info(info.dtype).out_size;
 }

@@ -35,6 +35,7 @@
 #include "kernels/amx/tiles.hpp"
 #include "kernels/avx512_lowp/lowp_pack.hpp"
 #include "mm/types.hpp"
+#include "team_split.hpp"
 
 namespace mm::amx {
 namespace {
@@ -69,7 +70,7 @@ void pack_a_tiles(std::int64_t mc, std::int64_t kc, const In* a, std::int64_t ld
 
 // T: In, Out, G and dot_2x2() (the 4 TDPs C[i][j] += A[i] . B[j] on tmm0..7).
 template <typename T>
-void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
+void gemm_tiles_32x32_one(const GemmArgs& g, const Blocking& blk) {
     using In = typename T::In;
     using Out = typename T::Out;
     constexpr int G = T::G;
@@ -162,6 +163,14 @@ void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
             }
         }
     }
+}
+
+// The driver on g.team: each member runs it on its own rows (or columns) of C, with its
+// own tile configuration (per thread) and packed blocks (team_split.hpp says why).
+template <typename T>
+void gemm_tiles_32x32(const GemmArgs& g, const Blocking& blk) {
+    run_on_team_parts(g, 32, 32, sizeof(typename T::In), sizeof(typename T::Out),
+                      [&](const GemmArgs& part) { gemm_tiles_32x32_one<T>(part, blk); });
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "kernels/avx512_lowp/lowp_pack.hpp"
+#include "team_split.hpp"
 
 namespace mm::avx512_lowp {
 namespace {
@@ -28,8 +29,10 @@ constexpr int NR = 32;
 
 }  // namespace
 
+namespace {
+
 template <typename T>
-void gemm_lowp_14x32(const GemmArgs& g, const Blocking& blk, LowpUkr<typename T::Out> ukr) {
+void gemm_lowp_14x32_one(const GemmArgs& g, const Blocking& blk, LowpUkr<typename T::Out> ukr) {
     using In = typename T::In;
     using Out = typename T::Out;
     constexpr int G = T::G;
@@ -106,6 +109,16 @@ void gemm_lowp_14x32(const GemmArgs& g, const Blocking& blk, LowpUkr<typename T:
             }
         }
     }
+}
+
+}  // namespace
+
+// The driver on g.team: each member runs it on its own rows (or columns) of C with its own
+// packed blocks (team_split.hpp says why).
+template <typename T>
+void gemm_lowp_14x32(const GemmArgs& g, const Blocking& blk, LowpUkr<typename T::Out> ukr) {
+    run_on_team_parts(g, MR, NR, sizeof(typename T::In), sizeof(typename T::Out),
+                      [&](const GemmArgs& part) { gemm_lowp_14x32_one<T>(part, blk, ukr); });
 }
 
 template void gemm_lowp_14x32<Bf16>(const GemmArgs&, const Blocking&, LowpUkr<float>);
