@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from sshapp import kernels
+from tests.masked import run_json
 
 PROBE = """
 import json
@@ -26,14 +22,7 @@ print(json.dumps({
 
 
 def probe(disable: str | None) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k != "SSHAPP_DISABLE_ISA"}
-    if disable is not None:
-        env["SSHAPP_DISABLE_ISA"] = disable
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
-    )
-    result: dict[str, object] = json.loads(out.stdout)
-    return result
+    return run_json(PROBE, disable)
 
 
 def expected_best(dt: str, usable: dict[str, bool]) -> str:

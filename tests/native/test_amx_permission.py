@@ -5,14 +5,12 @@ since the permission is per process and inherited by fork)."""
 from __future__ import annotations
 
 import errno
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from sshapp import _native
+from tests.masked import run_json
 
 # The child reads the process's permitted xstate features with ARCH_GET_XCOMP_PERM
 # before and after detection; bit 18 is XTILEDATA (AMX tile data).
@@ -40,13 +38,7 @@ XTILEDATA = 1 << 18
 
 
 def child(disable: str | None) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k != "SSHAPP_DISABLE_ISA"}
-    if disable is not None:
-        env["SSHAPP_DISABLE_ISA"] = disable
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
-    )
-    result: dict[str, object] = json.loads(out.stdout)
+    result = run_json(CHILD, disable)
     if result["before"] is None:
         pytest.skip("arch_prctl(ARCH_GET_XCOMP_PERM) unsupported: Linux older than 5.16")
     return result
