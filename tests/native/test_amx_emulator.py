@@ -9,7 +9,9 @@ reference. Where the CPU has AMX (and Linux grants it): the real kernels, same c
 
 from __future__ import annotations
 
+import re
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,11 +23,14 @@ SOURCES = [AMX / n for n in ("tiles.cpp", "tiles_32x32_bf16.cpp", "tiles_32x32_i
 SOURCES.append(AMX / "tdp_peak.cpp")
 HARNESS = cxx.NATIVE / "tests/lowp/check_lowp.cpp"
 MISUSE = cxx.NATIVE / "tests/amx_emu/amx_misuse.cpp"
+OPS = [cxx.NATIVE / "tests/amx_emu" / n for n in ("check_amx_ops.cpp", "amx_ops_emu.cpp")]
+OPS_REAL = cxx.NATIVE / "tests/amx_emu/amx_ops_real.cpp"
 IDS = ["amx.tiles_32x32.bf16", "amx.tiles_32x32.int8", "amx probes"]
 NO_AMX = "CPU has no AMX"
 # TDPBF16PS accumulation order -> the emulator's define (amx_emu.h): Intel's SDM and
 # Intrinsics Guide disagree, so the kernels are checked under both.
 ORDERS = {"sdm": [], "intrinsics_guide": ["AMX_EMU_ORDER_INTRINSICS_GUIDE=1"]}
+Runs = dict[str, subprocess.CompletedProcess[str]]  # order -> a harness run
 
 # misuse -> the fault the emulator must report
 MISUSES = {
@@ -78,6 +83,48 @@ def test_tile_load_past_the_callers_buffer_is_caught(misuse_exe: Path) -> None:
     proc = cxx.run(misuse_exe, "overrun")
     assert proc.returncode != 0
     assert "heap-buffer-overflow" in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def ops_runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """check_amx_ops (TDPBF16PS hand cases) on the emulator, one build per order."""
+    out = tmp_path_factory.mktemp("amx_ops")
+    return {
+        order: cxx.run(cxx.build(out / order, OPS, defines=defines))
+        for order, defines in ORDERS.items()
+    }
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_emulated_tdpbf16ps_treats_denormal_c_as_zero(ops_runs: Runs, order: str) -> None:
+    """C = 2^-127 plus 2^-63 . 2^-63: 2^-126 with DAZ, 1.5 . 2^-126 without (can fail)."""
+    proc = ops_runs[order]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for slot in ("even", "odd"):
+        assert f"DAZ on C (product in the {slot} slot): ok" in proc.stdout, proc.stdout
+
+
+def test_tdpbf16ps_orders_give_different_bits(
+    ops_runs: Runs,
+) -> None:
+    """The order switch is real: 1 + 2^-24 + 2^-24 is 1 + 2^-23 (SDM) or 1 (Guide)."""
+    found = {}
+    for order, proc in ops_runs.items():
+        match = re.search(rf"order case \({order}\): C = (0x[0-9a-f]{{8}})", proc.stdout)
+        assert match, proc.stdout + proc.stderr
+        found[order] = match[1]
+    assert found == {"sdm": "0x3f800001", "intrinsics_guide": "0x3f800000"}
+
+
+@pytest.mark.timeout(300)
+def test_tdpbf16ps_daz_on_c_emulator_matches_silicon(tmp_path: Path) -> None:
+    cxx.require_features("avx512f", "amx_tile", "amx_bf16", reason=NO_AMX)
+    exe = cxx.build(
+        tmp_path / "ops", [*OPS, OPS_REAL], flags=cxx.AMX_FLAGS, defines=["WITH_REAL=1"]
+    )
+    proc = cxx.run(exe)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tdpbf16ps DAZ on C: emulator == silicon: ok" in proc.stdout, proc.stdout
 
 
 @pytest.mark.timeout(400)
