@@ -1,10 +1,13 @@
 """The AMX emulator (native/tests/amx_emu) and the AMX kernels run on it.
 
 Every CPU: the emulator's exact arithmetic and shape rules, a hard fault for each misuse
-the silicon faults on or silently gets wrong (each in its own process), and the AMX
-kernels' own source (tiles.cpp, amx_loops.hpp, the two kernels, the probes) compiled
-against it under ASan and UBSan, through their real driver, against the harness's
-reference. Where the CPU has AMX (and Linux grants it): the real kernels, same checks.
+the silicon faults on or silently gets wrong (each in its own process), TDPBF16PS hand
+cases (DAZ on C; the two accumulation orders give different bits), and the AMX kernels'
+own source (tiles.cpp, amx_loops.hpp, the two kernels, the probes) compiled against it
+under ASan and UBSan, through their real driver, against the harness's reference, in
+both TDPBF16PS orders; then with the tiles zeroed mid-run (the suspected SPR erratum),
+which that reference check must catch. Where the CPU has AMX (and Linux grants it): the
+real kernels, same checks, and the DAZ case on the silicon.
 """
 
 from __future__ import annotations
@@ -133,7 +136,38 @@ def test_emulated_amx_kernels_match_reference(tmp_path: Path, order: str) -> Non
     sources = [HARNESS, *cxx.emulated(SOURCES, "amx_emu.h", tmp_path)]
     defines = ["CHECK_AMX=1", "CHECK_AMX_EMU=1", *ORDERS[order]]
     exe = cxx.build(tmp_path / "check", sources, defines=defines)
-    cxx.assert_all_ok(cxx.run(exe, "check", timeout=300), IDS)
+    proc = cxx.run(exe, "check", timeout=300)
+    cxx.assert_all_ok(proc, IDS)
+    assert f"amx_emu order: {order}\n" in proc.stdout, proc.stdout[:2000]
+
+
+@pytest.fixture(scope="module")
+def emulated_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """check_lowp on the emulated AMX kernels (default order), with the injection hook."""
+    out = tmp_path_factory.mktemp("amx_inject")
+    sources = [HARNESS, *cxx.emulated(SOURCES, "amx_emu.h", out)]
+    return cxx.build(out / "check", sources, defines=["CHECK_AMX=1", "CHECK_AMX_EMU=1"])
+
+
+def test_zeroed_tiles_mid_kernel_fail_the_reference_check(emulated_check: Path) -> None:
+    """The suspected SPR erratum's effect (all tiles zeroed mid-run) never passes silently."""
+    proc = cxx.run(emulated_check, "inject")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    for kid in IDS[:2]:
+        assert re.search(rf"{re.escape(kid)} \S+ clean: 0 wrong, 96 tile instructions", out), out
+        assert len(re.findall(rf"{re.escape(kid)} tiles zeroed .*: detected \([1-9]", out)) == 4
+    assert "NOT" not in out, out
+
+
+def test_zero_tiles_env_var_arms_the_injection(emulated_check: Path) -> None:
+    """AMX_EMU_ZERO_TILES_AT=20 lands inside the probes' TDP loop: their check fails."""
+    proc = cxx.run(
+        emulated_check, "check", "amx.tiles_32x32.int8", env={"AMX_EMU_ZERO_TILES_AT": "20"}
+    )
+    assert proc.returncode != 0, proc.stdout
+    assert "amx probes: FAIL" in proc.stdout, proc.stdout
+    assert "injection after tile instruction 20: done" in proc.stdout, proc.stdout
 
 
 @pytest.mark.timeout(400)

@@ -8,6 +8,10 @@
 //
 //   check_lowp check [kernel-substring]     every shape; exit status = failures
 //   check_lowp bench <kernel> <m> <n> <k> <reps> [MC KC NC]   best time -> GFLOP/s or GOP/s
+//   check_lowp inject                       (emulated AMX builds, CHECK_AMX_EMU) each AMX
+//       kernel with its tiles zeroed mid-run, as the suspected Sapphire Rapids erratum
+//       would (amx_emu.h): the reference check above must report the wrong product;
+//       exit status = injections it missed
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,6 +30,9 @@
 #endif
 #if CHECK_AMX
 #include "kernels/amx/amx.hpp"
+#endif
+#if CHECK_AMX_EMU
+#include "amx_emu.h"  // the zero-tile injection hook; the kernels include it too
 #endif
 #if CHECK_AMX_REAL
 #include <sys/syscall.h>
@@ -245,6 +252,44 @@ int bench(const Kernel& kn, long m, long n, long k, int reps, Blocking blk) {
     return 0;
 }
 
+#if CHECK_AMX_EMU
+// Each AMX kernel on a 64 x 64 x (2 tiles of k) problem: 4 C blocks of 32 x 32, each
+// 4 TILEZERO + 2 chunks x (4 TILELOADD + 4 TDP) + 4 TILESTORED = 24 tile instructions.
+// The tiles are zeroed after instruction N; every N chosen lands where some tile holds
+// live data (after the A/B loads, after the first chunk's TDPs, before the stores, and
+// in the second block), so a correct check must see a wrong product each time. A clean
+// run of the same problem first shows that the failures are the injection's.
+int inject() {
+    int missed = 0;
+    for (const Kernel& kn : KERNELS) {
+        const long k = 2 * 64 / static_cast<long>(dtype_info(kn.dtype).in_size);
+        const Shape s{64, 64, k};
+        auto run = [&] {
+            std::mt19937 rng(11);
+            return kn.dtype == DType::BF16 ? run_bf16(kn, s, kn.blk, rng)
+                                           : run_int8(kn, s, kn.blk, rng, 0);
+        };
+        amx_emu::zero_tiles_after(0);
+        const int clean = run();
+        const long total = amx_emu::tile_instructions();
+        std::printf("%s %ldx%ldx%ld clean: %d wrong, %ld tile instructions\n", kn.id, s.m, s.n,
+                    s.k, clean, total);
+        missed += clean != 0 || total != 4 * 24;
+        for (const long n : {8L, 12L, 20L, 36L}) {
+            amx_emu::zero_tiles_after(n);
+            const int wrong = run();
+            const bool fired = amx_emu::zero_tiles_fired();
+            const bool detected = fired && wrong > 0;
+            std::printf("%s tiles zeroed after tile instruction %ld: %s (%d wrong)\n", kn.id, n,
+                        !fired ? "NOT injected" : detected ? "detected" : "NOT detected", wrong);
+            missed += !detected;
+        }
+    }
+    amx_emu::zero_tiles_after(0);
+    return missed;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -265,6 +310,10 @@ int main(int argc, char** argv) {
         std::printf("unknown kernel %s\n", argv[2]);
         return 2;
     }
+#if CHECK_AMX_EMU
+    if (mode == "inject") return inject();
+    std::printf("amx_emu order: %s\n", amx_emu::ORDER);
+#endif
     int failed = 0;
 #if CHECK_AMX_REAL
     // What cpu.cpp does for the module: Linux grants tile data once per process.
@@ -284,5 +333,12 @@ int main(int argc, char** argv) {
         if (argc > 2 && std::strstr(kn.id, argv[2]) == nullptr) continue;
         failed += check(kn);
     }
+#if CHECK_AMX_EMU
+    if (amx_emu::zero_tiles_at_from_env() > 0) {  // AMX_EMU_ZERO_TILES_AT armed this thread
+        std::printf("zero-tile injection after tile instruction %ld: %s\n",
+                    amx_emu::zero_tiles_at_from_env(),
+                    amx_emu::zero_tiles_fired() ? "done" : "not reached");
+    }
+#endif
     return failed;
 }
