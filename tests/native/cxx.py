@@ -7,10 +7,11 @@ runs on any x86-64 CPU.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -77,10 +78,17 @@ def build(
     return out
 
 
-def run(exe: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run a harness; its exit status is its number of failures."""
+def run(
+    exe: Path, *args: str, timeout: float = 120, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a harness (with `env` added to the environment); exit status = failures."""
     return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, timeout=timeout, check=False
+        [str(exe), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **env} if env else None,
     )
 
 

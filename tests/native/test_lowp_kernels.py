@@ -33,7 +33,17 @@ def test_emulated_instructions_follow_the_reference(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(300)
+def test_mismatch_diagnostics_name_each_rule(tmp_path: Path) -> None:
+    """explain() finds the rule (DAZ, FTZ, order, rounding) a one-rule change breaks."""
+    exe = cxx.build(tmp_path / "ops", [EMU / "check_lowp_emu.cpp", EMU / "lowp_ops_emu.cpp"])
+    proc = cxx.run(exe, "explain")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("explain() names: ") == 7, proc.stdout
+
+
+@pytest.mark.timeout(300)
 def test_emulated_instructions_match_the_silicon(tmp_path: Path) -> None:
+    """Bit for bit; each differing VDPBF16PS lane is printed with its inputs and rules."""
     cxx.require_features(*LOWP_FEATURES, reason=NO_LOWP)
     exe = cxx.build(
         tmp_path / "ops",
@@ -42,9 +52,10 @@ def test_emulated_instructions_match_the_silicon(tmp_path: Path) -> None:
         defines=["WITH_REAL=1"],
     )
     proc = cxx.run(exe)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("emulator == silicon") == 3, proc.stdout
-    assert "FAIL" not in proc.stdout, proc.stdout
+    report = proc.stdout + proc.stderr
+    assert "FAIL" not in proc.stdout, f"emulator != silicon:\n{report}"
+    assert proc.returncode == 0, report
+    assert proc.stdout.count("emulator == silicon") == 4, report
 
 
 @pytest.mark.timeout(400)

@@ -106,6 +106,35 @@ void valid_programs() {
         for (int i = 0; i < 100; ++i) shape_only = shape_only && dst[r * 100 + i] == (i < 8 ? 0xAB : 0x11);
     }
     expect(shape_only, "TILELOADD/TILESTORED touch only rows x colsb at the stride");
+
+    // start_row (the restart state of an interrupted TILELOADD/TILESTORED) is accepted by
+    // LDTILECFG and kept by STTILECFG; the next load begins at that row, keeps the rows
+    // above it (zero after LDTILECFG) and resets it to 0.
+    Cfg restart;
+    restart.tile(0, 4, 64).tile(1, 4, 64);
+    restart.b[1] = 2;
+    _tile_loadconfig(restart.b);
+    _tile_storeconfig(back);
+    const bool kept = back[1] == 2;
+    std::vector<unsigned char> rows4(4 * 64), out4(4 * 64, 0x55);
+    for (int r = 0; r < 4; ++r) std::memset(rows4.data() + 64 * r, 0x10 + r, 64);
+    _tile_loadd(0, rows4.data(), 64);
+    _tile_storeconfig(back);
+    const bool reset = back[1] == 0;
+    _tile_stored(0, out4.data(), 64);
+    bool from_row_2 = true;
+    for (int i = 0; i < 4 * 64; ++i) from_row_2 = from_row_2 && out4[i] == (i < 128 ? 0 : 0x10 + i / 64);
+    expect(kept && reset && from_row_2,
+           "LDTILECFG keeps start_row; TILELOADD starts there and resets it");
+    // TILESTORED from start_row: rows above it in memory stay as they were.
+    restart.b[1] = 3;
+    _tile_loadconfig(restart.b);
+    std::fill(out4.begin(), out4.end(), 0x55);
+    _tile_stored(1, out4.data(), 64);
+    _tile_storeconfig(back);
+    bool rows_from_3 = back[1] == 0;
+    for (int i = 0; i < 4 * 64; ++i) rows_from_3 = rows_from_3 && out4[i] == (i < 192 ? 0x55 : 0);
+    expect(rows_from_3, "TILESTORED starts at start_row and resets it");
     _tile_release();
     _tile_storeconfig(back);
     bool zero = true;
@@ -138,9 +167,24 @@ bool misuse(const std::string& what) {
     } else if (what == "reserved_rows_area") {
         cfg.b[60] = 1;
         _tile_loadconfig(cfg.b);
-    } else if (what == "start_row") {
+    } else if (what == "start_row") {  // LDTILECFG accepts it; the load faults (Bochs)
+        cfg.tile(0, 3, 64);
         cfg.b[1] = 3;
         _tile_loadconfig(cfg.b);
+        _tile_loadd(0, mem.data(), 64);
+    } else if (what == "start_row_store") {
+        cfg.tile(1, 5, 64);
+        cfg.b[1] = 9;
+        _tile_loadconfig(cfg.b);
+        _tile_stored(1, mem.data(), 64);
+    } else if (what == "colsb_not_dword_load") {
+        cfg.tile(0, 16, 62);
+        _tile_loadconfig(cfg.b);
+        _tile_loadd(0, mem.data(), 64);
+    } else if (what == "colsb_not_dword_store") {
+        cfg.tile(3, 16, 7);
+        _tile_loadconfig(cfg.b);
+        _tile_stored(3, mem.data(), 64);
     } else if (what == "rows_17") {
         cfg.tile(2, 17, 64);
         _tile_loadconfig(cfg.b);

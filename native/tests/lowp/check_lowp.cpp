@@ -1,13 +1,18 @@
 // Test-only harness for the bf16 / int8 kernels (tests/native/test_lowp_kernels.py).
 // The same file is built two ways: against the emulators (emu512.h / amx_emu.h stand in
 // for <immintrin.h>, ASan + UBSan, on every CPU) and against the real intrinsics (run
-// only where the CPU has the feature). It drives each kernel through its real driver on
-// awkward shapes with unaligned, padded caller arrays and compares with a reference
+// only where the CPU has the feature). It drives each kernel through its real driver (on
+// one thread, then on a team of two) on awkward shapes with unaligned, padded caller
+// arrays and compares with a reference
 // written here: int8 exact (wrapping int32), bf16 within a bound that scales with k,
 // computed in double from the same bf16 inputs.
 //
 //   check_lowp check [kernel-substring]     every shape; exit status = failures
 //   check_lowp bench <kernel> <m> <n> <k> <reps> [MC KC NC]   best time -> GFLOP/s or GOP/s
+//   check_lowp inject                       (emulated AMX builds, CHECK_AMX_EMU) each AMX
+//       kernel with its tiles zeroed mid-run, as the suspected Sapphire Rapids erratum
+//       would (amx_emu.h): the reference check above must report the wrong product;
+//       exit status = injections it missed
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,11 +26,15 @@
 #include <vector>
 
 #include "mm/types.hpp"
+#include "threads.hpp"
 #if CHECK_AVX512_LOWP
 #include "kernels/avx512_lowp/avx512_lowp.hpp"
 #endif
 #if CHECK_AMX
 #include "kernels/amx/amx.hpp"
+#endif
+#if CHECK_AMX_EMU
+#include "amx_emu.h"  // the zero-tile injection hook; the kernels include it too
 #endif
 #if CHECK_AMX_REAL
 #include <sys/syscall.h>
@@ -74,6 +83,9 @@ struct Shape {
     long m, n, k;
 };
 
+// The team the next runs use (nullptr: the calling thread alone), as timing.cpp sets it.
+ThreadPool* g_team = nullptr;
+
 // Caller arrays: one element off 64-byte alignment, leading dimensions padded.
 template <typename In, typename Out>
 struct Problem {
@@ -85,7 +97,7 @@ struct Problem {
           a(static_cast<size_t>(m * lda + 1)), b(static_cast<size_t>(k * ldb + 1)),
           c(static_cast<size_t>(m * ldc + 1)) {}
     GemmArgs args() {
-        return GemmArgs{m, n, k, a.data() + 1, lda, b.data() + 1, ldb, c.data() + 1, ldc};
+        return GemmArgs{m, n, k, a.data() + 1, lda, b.data() + 1, ldb, c.data() + 1, ldc, g_team};
     }
     In& A(long i, long p) { return a[1 + i * lda + p]; }
     In& B(long p, long j) { return b[1 + p * ldb + j]; }
@@ -181,12 +193,20 @@ int check(const Kernel& kn) {
         const int e = kn.dtype == DType::BF16 ? run_bf16(kn, s, blk, rng)
                                               : run_int8(kn, s, blk, rng, fill);
         if (e != 0) {
-            std::printf("%s %ldx%ldx%ld (MC %d KC %d NC %d): %d wrong\n", kn.id, s.m, s.n, s.k,
-                        blk.MC, blk.KC, blk.NC, e);
+            std::printf("%s %ldx%ldx%ld (MC %d KC %d NC %d, %d threads): %d wrong\n", kn.id,
+                        s.m, s.n, s.k, blk.MC, blk.KC, blk.NC, g_team ? g_team->size() : 1, e);
         }
         bad += e;
     };
     for (Shape s : shapes) one(s, b, 0);
+    {
+        // A team of 2 (unpinned: any machine), each member on its own rows, or columns
+        // when m has one row panel (1 x 4096 x 64, 3 x (NC + 1) x 5).
+        ThreadPool team({-1, -1});
+        g_team = &team;
+        for (Shape s : shapes) one(s, b, 0);
+        g_team = nullptr;
+    }
     // Small run-time cache blocks (what a tuner may choose), with MC/KC/NC edges +-1:
     // every loop of the driver runs several times on small shapes.
     Blocking small = b;
@@ -245,6 +265,44 @@ int bench(const Kernel& kn, long m, long n, long k, int reps, Blocking blk) {
     return 0;
 }
 
+#if CHECK_AMX_EMU
+// Each AMX kernel on a 64 x 64 x (2 tiles of k) problem: 4 C blocks of 32 x 32, each
+// 4 TILEZERO + 2 chunks x (4 TILELOADD + 4 TDP) + 4 TILESTORED = 24 tile instructions.
+// The tiles are zeroed after instruction N; every N chosen lands where some tile holds
+// live data (after the A/B loads, after the first chunk's TDPs, before the stores, and
+// in the second block), so a correct check must see a wrong product each time. A clean
+// run of the same problem first shows that the failures are the injection's.
+int inject() {
+    int missed = 0;
+    for (const Kernel& kn : KERNELS) {
+        const long k = 2 * 64 / static_cast<long>(dtype_info(kn.dtype).in_size);
+        const Shape s{64, 64, k};
+        auto run = [&] {
+            std::mt19937 rng(11);
+            return kn.dtype == DType::BF16 ? run_bf16(kn, s, kn.blk, rng)
+                                           : run_int8(kn, s, kn.blk, rng, 0);
+        };
+        amx_emu::zero_tiles_after(0);
+        const int clean = run();
+        const long total = amx_emu::tile_instructions();
+        std::printf("%s %ldx%ldx%ld clean: %d wrong, %ld tile instructions\n", kn.id, s.m, s.n,
+                    s.k, clean, total);
+        missed += clean != 0 || total != 4 * 24;
+        for (const long n : {8L, 12L, 20L, 36L}) {
+            amx_emu::zero_tiles_after(n);
+            const int wrong = run();
+            const bool fired = amx_emu::zero_tiles_fired();
+            const bool detected = fired && wrong > 0;
+            std::printf("%s tiles zeroed after tile instruction %ld: %s (%d wrong)\n", kn.id, n,
+                        !fired ? "NOT injected" : detected ? "detected" : "NOT detected", wrong);
+            missed += !detected;
+        }
+    }
+    amx_emu::zero_tiles_after(0);
+    return missed;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -265,6 +323,10 @@ int main(int argc, char** argv) {
         std::printf("unknown kernel %s\n", argv[2]);
         return 2;
     }
+#if CHECK_AMX_EMU
+    if (mode == "inject") return inject();
+    std::printf("amx_emu order: %s\n", amx_emu::ORDER);
+#endif
     int failed = 0;
 #if CHECK_AMX_REAL
     // What cpu.cpp does for the module: Linux grants tile data once per process.
@@ -284,5 +346,12 @@ int main(int argc, char** argv) {
         if (argc > 2 && std::strstr(kn.id, argv[2]) == nullptr) continue;
         failed += check(kn);
     }
+#if CHECK_AMX_EMU
+    if (amx_emu::zero_tiles_at_from_env() > 0) {  // AMX_EMU_ZERO_TILES_AT armed this thread
+        std::printf("zero-tile injection after tile instruction %ld: %s\n",
+                    amx_emu::zero_tiles_at_from_env(),
+                    amx_emu::zero_tiles_fired() ? "done" : "not reached");
+    }
+#endif
     return failed;
 }
