@@ -18,7 +18,7 @@ from tests.native import cxx
 KERNELS = [cxx.NATIVE / "src/kernels/avx512" / n for n in ("packed_14x32.cpp", "packed_14x16.cpp")]
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(480)
 def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
     sources = [
         cxx.NATIVE / "tests/emu512/check_packed.cpp",
@@ -27,7 +27,7 @@ def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
         *cxx.emulated(KERNELS, "emu512.h", tmp_path),
     ]
     exe = cxx.build(tmp_path / "check", sources, flags=("-pthread",))
-    run = cxx.run(exe, timeout=60)
+    run = cxx.run(exe, timeout=240)  # 55 s alone under ASan at load 2.7 on 2 vCPUs
     assert run.returncode == 0, run.stdout + run.stderr
     # Two kernels × five blockings (the table's, tiny, odd, large): see check_packed.cpp.
     assert run.stdout.count(": ok") == 10, run.stdout
