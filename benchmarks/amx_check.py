@@ -361,11 +361,12 @@ def lowp(ctx: dict[str, Any]) -> Result:
         + ", ".join(f"`{k}` {v}" for k, v in report["checked"].items())
     ]
     lines += [f"- {c}" for c in amx] or ["- (no AMX target measured: --quick has no 1024³/2048³)"]
-    passed = sum(c.startswith("PASS") for c in amx)
+    counts = {v: sum(c.startswith(v) for c in amx) for v in ("PASS", "FAIL", "SKIP")}
+    tally = ", ".join(f"{n} {v.lower()}" for v, n in counts.items() if n)
     status = "FAIL" if wrong else "info"
     return (
         status,
-        f"AMX targets: {passed}/{len(amx)} pass" + (f"; WRONG {wrong}" if wrong else ""),
+        f"AMX targets: {tally or 'none'}" + (f"; WRONG {wrong}" if wrong else ""),
         data,
         lines,
     )

@@ -16,6 +16,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,9 @@ EXAMPLES = 5
 def _status_switches() -> dict[str, int]:
     """voluntary / nonvoluntary_ctxt_switches of this thread from /proc (Linux)."""
     out = {}
-    for line in Path(f"/proc/self/task/{os.gettid()}/status").read_text().splitlines():
+    for line in (
+        Path(f"/proc/self/task/{threading.get_native_id()}/status").read_text().splitlines()
+    ):
         key, _, value = line.partition(":")
         if key.endswith("ctxt_switches"):
             out[key] = int(value)
