@@ -361,6 +361,27 @@ def lowp(ctx: dict[str, Any]) -> Result:
         + ", ".join(f"`{k}` {v}" for k, v in report["checked"].items())
     ]
     lines += [f"- {c}" for c in amx] or ["- (no AMX target measured: --quick has no 1024³/2048³)"]
+    lines += [
+        "- cache blocks (this run's tune result): "
+        + ", ".join(f"`{k}` {v}" for k, v in report.get("blocks", {}).items() if "amx" in k),
+        "",
+        "| m×n×k | dtype | ours (AMX) | torch / oneDNN | × torch | our AMX int8 × AMX bf16 |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for row in report["rows"]:
+        shape = "×".join(map(str, row["shape"]))
+        best = {
+            d: max(
+                (r["best_gflops"] for r in row[d]["ours"] if r["id"].startswith("amx.")),
+                default=0.0,
+            )
+            for d in ("bf16", "int8")
+        }
+        for d in ("bf16", "int8"):
+            peer = (row[d]["peer"] or {}).get("best_gflops")
+            vs = f"{best[d] / peer:.2f}" if peer and best[d] else "-"
+            cross = f"{best['int8'] / best['bf16']:.2f}" if d == "int8" and best["bf16"] else ""
+            lines.append(f"| {shape} | {d} | {best[d]:.0f} | {peer or 0:.0f} | {vs} | {cross} |")
     counts = {v: sum(c.startswith(v) for c in amx) for v in ("PASS", "FAIL", "SKIP")}
     tally = ", ".join(f"{n} {v.lower()}" for v, n in counts.items() if n)
     status = "FAIL" if wrong else "info"
