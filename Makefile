@@ -7,7 +7,7 @@ PORT ?= 2222
 # Loopback by default: `--auth open` lets anyone in. `make serve HOST=0.0.0.0` to publish.
 HOST ?= 127.0.0.1
 
-.PHONY: all build lint test serve bench bench-ladder bench-lowp clean container-test
+.PHONY: all build lint test serve bench bench-ladder bench-lowp amx-check clean container-test
 
 all: test
 
@@ -49,6 +49,11 @@ bench-ladder: build
 # bf16 / int8 kernels beside PyTorch (oneDNN); needs the optional extra: pip install 'torch==2.13.0+cpu'
 bench-lowp: build
 	flock /tmp/sshapp-bench.lock env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/lowp.py
+
+# Proves and measures AMX on this host (issue 25): ≤ 10 min with AMX, < 1 min without;
+# report in benchmarks/results/amx_check.md. `make amx-check ARGS=--quick` for a short run.
+amx-check: build
+	flock /tmp/sshapp-bench.lock env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/amx_check.py $(ARGS)
 
 clean:
 	rm -rf build $(VENV) *.egg-info

@@ -221,7 +221,8 @@ class RunPipeline:
             yield Failed(
                 run,
                 f"WRONG ANSWER from {run.kernel_id} at {run.shape}: relative error "
-                f"{result.check_error:.3g} is over the tolerance",
+                f"{result.check_error:.3g} is over the tolerance"
+                + (f"; {result.notice}" if result.notice else ""),
             )
             return
         yield Finished(result)

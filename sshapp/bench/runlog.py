@@ -48,6 +48,8 @@ def log_run(user: str, run: RunSpec, last: Event | None, seconds: float) -> None
         fields["reps"] = len(result.samples)
         fields["best_gflops"] = f"{result.best_gflops:.2f}"
         fields["median_gflops"] = f"{result.median_gflops:.2f}"
+        if result.notice:
+            fields["notice"] = result.notice[:MAX_ERROR_CHARS]
     elif isinstance(last, Failed):
         fields["status"] = "failed"
         fields["error"] = last.error[:MAX_ERROR_CHARS]

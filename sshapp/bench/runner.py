@@ -20,7 +20,8 @@ from sshapp.bench.blocks import as_blocking
 from sshapp.bench.history import History, HistoryError
 from sshapp.bench.peaks import HostPeaks
 from sshapp.bench.spec import BenchResult, RunSpec, Stats, gflops
-from sshapp.kernels import Timing, check_product, dtype, gemm, time_kernel
+from sshapp.kernels import Timing, check_product, dtype, time_kernel
+from sshapp.kernels.guard import checked_gemm
 
 log = logging.getLogger(__name__)
 
@@ -120,29 +121,44 @@ def _time(job: Job, on_sample: Callable[[int, float], bool]) -> Timing:
     )
 
 
-def _check(job: Job) -> tuple[bool, float, str]:
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The run's correctness check."""
+
+    ok: bool
+    """Whether the timed kernel's own product passed (first time or on its re-run)."""
+    error: float
+    """Error of the timed kernel's last product."""
+    detail: str
+    """Method, error and tolerance in words (logged)."""
+    notice: str = ""
+    """One line when the check needed a re-run or a fallback (see sshapp.kernels.guard)."""
+
+
+def _check(job: Job) -> Verdict:
     run = job.run
     rng = np.random.default_rng()
     draw = dtype(run.dtype).draw
     a = draw(rng, (run.shape.m, run.shape.k))
     b = draw(rng, (run.shape.k, run.shape.n))
     if blas.is_blas(run.kernel_id):
-        c = blas.matmul(a, b, threads=run.threads)
+        verdict = check_product(blas.matmul(a, b, threads=run.threads), a, b)
+        ok, error, notice = verdict.ok, verdict.error, ""
     else:
         # The answer is checked on the same team size that was timed: the threaded
-        # driver's partition is what could go wrong.
-        blocking = as_blocking(run.kernel_id, run.blocking)
-        c = gemm(
+        # driver's partition is what could go wrong. An AMX product that fails is re-run
+        # once, then replaced (the guard's notice says which); never reported as right.
+        checked = checked_gemm(
             run.kernel_id,
             a,
             b,
-            blocking=blocking,
+            blocking=as_blocking(run.kernel_id, run.blocking),
             max_bytes=job.max_bytes,
             threads=run.threads,
         )
-    verdict = check_product(c, a, b)
+        verdict, ok, error, notice = checked.check, checked.accepted, checked.error, checked.notice
     detail = f"{verdict.method} error {verdict.error:.3g} vs tolerance {verdict.tolerance:.3g}"
-    return verdict.ok, verdict.error, detail
+    return Verdict(ok, error, detail, notice)
 
 
 def _cached_reference(job: Job, best: float | None = None) -> float | None:
@@ -203,8 +219,8 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
         return Outcome(None, cancelled=True)
     if not timing.samples:
         return Outcome(None, cancelled=timing.cancelled, timed_out=timing.timed_out)
-    ok, error, detail = _check(job)
-    log.info("%s %s check: %s", run.kernel_id, run.shape, detail)
+    verdict = _check(job)
+    log.info("%s %s check: %s", run.kernel_id, run.shape, verdict.detail)
     stats = Stats.of(timing.samples)
     best = gflops(run.shape, stats.best_seconds)
     ref = _blas_reference(job)
@@ -225,7 +241,8 @@ def execute(job: Job, on_sample: Callable[[int, float], bool]) -> Outcome:
         median_gflops=gflops(run.shape, stats.median_seconds),
         peak_fraction=best / peak if peak else None,
         blas_ratio=best / ref if ref else None,
-        check_error=error,
-        check_ok=ok,
+        check_error=verdict.error,
+        check_ok=verdict.ok,
+        notice=verdict.notice,
     )
     return Outcome(result, cancelled=False, peak_stale=stale, timed_out=timing.timed_out)

@@ -162,3 +162,6 @@ class BenchResult:
     """Relative error of the correctness check."""
     check_ok: bool
     """Whether the result is correct within tolerance."""
+    notice: str = ""
+    """One line about the check when it needed more than one product ("" otherwise): an
+    AMX product right only on its re-run, or rejected and computed by AVX-512 instead."""

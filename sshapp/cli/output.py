@@ -51,6 +51,7 @@ def result_fields(result: BenchResult) -> dict[str, Any]:
         "blas_ratio": result.blas_ratio,
         "check_error": result.check_error if math.isfinite(result.check_error) else None,
         "check_ok": result.check_ok,
+        "notice": result.notice or None,
     }
 
 
@@ -177,6 +178,8 @@ class Printer:
                     f"{_of_peak(r)}, "
                     f"BLAS {_ratio(r.blas_ratio)}, check ok (error {r.check_error:.1e})"
                 )
+                if r.notice:
+                    self.line(f"  NOTICE: {r.notice}")
             case Failed(run=run, error=error):
                 self.line(f"  FAILED {run.kernel_id} {run.shape}: {error}")
             case Cancelled(run=run):

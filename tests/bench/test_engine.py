@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import runner, unsaved
+from sshapp.bench import unsaved
 from sshapp.bench.engine import Engine
 from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.service import BenchService
 from sshapp.bench.spec import BenchSpec, RunSpec, Shape
 from sshapp.config import Settings
-from sshapp.kernels import CheckResult, cpu_info
+from sshapp.kernels import CheckResult, cpu_info, guard
 
 
 def _run(engine: Engine, kernel: str, size: int, reps: int) -> RunSpec:
@@ -78,7 +78,7 @@ async def test_wrong_answer_fails_loudly(
     def wrong(*_: object, **__: object) -> CheckResult:
         return CheckResult(ok=False, error=0.5, tolerance=1e-6, method="elementwise")
 
-    monkeypatch.setattr(runner, "check_product", wrong)
+    monkeypatch.setattr(guard, "check_product", wrong)  # runner checks through the guard
     engine = Engine(settings, "u")
     events = await _collect(engine, _run(engine, "ref.reorder.f32", 32, 2))
     assert isinstance(events[-1], Failed)

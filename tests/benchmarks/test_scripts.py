@@ -7,11 +7,13 @@ API change broke, which nothing else runs until someone takes figures.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from sshapp.kernels import probes
+from sshapp.kernels import cpu_info, probes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +92,49 @@ def test_lowp_targets_out_of_reach_say_why() -> None:
     assert lowp._out_of_reach(zen4, "avx512", "bf16", "peer", 0.9) is None
     assert lowp._out_of_reach(zen4, "avx512", "bf16", "f32", 1.8) is None
     assert lowp._out_of_reach(amx, "amx", "bf16", "peer", 1.0) is None
+
+
+def test_amx_check_without_amx_says_so_and_writes_every_section(tmp_path: Path) -> None:
+    env = {**os.environ, "SSHAPP_DISABLE_ISA": "amx", "SSHAPP_STATE_DIR": str(tmp_path / "s")}
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "amx_check.py"),
+            "--quick",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.monotonic() - started < 60
+    (line,) = done.stdout.splitlines()  # the one line; progress goes to stderr
+    assert line.startswith("amx-check: no AMX here: "), line
+    if cpu_info().detected.get("amx_tile"):  # an AMX CPU: the mask is the reason
+        assert "masked by SSHAPP_DISABLE_ISA=amx (the CPU has it)" in line
+    data = json.loads((tmp_path / "amx_check.json").read_text())
+    sections = data["sections"]
+    assert list(sections) == [
+        "host",
+        "permission",
+        "probes",
+        "correctness",
+        "stress",
+        "stand-ins",
+        "tune",
+        "lowp",
+    ]
+    for name in ("probes", "stress", "tune", "lowp"):
+        assert sections[name]["status"] == "skip", sections[name]
+    assert sections["correctness"]["status"] in ("ok", "skip")
+    assert sections["stand-ins"]["status"] == "ok", sections["stand-ins"]
+    assert sections["host"]["data"]["kernel"] == os.uname().release
+    text = (tmp_path / "amx_check.md").read_text()
+    assert text.startswith("# AMX check — ")
+    for name in sections:
+        assert f"\n## {name}\n" in text

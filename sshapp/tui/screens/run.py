@@ -181,7 +181,7 @@ class RunScreen(Screen[None]):
         self.note = (
             f"{result.run.kernel_id} at {result.run.shape}: best {result.best_gflops:.2f} "
             f"{dtype(result.run.dtype).short_unit}, {pct(result.peak_fraction)} of peak, "
-            f"{ratio(result.blas_ratio)} BLAS"
+            f"{ratio(result.blas_ratio)} BLAS" + (f"\n⚠ {result.notice}" if result.notice else "")
         )
         self._log(result)
 
