@@ -59,6 +59,11 @@ def test_full_buckets_are_forgotten_when_many_addresses_were_seen() -> None:
     assert len(bucket._buckets) == 1
 
 
+async def _run_until_closed(conn: asyncssh.SSHClientConnection) -> None:
+    for _ in range(20):
+        await asyncio.wait_for(conn.run("echo hi"), 10)
+
+
 async def test_a_client_that_keeps_re_keying_is_closed(
     start: StartServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -68,8 +73,7 @@ async def test_a_client_that_keeps_re_keying_is_closed(
     # rekey_bytes: the client asks for a fresh key exchange after every few packets.
     async with connect(server.port, rekey_bytes=1) as conn:
         with pytest.raises(lost):
-            for _ in range(20):
-                await asyncio.wait_for(conn.run("echo hi"), 10)
+            await _run_until_closed(conn)
     assert "event=rekey_refused" in caplog.text
 
 
