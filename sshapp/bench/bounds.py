@@ -19,6 +19,8 @@ MAX_RESULTS = 1000
 """Most history entries one `results` call returns (page with --offset)."""
 MAX_OFFSET = 1 << 40
 """Largest `results --offset`."""
+MAX_TUNE_SECONDS = 3600.0
+"""Longest `tune --budget`: a tune holds the host's queue for its whole budget."""
 
 MAX_SHOWN_DIGITS = 12
 """Numbers longer than this are shown by their length in error messages."""

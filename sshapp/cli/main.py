@@ -13,6 +13,7 @@ from typing import NoReturn, TextIO
 from sshapp import __version__
 from sshapp.bench import bounds
 from sshapp.cli.base import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
+from sshapp.cli.values import clipped, seconds, tune_budget, whole_in
 from sshapp.config import ConfigError, Settings
 
 
@@ -26,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     out: TextIO = sys.stdout
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise UsageError(clipped(message))
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
@@ -37,34 +38,6 @@ class _Parser(argparse.ArgumentParser):
         if message:
             self.out.write(message)
             self.out.flush()
-
-
-def whole_in(lowest: int, highest: int) -> Callable[[str], int]:
-    """Return an argparse type: a whole number in lowest..highest (checked before any use)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:  # also for numbers of more than 4300 digits
-            msg = f"{bounds.shown(text)!r} is not a whole number"
-            raise argparse.ArgumentTypeError(msg) from None
-        if why := bounds.out_of_range("it", value, lowest, highest):
-            raise argparse.ArgumentTypeError(why.removeprefix("it "))
-        return value
-
-    return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        msg = f"{text!r} is not a number of seconds"
-        raise argparse.ArgumentTypeError(msg) from None
-    if not 0 < value < float("inf"):
-        msg = f"must be > 0, got {text}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
 
 
 def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -85,7 +58,7 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     stop = p.add_mutually_exclusive_group()
     reps = whole_in(1, bounds.MAX_REPEATS)
     stop.add_argument("--reps", type=reps, default=5, metavar="N", help="samples")
-    stop.add_argument("--time", type=_seconds, metavar="SECONDS", help="timed-work budget")
+    stop.add_argument("--time", type=seconds, metavar="SECONDS", help="timed-work budget")
     warmup = whole_in(0, bounds.MAX_WARMUP)
     p.add_argument("--warmup", type=warmup, default=1, metavar="N", help="untimed calls first")
     _add_blocking(p)
@@ -137,7 +110,11 @@ def _add_tune(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--size", type=whole_in(1, bounds.MAX_SIDE), default=1024, metavar="N", help="square N³"
     )
     p.add_argument(
-        "--budget", type=_seconds, default=60.0, metavar="SECONDS", help="total time (60 s)"
+        "--budget",
+        type=tune_budget,
+        default=60.0,
+        metavar="SECONDS",
+        help=f"total time (60 s; at most {bounds.MAX_TUNE_SECONDS:g} s)",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per candidate per line")
 

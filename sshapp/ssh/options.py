@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sshapp.config import Settings
+from sshapp.ssh import algorithms
+from sshapp.ssh.algorithms import AlgorithmPolicy
 from sshapp.ssh.limits import Startups
 
 AuthMode = Literal["open", "keys"]
@@ -54,6 +56,10 @@ class ServerOptions:
     """Session processes one identity (key, named user or guest name) may hold at once."""
     rate_per_ip: int = 60
     """New connections one source address may open per minute."""
+    kex_rate: float = 4.0
+    """Key exchanges (new connections and re-keys) one address may start per second..."""
+    kex_burst: int = 8
+    """... after a burst of this many (a token bucket; sshapp.ssh.kexrate)."""
     max_channels: int = 4
     """Session channels (processes) one connection may hold at once."""
     login_grace: float = 30.0
@@ -71,6 +77,8 @@ class ServerOptions:
     session command is this Python running `-m MODULE` or a script); else spawn each."""
     zygote_preload: tuple[str, ...] = DEFAULT_PRELOAD
     """Modules the zygote imports up front (missing ones are skipped)."""
+    algorithms: AlgorithmPolicy = field(default_factory=AlgorithmPolicy.default)
+    """Key-exchange, cipher and MAC algorithms offered (sshapp.ssh.algorithms)."""
 
 
 def _positive_int(text: str) -> int:
@@ -92,6 +100,14 @@ def _seconds(text: str) -> float:
     value = float(text)
     if not value >= 0:
         msg = f"must be >= 0 seconds, got {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        msg = f"must be > 0 per second, got {text}"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -153,6 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"new connections per minute from one address (default {d.rate_per_ip})",
     )
     p.add_argument(
+        "--kex-rate",
+        type=_rate,
+        default=d.kex_rate,
+        metavar="PER_SECOND",
+        help="key exchanges (connections, re-keys) one address may start per second"
+        f" (default {d.kex_rate:g}; ssh-audit's DHEat test wants < 20)",
+    )
+    p.add_argument(
+        "--kex-burst",
+        type=_positive_int,
+        default=d.kex_burst,
+        help=f"key exchanges one address may start at once before --kex-rate applies"
+        f" (default {d.kex_burst})",
+    )
+    p.add_argument(
         "--login-grace",
         type=_seconds,
         default=d.login_grace,
@@ -187,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated modules the zygote imports up front"
         " (default SSHAPP_ZYGOTE_PRELOAD or the CLI, engine and TUI modules)",
     )
+    algorithms.add_arguments(p)
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 
@@ -202,6 +234,7 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
 
     Raises:
         SystemExit: Bad arguments (argparse prints one usage line and exits 2).
+        ConfigError: An algorithm list names an unknown or refused algorithm.
     """
     parser = build_parser()
     ns = parser.parse_args(argv)
@@ -232,11 +265,14 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         max_per_ip=ns.max_per_ip,
         max_per_user=ns.max_per_user,
         rate_per_ip=ns.rate_per_ip,
+        kex_rate=ns.kex_rate,
+        kex_burst=ns.kex_burst,
         login_grace=ns.login_grace,
         idle_timeout=ns.idle_timeout,
         shutdown_grace=ns.shutdown_grace,
         session_argv=command or default_session_argv(),
         zygote=not ns.no_zygote,
         zygote_preload=_preload(ns.zygote_preload or os.environ.get("SSHAPP_ZYGOTE_PRELOAD")),
+        algorithms=algorithms.from_args(ns),
     )
     return settings, options, ns.log_level

@@ -12,7 +12,7 @@ import asyncssh
 
 from sshapp.config import ConfigError, Settings
 from sshapp.logfmt import LOG_FORMAT
-from sshapp.ssh import kexguess, watchdog
+from sshapp.ssh import kexguess, rekey, watchdog
 from sshapp.ssh.hostkeys import HostKeyError, load_or_create
 from sshapp.ssh.keeper import ZygoteKeeper
 from sshapp.ssh.logline import log_event, logger
@@ -84,6 +84,7 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
     """
     if not kexguess.install():
         log_event("kexguess_unpatched", level=logging.DEBUG, reason="asyncssh changed")
+    rekey.install()  # after kexguess: its wrapper keeps kexguess's marker
     host_key = load_or_create(settings.hostkey_dir)
     keys = None
     if options.auth == "keys":
@@ -114,6 +115,7 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
             keepalive_interval=KEEPALIVE_SECONDS,
             keepalive_count_max=3,
             reuse_address=True,
+            **options.algorithms.listen_kwargs(),
         )
     except BaseException:
         if keeper is not None:

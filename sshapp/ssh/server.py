@@ -102,7 +102,16 @@ class Server(asyncssh.SSHServer):
             return "rate"
         if self.state.limiter.startup_dropped(self.ip):
             return "startups"
+        if not self.state.kex_rate.allow(self.ip):  # last: only a kept connection spends
+            return "kex_rate"
         return None
+
+    def allow_rekey(self) -> bool:
+        """Whether the re-key the client asks for fits its address's key-exchange budget."""
+        if self.state.kex_rate.allow(self.ip):
+            return True
+        log_event("rekey_refused", conn=self.id, peer=self.ip, user=self.user or None)
+        return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Release the connection's slot, end its sessions and log the disconnect."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from sshapp.config import Settings
+from sshapp.ssh.kexrate import KexRate
 from sshapp.ssh.limits import Limiter
 from sshapp.ssh.options import ServerOptions
 
@@ -79,6 +80,8 @@ class ServerState:
     """Auth policy, limits and session command."""
     limiter: Limiter
     """Connection accounting."""
+    kex_rate: KexRate
+    """Key exchanges per source address per second (DHEat throttle)."""
     connections: set[Connection] = field(default_factory=set)
     """Connections alive (admitted or being refused)."""
     sessions: set[SessionEntry] = field(default_factory=set)
@@ -92,7 +95,7 @@ class ServerState:
 
     @classmethod
     def create(cls, settings: Settings, options: ServerOptions) -> ServerState:
-        """State with a limiter built from `options`."""
+        """State with a limiter and a key-exchange throttle built from `options`."""
         limiter = Limiter(
             options.max_sessions,
             options.max_per_ip,
@@ -100,7 +103,7 @@ class ServerState:
             startups=options.max_startups,
             startups_per_ip=options.max_startups_per_ip,
         )
-        return cls(settings, options, limiter)
+        return cls(settings, options, limiter, KexRate(options.kex_rate, options.kex_burst))
 
     def sessions_of(self, identity: str) -> int:
         """How many live sessions belong to `identity`."""

@@ -40,6 +40,12 @@ def _main(*argv: str) -> tuple[int, str, str]:
         ("bench", "blas.numpy.f32", "--size", "1", "--warmup", "60000000", "--reps", "1"),
         ("bench", "blas.numpy.f32", "--size", "1", "--warmup", "2000000000000"),
         ("bench", "avx512.packed_14x32.f32", "--size", "1", "--warmup", "2147483647"),
+        ("tune", "--budget", "1e300", "--size", "64"),  # issue 23's fuzzer: held the host
+        ("tune", "--budget", "3601"),
+        ("bench", "ref.naive.f32", "--time", "x" * 3000),  # the fuzzer: a 3061-char line
+        ("tune", "--budget", "9" * 3000),
+        ("kernels", "--json", "x" * 3000),  # argparse echoed unrecognised arguments whole
+        ("results", *["y" * 50] * 100),
     ],
 )
 def test_one_line_and_exit_2(argv: tuple[str, ...], state_dir: Path) -> None:

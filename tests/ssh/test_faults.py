@@ -22,6 +22,8 @@ async def busy_server(start: StartServer) -> ServerHandle:
     """A server with limits loose enough for a burst of connections from one address."""
     return await start(
         rate_per_ip=1000,
+        kex_rate=1000.0,
+        kex_burst=1000,
         max_per_ip=200,
         max_sessions=200,
         max_startups=Startups(200, 30, 200),

@@ -185,6 +185,8 @@ async def test_a_dead_zygote_is_replaced_and_sessions_in_flight_keep_their_statu
 
 
 def _client_argv(client: str, server: Serve, *command: str) -> list[str]:
+    if client == "ssh":
+        return ssh_argv(server.port, "guest11@127.0.0.1", *command)
     if client == "dbclient":  # -y -y: accept any host key without asking
         return ["dbclient", "-y", "-y", "-p", str(server.port), "guest11@127.0.0.1", *command]
     fingerprint = server.host_key_fingerprint()
@@ -203,10 +205,15 @@ async def _tui_in_a_pty(argv: list[str]) -> int:
         await client.close()
 
 
-@pytest.mark.parametrize("client", ["dbclient", "plink"])
-async def test_dropbear_and_putty_clients_run_bench_and_the_tui(server: Serve, client: str) -> None:
+APT = {"ssh": "openssh-client", "dbclient": "dropbear-bin", "plink": "putty-tools"}
+
+
+@pytest.mark.parametrize("client", ["ssh", "dbclient", "plink"])
+async def test_openssh_dropbear_and_putty_run_bench_and_the_tui(server: Serve, client: str) -> None:
+    # Under the algorithm policy (sshapp.ssh.algorithms): each negotiates curve25519 or
+    # mlkem768x25519, AEAD; dbclient also sends a guessed first kex packet (kexguess).
     if shutil.which(client) is None:
-        pytest.skip(f"{client} not installed (apt: dropbear-bin, putty-tools)")
+        pytest.skip(f"{client} not installed (apt: {APT[client]})")
     argv = _client_argv(client, server, "bench", "ref.naive.f32", "--size", "16", "--json")
     status, out, err = await run(argv, timeout=60)
     assert status == 0, err
