@@ -123,7 +123,9 @@ class Load:
             await self._keys(name, "-l", "48")
             await self._wait_screen(name, "ref.naive.f32 at 48")
             await self._keys(name, "C-r")
-            await self._wait_screen(name, "best")
+            # The run's verdict line: "best" alone is on screen from the start (the
+            # results table's "best GF/s" column), and q then would cancel the run.
+            await self._wait_screen(name, "ref.naive.f32 at 48: best")
             self.tally.tui_runs += 1
             await self._keys(name, "q")
             for _ in range(100):
