@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sshapp.bench import tune
-from sshapp.bench.tuning import Tuned
+from sshapp.bench.blocking import search
+from sshapp.bench.blocking.store import Tuned
 from sshapp.kernels import Blocking, get, time_kernel
 
 AUTOTUNE_BUDGET = 20.0
@@ -151,7 +151,7 @@ def _time_until_changed(
 
 
 def _blas(dtype: str, size: int, pin_core: int) -> float | None:
-    from sshapp.bench.blas import time_blas
+    from sshapp.bench.host.blas import time_blas
 
     try:
         t = time_blas(f"blas.numpy.{dtype}", size, size, size, repeats=3, pin_core=pin_core)
@@ -197,12 +197,12 @@ def _autotune(
     """Run the tuner's search on (kernel id, size, pin core), streaming its candidates."""
     kernel_id, size, pin_core = what
 
-    def candidate(c: tune.Candidate) -> None:
+    def candidate(c: search.Candidate) -> None:
         value = getattr(c.blocking, c.phase) if c.phase in {"KC", "MC", "NC"} else ""
         label = f"{c.phase} {value}".strip()
         emit(LiveSample(c.blocking, c.gflops, control.next_change(), f"tune {label}"))
 
-    tuned = tune.tune_kernel(
+    tuned = search.tune_kernel(
         kernel_id,
         size,
         budget,
