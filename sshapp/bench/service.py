@@ -87,7 +87,7 @@ class BenchService(Protocol):
     ) -> AsyncIterator[Waiting | LiveEvent]:
         """Re-time a packed kernel at size³ through the host queue until closed.
 
-        Yields Waiting while queued, then what the job measures (see bench.live).
+        Yields Waiting while queued, then what the job measures (see bench.blocking.live).
         Closing the iterator or cancelling its consumer stops the job and frees the host.
         """
         ...

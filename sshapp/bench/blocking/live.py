@@ -1,6 +1,6 @@
 """Provides the live tuning job: one packed kernel re-timed continuously while its blocks change.
 
-The job holds the host (through `tuner.run_on_host`, like every run) and times one call
+The job holds the host (through `jobs.run_on_host`, like every run) and times one call
 per sample at size³ with the blocks the front end last asked for, so a change is measured
 by the call after the one in flight (~20 ms each at 1024³ on a Zen 4 core). The sample in
 flight when the blocks change is dropped and its series ends: the native call cannot be
@@ -163,7 +163,7 @@ def _blas(dtype: str, size: int, pin_core: int) -> float | None:
 def live_job(
     control: LiveControl, kernel_id: str, size: int, pin_core: int
 ) -> Callable[[Callable[[Any], None], threading.Event], None]:
-    """Return the job body (see tuner.Work) that re-times `kernel_id` until stopped.
+    """Return the job body (see jobs.Work) that re-times `kernel_id` until stopped.
 
     Raises:
         ValueError: The kernel does not pack (raised when the job starts).
@@ -217,4 +217,4 @@ def _autotune(
 
 
 LiveEvent = LiveSample | AutotuneEnded | BlasMeasured
-"""Anything a live job emits (run_on_host adds tuner.Waiting while it queues)."""
+"""Anything a live job emits (run_on_host adds jobs.Waiting while it queues)."""
