@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Sampled
-from sshapp.bench.runner import pick_core
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.protocol.events import Sampled
+from sshapp.bench.protocol.spec import BenchSpec, Shape
+from sshapp.bench.run.runner import pick_core
 from sshapp.config import Settings
 from sshapp.kernels import cpu_info, ladder_top, time_kernel
 

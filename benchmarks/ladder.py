@@ -7,10 +7,10 @@ history of earlier runs).
 One run, one pinned core, in this order:
 
 1. the FMA peaks and triad bandwidth;
-2. every packed kernel tuned at 1024³ (`sshapp.bench.tune`, a bounded coordinate
+2. every packed kernel tuned at 1024³ (`sshapp.bench.blocking.search`, a bounded coordinate
    descent from the analytical model), then tuned and model blocking timed alternately
    at 1024³ and 2048³;
-3. the host's best kernel per dtype and shape class (`sshapp.bench.hostbest`), measured
+3. the host's best kernel per dtype and shape class (`sshapp.bench.blocking.hostbest`), measured
    with the tuned blocks;
 4. two worker subprocesses of this script: one with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
    removed (numpy's default OpenBLAS kernel; it also times the ladder) and one with
@@ -173,8 +173,8 @@ def worker(label: str, core: int, with_ladder: bool, plan: dict[str, Any]) -> di
     """Measures in this process (OpenBLAS already chose its kernel from our env)."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from sshapp.bench import hostbest
-    from sshapp.bench.spec import Shape
+    from sshapp.bench.blocking import hostbest
+    from sshapp.bench.protocol.spec import Shape
 
     os.sched_setaffinity(0, {core})
     out: dict[str, Any] = {"label": label, "env": {v: os.environ.get(v) for v in OPENBLAS_VARS}}
@@ -218,13 +218,13 @@ def _progress(text: str) -> None:
 def _tune_all(core: int) -> dict[str, Any]:
     """Tunes every packed kernel, then times tuned vs model blocking alternately."""
     from sshapp import kernels
-    from sshapp.bench import tune
+    from sshapp.bench.blocking import search
 
     out: dict[str, Any] = {}
     for info in kernels.list_kernels():
         if not (info.packed and info.supported):
             continue
-        tuned = tune.tune_kernel(info.id, TUNE_SIZE, TUNE_BUDGET, pin_core=core)
+        tuned = search.tune_kernel(info.id, TUNE_SIZE, TUNE_BUDGET, pin_core=core)
         assert tuned is not None
         model = info.blocking
         chosen = kernels.Blocking(model.MR, model.NR, tuned.mc, tuned.kc, tuned.nc)
@@ -271,8 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from sshapp import kernels
-    from sshapp.bench import hostbest
-    from sshapp.bench.tuning import Tuned
+    from sshapp.bench.blocking import hostbest
+    from sshapp.bench.blocking.store import Tuned
 
     started = time.monotonic()
     loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())

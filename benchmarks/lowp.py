@@ -174,8 +174,8 @@ def blocks_here(kernel_id: str) -> Any:
     """The cache blocks `sshapp bench` would run `kernel_id` with on this host: this CPU's
     `sshapp tune` result where there is one, else the analytical model (None: no blocks)."""
     from sshapp import kernels
-    from sshapp.bench.blocks import as_blocking, run_blocking
-    from sshapp.bench.tuning import TuneCache
+    from sshapp.bench.blocking.blocks import as_blocking, run_blocking
+    from sshapp.bench.blocking.store import TuneCache
     from sshapp.config import Settings
 
     cache = TuneCache(Settings.from_env().state_dir)

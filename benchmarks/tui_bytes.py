@@ -29,7 +29,7 @@ CHILD = r"""
 import json, sys, time
 from pathlib import Path
 from sshapp.bench.engine import Engine
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.config import Settings
 from sshapp.tui.app import BenchApp
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sshapp.bench import blas
-from sshapp.bench.service import KernelRow
-from sshapp.bench.tuning import TuneCache
+from sshapp.bench.blocking.store import TuneCache
+from sshapp.bench.host import blas
+from sshapp.bench.protocol.rows import KernelRow
 from sshapp.kernels import list_kernels
 
 

@@ -9,16 +9,20 @@ import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
-from sshapp.bench import bounds, catalog, live, peaks, plan, runlog, tuner
-from sshapp.bench.blocks import run_blocking
-from sshapp.bench.events import Event
-from sshapp.bench.history import History
-from sshapp.bench.pipeline import PROBE_SECONDS, RunPipeline
-from sshapp.bench.queue import QUEUE_DIR, HostQueue
-from sshapp.bench.runner import pick_core
-from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
-from sshapp.bench.spec import BenchSpec, RunSpec
-from sshapp.bench.tuning import HostBest, TuneCache, Tuned
+from sshapp.bench import catalog
+from sshapp.bench.blocking import jobs, live
+from sshapp.bench.blocking.blocks import run_blocking
+from sshapp.bench.blocking.store import HostBest, TuneCache, Tuned
+from sshapp.bench.history.database import History
+from sshapp.bench.host import peaks
+from sshapp.bench.host.queue import QUEUE_DIR, HostQueue
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Event
+from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec
+from sshapp.bench.run import bounds, plan, runlog
+from sshapp.bench.run.pipeline import PROBE_SECONDS, RunPipeline
+from sshapp.bench.run.runner import pick_core
 from sshapp.config import Settings
 from sshapp.kernels import Blocking, ModelReport, blocking_model, get
 
@@ -83,16 +87,16 @@ class Engine:
 
     def tune(
         self, kernel_ids: Sequence[str], size: int, budget_seconds: float
-    ) -> AsyncGenerator[tuner.TuneEvent, None]:
+    ) -> AsyncGenerator[jobs.TuneEvent, None]:
         """Tune the blocks of packed kernels through the queue, then re-measure `best`."""
         core = pick_core(self.settings.pin_core)
-        job = tuner.tune_job(self.tune_cache, kernel_ids, size, budget_seconds, core)
-        return tuner.run_on_host(self.queue, job)
+        job = jobs.tune_job(self.tune_cache, kernel_ids, size, budget_seconds, core)
+        return jobs.run_on_host(self.queue, job)
 
-    def measure_best(self, dtypes: tuple[str, ...] = ()) -> AsyncGenerator[tuner.TuneEvent, None]:
+    def measure_best(self, dtypes: tuple[str, ...] = ()) -> AsyncGenerator[jobs.TuneEvent, None]:
         """Measure (and cache) the host's best kernels through the queue."""
-        job = tuner.best_job(self.tune_cache, dtypes, pick_core(self.settings.pin_core))
-        return tuner.run_on_host(self.queue, job)
+        job = jobs.best_job(self.tune_cache, dtypes, pick_core(self.settings.pin_core))
+        return jobs.run_on_host(self.queue, job)
 
     def blocking_model(self, kernel_id: str) -> ModelReport:
         """Return the analytical model's blocks of a kernel for this CPU's caches."""
@@ -121,7 +125,7 @@ class Engine:
 
     def live(
         self, kernel_id: str, size: int, control: live.LiveControl
-    ) -> AsyncGenerator[tuner.Waiting | live.LiveEvent, None]:
+    ) -> AsyncGenerator[jobs.Waiting | live.LiveEvent, None]:
         """Re-time a packed kernel at size³ through the host queue until closed.
 
         The host's peaks are measured first if they never were (for "% of peak").
@@ -132,7 +136,7 @@ class Engine:
             self._probe()
             job(emit, stop)
 
-        return tuner.run_on_host(self.queue, probed)
+        return jobs.run_on_host(self.queue, probed)
 
     def cancel(self) -> None:
         """Cancel every waiting or running run of this engine (they yield Cancelled).

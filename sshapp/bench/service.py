@@ -3,58 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from sshapp.bench.events import Event
-from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec
+from sshapp.bench.protocol.events import Event
+from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec
 
-if TYPE_CHECKING:  # bench.tuner and bench.live import this module (SpecError)
-    from sshapp.bench.live import LiveControl, LiveEvent
-    from sshapp.bench.tuner import Waiting
-    from sshapp.bench.tuning import Tuned
+if TYPE_CHECKING:
+    from sshapp.bench.blocking.jobs import Waiting
+    from sshapp.bench.blocking.live import LiveControl, LiveEvent
+    from sshapp.bench.blocking.store import Tuned
     from sshapp.kernels import Blocking, ModelReport
-
-
-class SpecError(ValueError):
-    """A spec cannot run: one readable line saying why (bad size, unknown kernel...)."""
-
-
-@dataclass(frozen=True, slots=True)
-class KernelRow:
-    """One selectable kernel as front ends show it (native kernels and BLAS rows)."""
-
-    id: str
-    """Stable id, e.g. "avx2.packed_6x16.f32" or "blas.numpy.f32"."""
-    isa: str
-    """First part of the id: ref, avx2, avx512, blas..."""
-    dtype: str
-    """Element type."""
-    summary: str
-    """One line: what this step adds."""
-    blocking: str
-    """Register and cache blocking as text ("6x16 MC=.. KC=.. NC=..", or "-")."""
-    supported: bool
-    """Whether it can run on this host."""
-    reason: str
-    """Why not, when unsupported."""
-    host_best: tuple[str, ...] = ()
-    """Shape classes ("small", "large", "skinny") this kernel is the host's measured
-    best of, for its dtype (empty: it is not, or nothing was measured yet)."""
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One finished run as stored in the history database."""
-
-    result: BenchResult
-    """The run and its statistics."""
-    user: str
-    """SSH user (or local user) who ran it."""
-    finished_at: float
-    """UNIX time the run finished."""
-    cpu: str
-    """CPU brand string of the host that ran it."""
 
 
 class BenchService(Protocol):
@@ -128,7 +87,7 @@ class BenchService(Protocol):
     ) -> AsyncIterator[Waiting | LiveEvent]:
         """Re-time a packed kernel at size³ through the host queue until closed.
 
-        Yields Waiting while queued, then what the job measures (see bench.live).
+        Yields Waiting while queued, then what the job measures (see bench.blocking.live).
         Closing the iterator or cancelling its consumer stops the job and frees the host.
         """
         ...

@@ -8,12 +8,12 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from sshapp.bench.blocking.store import TuneCache
 from sshapp.bench.catalog import kernel_rows
-from sshapp.bench.events import Failed
-from sshapp.bench.history import HistoryError
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchSpec, Shape
-from sshapp.bench.tuning import TuneCache
+from sshapp.bench.history.database import HistoryError
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Failed
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.cli.base import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,

@@ -1,4 +1,4 @@
-"""Provides the `sshapp` command line: argparse tree, exit codes, one-line errors."""
+"""Provides the `sshapp` command line: dispatch, exit codes, one-line errors (tree: cli.parser)."""
 
 from __future__ import annotations
 
@@ -8,152 +8,12 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from sshapp import __version__
-from sshapp.bench import bounds
 from sshapp.cli.base import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
-from sshapp.cli.values import clipped, seconds, tune_budget, whole_in
+from sshapp.cli.parser import UsageError, _Parser, build_parser
 from sshapp.config import ConfigError, Settings
-
-
-class UsageError(Exception):
-    """A command line argparse rejected (one line)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser that raises instead of exiting and writes help to our stream."""
-
-    out: TextIO = sys.stdout
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(clipped(message))
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            raise UsageError(message.strip())
-        raise SystemExit(status)
-
-    def _print_message(self, message: str, file: object = None) -> None:  # noqa: ARG002
-        if message:
-            self.out.write(message)
-            self.out.flush()
-
-
-def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
-    from sshapp.cli import sizes
-    from sshapp.kernels.dtypes import NAMES as DTYPE_NAMES
-
-    p = sub.add_parser("bench", help="time kernels (ids or globs like 'avx2.*')")
-    p.add_argument("kernels", nargs="+", metavar="KERNEL", help="kernel id or glob")
-    size = p.add_mutually_exclusive_group()
-    size.add_argument("--size", type=whole_in(1, bounds.MAX_SIDE), metavar="N", help="square N×N×N")
-    size.add_argument("--mnk", type=sizes.mnk, metavar="M,N,K", help="one m×n×k product")
-    size.add_argument(
-        "--sweep", type=sizes.sweep, metavar="A:B:xF", help="sizes A..B, ×F or +F per step"
-    )
-    p.add_argument(
-        "--dtype", metavar="T", help=f"keep kernels of this dtype ({', '.join(DTYPE_NAMES)})"
-    )
-    stop = p.add_mutually_exclusive_group()
-    reps = whole_in(1, bounds.MAX_REPEATS)
-    stop.add_argument("--reps", type=reps, default=5, metavar="N", help="samples")
-    stop.add_argument("--time", type=seconds, metavar="SECONDS", help="timed-work budget")
-    warmup = whole_in(0, bounds.MAX_WARMUP)
-    p.add_argument("--warmup", type=warmup, default=1, metavar="N", help="untimed calls first")
-    _add_blocking(p)
-    team = p.add_mutually_exclusive_group()
-    team.add_argument(
-        "--threads",
-        type=sizes.thread_counts,
-        default=(1,),
-        metavar="N[,N...]",
-        help="threads per run (packed kernels and BLAS; 1,2,4: a scaling series)",
-    )
-    team.add_argument(
-        "--scaling", action="store_true", help="a scaling series: 1, 2, 4 ... all allowed cores"
-    )
-    p.add_argument("--json", action="store_true", help="one JSON object per event per line")
-
-
-def _add_blocking(p: argparse.ArgumentParser) -> None:
-    from sshapp.bench.spec import BLOCKING_MODES
-
-    for name, what in (("mc", "rows of A per L2 block"), ("kc", "depth of a packed panel")):
-        p.add_argument(
-            f"--{name}", type=whole_in(1, bounds.MAX_SIDE), default=0, metavar="N", help=what
-        )
-    p.add_argument(
-        "--nc",
-        type=whole_in(1, bounds.MAX_SIDE),
-        default=0,
-        metavar="N",
-        help="columns of B per L3",
-    )
-    p.add_argument(
-        "--blocking",
-        choices=BLOCKING_MODES,
-        default="auto",
-        help="cache blocks of packed kernels: auto = tuned here if tuned, else the model",
-    )
-
-
-def _add_tune(sub: argparse._SubParsersAction[_Parser]) -> None:
-    from sshapp.kernels.dtypes import NAMES as DTYPE_NAMES
-
-    p = sub.add_parser("tune", help="search cache blocks of packed kernels on this CPU")
-    p.add_argument("kernels", nargs="*", metavar="KERNEL", help="packed kernel id or glob")
-    p.add_argument(
-        "--dtype", metavar="T", help=f"only kernels of this dtype ({', '.join(DTYPE_NAMES)})"
-    )
-    p.add_argument(
-        "--size", type=whole_in(1, bounds.MAX_SIDE), default=1024, metavar="N", help="square N³"
-    )
-    p.add_argument(
-        "--budget",
-        type=tune_budget,
-        default=60.0,
-        metavar="SECONDS",
-        help=f"total time (60 s; at most {bounds.MAX_TUNE_SECONDS:g} s)",
-    )
-    p.add_argument("--json", action="store_true", help="one JSON object per candidate per line")
-
-
-def build_parser(out: TextIO) -> _Parser:
-    """Return the full argument parser, writing help and usage to `out`."""
-    parser_class: type[_Parser] = type("Parser", (_Parser,), {"out": out})
-    root = parser_class(
-        prog="sshapp", description="A matrix-multiply benchmark you reach over SSH."
-    )
-    sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
-    _add_bench(sub)
-    _add_tune(sub)
-    sub.add_parser("kernels", help="list kernels and whether they run here").add_argument(
-        "--json", action="store_true"
-    )
-    cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")
-    cpu.add_argument("--json", action="store_true")
-    cpu.add_argument(
-        "--remeasure", action="store_true", help="measure the peaks and best kernels again"
-    )
-    res = sub.add_parser("results", help="past runs on this host")
-    res.add_argument("--mine", action="store_true", help="only my runs")
-    res.add_argument("--best", action="store_true", help="best run per kernel and size")
-    res.add_argument(
-        "--limit", type=whole_in(1, bounds.MAX_RESULTS), default=50, metavar="N", help="page size"
-    )
-    res.add_argument(
-        "--offset", type=whole_in(0, bounds.MAX_OFFSET), default=0, metavar="N", help="skip N"
-    )
-    res.add_argument("--json", action="store_true")
-    sub.add_parser("version", help="print the version")
-    hlp = sub.add_parser("help", help="this help, or help for one command")
-    hlp.add_argument("topic", nargs="?", metavar="COMMAND")
-    sub.add_parser("session", help="entry point of an SSH session (forced command)")
-    sub.add_parser("tui", help="the terminal app")
-    sub.add_parser("serve", help="run the SSH server (its own options: serve --help)")
-    sub.add_parser("health", help="check an SSH server answers (its own options: health --help)")
-    return root
 
 
 def main(

@@ -8,9 +8,17 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
-from sshapp.bench.service import HistoryEntry, KernelRow
-from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.bench.protocol.events import (
+    Cancelled,
+    Event,
+    Failed,
+    Finished,
+    Queued,
+    Sampled,
+    Started,
+)
+from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
+from sshapp.bench.protocol.spec import BenchResult, RunSpec
 from sshapp.kernels import dtype
 
 

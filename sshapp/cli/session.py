@@ -100,7 +100,7 @@ def run_session(
     _ignore_job_control()
     env = os.environ if env is None else env
     if LOG_FD_VARIABLE in env:  # under `sshapp serve`: benchmark runs are logged there
-        from sshapp.bench import runlog
+        from sshapp.bench.run import runlog
 
         runlog.attach_from_env(env)
     command = env.get("SSH_ORIGINAL_COMMAND")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from sshapp.bench.bounds import MAX_SHAPES, MAX_SIDE, out_of_range, shown
-from sshapp.bench.spec import Shape
+from sshapp.bench.protocol.spec import Shape
+from sshapp.bench.run.bounds import MAX_SHAPES, MAX_SIDE, out_of_range, shown
 
 MAX_SWEEP_POINTS = MAX_SHAPES
 """Most sizes one sweep may produce (the bench layer's cap, shared with the TUI)."""

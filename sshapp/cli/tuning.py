@@ -6,9 +6,7 @@ import argparse
 import contextlib
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sshapp.bench.spec import Shape
-from sshapp.bench.tune import Candidate
-from sshapp.bench.tuner import (
+from sshapp.bench.blocking.jobs import (
     BestMeasured,
     TuneCandidate,
     TuneDone,
@@ -16,7 +14,9 @@ from sshapp.bench.tuner import (
     TuneStarted,
     Waiting,
 )
-from sshapp.bench.tuning import HostBest
+from sshapp.bench.blocking.search import Candidate
+from sshapp.bench.blocking.store import HostBest
+from sshapp.bench.protocol.spec import Shape
 from sshapp.cli.base import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, run_async
 from sshapp.cli.output import Printer
 from sshapp.kernels import (

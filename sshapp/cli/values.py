@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from sshapp.bench import bounds
+from sshapp.bench.run import bounds
 
 
 def whole_in(lowest: int, highest: int) -> Callable[[str], int]:

@@ -191,7 +191,7 @@ def select(patterns: str | Iterable[str], *, dtype: str | None = None) -> list[K
 def ladder_top(dtype: str) -> KernelInfo:
     """Return the highest ladder step of `dtype` this CPU supports (table order).
 
-    Not a ranking: which kernel is fastest on a host is measured (sshapp.bench.hostbest).
+    Not a ranking: which kernel is fastest on a host is measured (sshapp.bench.blocking.hostbest).
 
     Raises:
         ValueError: Unknown dtype.

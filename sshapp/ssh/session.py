@@ -23,7 +23,7 @@ from sshapp.ssh.relay import pump_in, pump_out
 from sshapp.ssh.state import Connection, ServerState, SessionEntry, next_id
 
 run_logger = logging.getLogger("sshapp.bench.runs")
-"""Sessions log their runs under this name (sshapp.bench.runlog), on our stderr."""
+"""Sessions log their runs under this name (sshapp.bench.run.runlog), on our stderr."""
 
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 _CLIENT_HINTS = ("COLORTERM", "NO_COLOR")

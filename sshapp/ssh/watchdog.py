@@ -3,7 +3,7 @@
 The timing loops stop themselves at their deadline; this is the last line of defence
 for whatever they cannot stop (one enormous kernel call, a session frozen while it holds
 the host). Each ticket of the host queue records its holder's pid, when its run got the
-host and for how long (sshapp.bench.queue). A holder past budget + grace that is one of
+host and for how long (sshapp.bench.host.queue). A holder past budget + grace that is one of
 this server's sessions has its process group killed: the kernel then drops the ticket's
 lock and the next run in the queue starts. Nothing else is ever signalled, whatever a
 ticket file says.
@@ -19,7 +19,7 @@ import signal
 import time
 from pathlib import Path
 
-from sshapp.bench.queue import QUEUE_DIR, Holder, HostQueue
+from sshapp.bench.host.queue import QUEUE_DIR, Holder, HostQueue
 from sshapp.ssh.logline import log_event
 from sshapp.ssh.state import ServerState, SessionEntry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from sshapp.bench.spec import BenchResult, Shape
+from sshapp.bench.protocol.spec import BenchResult, Shape
 from sshapp.kernels import DTYPES, footprint_bytes
 from sshapp.kernels import dtype as dtype_row
 from sshapp.kernels.probes import peak_key

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sshapp.bench.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, out_of_range, shown
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.spec import BenchSpec, Shape
+from sshapp.bench.run.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, out_of_range, shown
 from sshapp.kernels import scaling_series
 
 PRESETS: dict[str, tuple[int, int, int]] = {

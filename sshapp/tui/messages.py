@@ -1,4 +1,4 @@
-"""Provides the Textual messages a run posts, mirroring sshapp.bench.events."""
+"""Provides the Textual messages a run posts, mirroring sshapp.bench.protocol.events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.bench.protocol.spec import BenchResult, RunSpec
 
 
 @dataclass

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sshapp.bench.spec import BenchResult, Shape
+from sshapp.bench.protocol.spec import BenchResult, Shape
 from sshapp.tui.widgets.line_chart import Series
 
 PeakOf = Callable[[str, str, int], float | None]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sshapp.bench.service import BenchService, HistoryEntry
-from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.bench.protocol.rows import HistoryEntry
+from sshapp.bench.protocol.spec import BenchResult, RunSpec
+from sshapp.bench.service import BenchService
 from sshapp.kernels import CpuInfo
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 
-from sshapp.bench.live import LiveControl, LiveSample
-from sshapp.bench.service import BenchService, SpecError
-from sshapp.bench.tuning import Tuned
+from sshapp.bench.blocking.live import LiveControl, LiveSample
+from sshapp.bench.blocking.store import Tuned
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.service import BenchService
 from sshapp.kernels import Blocking, ModelReport
 from sshapp.tui import blockedit, tunetext
 

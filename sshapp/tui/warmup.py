@@ -15,15 +15,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from sshapp.bench.events import Event
-from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
-from sshapp.bench.spec import BenchSpec, RunSpec
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Event
+from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec
 from sshapp.tui.app import SCREENS, BenchApp
 
 if TYPE_CHECKING:
-    from sshapp.bench.live import LiveControl, LiveEvent
-    from sshapp.bench.tuner import Waiting
-    from sshapp.bench.tuning import Tuned
+    from sshapp.bench.blocking.jobs import Waiting
+    from sshapp.bench.blocking.live import LiveControl, LiveEvent
+    from sshapp.bench.blocking.store import Tuned
     from sshapp.kernels import Blocking, ModelReport
 
 WARM_UP_SIZE = (100, 30)

@@ -12,8 +12,8 @@ import sys
 import time
 
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Failed, Queued
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.protocol.events import Failed, Queued
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.config import Settings
 
 

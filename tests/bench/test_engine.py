@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import unsaved
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
+from sshapp.bench.history import unsaved
+from sshapp.bench.protocol.events import (
+    Cancelled,
+    Event,
+    Failed,
+    Finished,
+    Queued,
+    Sampled,
+    Started,
+)
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec, Shape
 from sshapp.bench.service import BenchService
-from sshapp.bench.spec import BenchSpec, RunSpec, Shape
 from sshapp.config import Settings
 from sshapp.kernels import CheckResult, cpu_info, guard
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench.history import SCHEMA_VERSION, History, HistoryError
-from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.history.database import SCHEMA_VERSION, History, HistoryError
+from sshapp.bench.protocol.spec import BenchResult, RunSpec, Shape, Stats
 
 
 def _result(kernel: str = "ref.naive.f32", gf: float = 1.0, ok: bool = True) -> BenchResult:
@@ -93,8 +93,8 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from sshapp.bench.history import History
-from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.history.database import History
+from sshapp.bench.protocol.spec import BenchResult, RunSpec, Shape, Stats
 h = History(Path(sys.argv[1]))
 run = RunSpec("ref.naive.f32", "f32", Shape(8, 9, 10))
 for i in range(int(sys.argv[2])):

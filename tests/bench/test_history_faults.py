@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import unsaved
 from sshapp.bench.engine import HISTORY_FILE, Engine
-from sshapp.bench.events import Finished
-from sshapp.bench.history import History
-from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
+from sshapp.bench.history import unsaved
+from sshapp.bench.history.database import History
+from sshapp.bench.protocol.events import Finished
+from sshapp.bench.protocol.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
 from sshapp.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +31,8 @@ PROBE = """
 import asyncio, json, logging, os, sys
 from pathlib import Path
 from sshapp.bench.engine import Engine
-from sshapp.bench.history import History, HistoryError
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.history.database import History, HistoryError
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.config import Settings
 
 state = Path(sys.argv[1])

@@ -8,9 +8,15 @@ import threading
 
 import pytest
 
+from sshapp.bench.blocking.live import (
+    AutotuneEnded,
+    BlasMeasured,
+    LiveControl,
+    LiveSample,
+    live_job,
+)
 from sshapp.bench.engine import Engine
-from sshapp.bench.live import AutotuneEnded, BlasMeasured, LiveControl, LiveSample, live_job
-from sshapp.bench.service import SpecError
+from sshapp.bench.protocol.errors import SpecError
 from sshapp.config import Settings
 from sshapp.kernels import Blocking, get, list_kernels
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import peaks
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Finished
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.host import peaks
+from sshapp.bench.protocol.events import Finished
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.config import Settings
 from sshapp.kernels import probes
 

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from sshapp.bench import plan
-from sshapp.bench.plan import Limits, estimate_seconds, expand
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchSpec, RunSpec, Shape
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec, Shape
+from sshapp.bench.run import plan
+from sshapp.bench.run.plan import Limits, estimate_seconds, expand
 from sshapp.config import GIB
 from sshapp.kernels import DTYPES, get, list_kernels
 
@@ -74,9 +74,9 @@ def test_time_estimate_grows_with_size() -> None:
 
 MASKED = """
 import json
-from sshapp.bench.plan import Limits, expand
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchSpec, Shape
+from sshapp.bench.run.plan import Limits, expand
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 try:
     expand(BenchSpec((KERNEL,), (Shape(64, 64, 64),)), Limits(1 << 30, 30.0))
     print(json.dumps("accepted"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sshapp.bench.queue import HostQueue
+from sshapp.bench.host.queue import HostQueue
 
 KERNEL = "ref.naive.f32"
 """A kernel every build has; slow enough at 256³ (~15 ms a call) to give long runs."""
@@ -96,7 +96,7 @@ def test_dead_owner_ticket_is_removed(tmp_path: Path, worker_cmd: list[str]) -> 
     """A ticket whose owner died (SIGKILL) does not block the queue and is deleted."""
     qdir = tmp_path / "q"
     code = (
-        "import sys, time; from pathlib import Path; from sshapp.bench.queue import HostQueue;"
+        "import sys, time; from pathlib import Path; from sshapp.bench.host.queue import HostQueue;"
         f"t = HostQueue(Path({str(qdir)!r})).enqueue(); print('ready', flush=True);"
         "time.sleep(60)"
     )

@@ -15,8 +15,8 @@ import pytest
 
 from sshapp import _native, kernels
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Event, Failed, Finished
-from sshapp.bench.spec import BenchSpec, RunSpec, Shape
+from sshapp.bench.protocol.events import Event, Failed, Finished
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec, Shape
 from sshapp.cli.main import main
 from sshapp.config import Settings
 from sshapp.kernels import guard

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import blas, plan
-from sshapp.bench.bounds import MAX_SHAPES, MAX_WARMUP
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Event, Failed, Finished, Queued
-from sshapp.bench.queue import HostQueue, QuotaError
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchSpec, RunSpec, Shape
+from sshapp.bench.host import blas
+from sshapp.bench.host.queue import HostQueue, QuotaError
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Event, Failed, Finished, Queued
+from sshapp.bench.protocol.spec import BenchSpec, RunSpec, Shape
+from sshapp.bench.run import plan
+from sshapp.bench.run.bounds import MAX_SHAPES, MAX_WARMUP
 from sshapp.config import Settings
 
 LIMITS = plan.Limits(max_bytes=1 << 30, max_seconds=30.0)

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from sshapp.bench import runlog
-from sshapp.bench.events import Cancelled, Failed, Finished
-from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.protocol.events import Cancelled, Failed, Finished
+from sshapp.bench.protocol.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.run import runlog
 
 
 def _run() -> RunSpec:

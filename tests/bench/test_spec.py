@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sshapp.bench.spec import Shape, Stats, gflops
+from sshapp.bench.protocol.spec import Shape, Stats, gflops
 
 
 def test_shape_text_and_flops() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Finished
-from sshapp.bench.history import SCHEMA_VERSION, History
-from sshapp.bench.plan import Limits, expand
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
+from sshapp.bench.history.database import SCHEMA_VERSION, History
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Finished
+from sshapp.bench.protocol.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
+from sshapp.bench.run.plan import Limits, expand
 from sshapp.config import GIB, Settings
 from sshapp.kernels import allowed_cores, list_kernels
 
@@ -146,7 +146,7 @@ async def test_a_threaded_run_finishes_checked_and_is_stored(settings: Settings)
 
 
 def test_a_version_2_database_gains_threads_and_keeps_its_blocks(tmp_path: Path) -> None:
-    from sshapp.bench import history as history_module
+    from sshapp.bench.history import schema as history_module
 
     path = tmp_path / "h.sqlite3"
     db = sqlite3.connect(path)

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from sshapp.bench import tune
+from sshapp.bench.blocking import search
+from sshapp.bench.blocking.jobs import BestMeasured, TuneCandidate, TuneDone, TuneStarted
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Finished
-from sshapp.bench.spec import BenchSpec, Shape
-from sshapp.bench.tuner import BestMeasured, TuneCandidate, TuneDone, TuneStarted
+from sshapp.bench.protocol.events import Finished
+from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.config import Settings
 from sshapp.kernels import list_kernels
 
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.skipif(PACKED is None, reason="no packed kernel runs on
 
 def test_search_starts_at_the_model_and_stays_in_budget() -> None:
     assert PACKED is not None
-    seen: list[tune.Candidate] = []
+    seen: list[search.Candidate] = []
     started = time.monotonic()
-    result = tune.tune_kernel(PACKED.id, 96, 1.5, on_candidate=seen.append)
+    result = search.tune_kernel(PACKED.id, 96, 1.5, on_candidate=seen.append)
     assert time.monotonic() - started < 1.5 + 2.0  # the budget, plus one head-to-head
     assert result is not None
     assert seen[0].phase == "model"
@@ -54,24 +54,24 @@ def test_search_starts_at_the_model_and_stays_in_budget() -> None:
     )
     # The winner is kept only if it beat the model in the head-to-head.
     if (result.mc, result.kc, result.nc) != (model.MC, model.KC, model.NC):
-        assert result.gflops >= result.model_gflops * tune.KEEP_GAIN
+        assert result.gflops >= result.model_gflops * search.KEEP_GAIN
 
 
 def test_unpacked_kernel_cannot_be_tuned() -> None:
     with pytest.raises(ValueError, match="only packed kernels"):
-        tune.tune_kernel("ref.naive.f32", 64, 1.0)
+        search.tune_kernel("ref.naive.f32", 64, 1.0)
 
 
 def test_stop_ends_the_search() -> None:
     assert PACKED is not None
-    assert tune.tune_kernel(PACKED.id, 64, 30.0, stop=lambda: True) is None
+    assert search.tune_kernel(PACKED.id, 64, 30.0, stop=lambda: True) is None
 
 
 async def test_engine_tune_streams_stores_and_remeasures_best(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert PACKED is not None
-    from sshapp.bench import hostbest
+    from sshapp.bench.blocking import hostbest
 
     monkeypatch.setattr(hostbest, "CLASSES", {"small": (Shape(32, 32, 32),)})
     monkeypatch.setattr(hostbest, "ROUNDS", 1)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import hostbest, tuning
-from sshapp.bench.blocks import run_blocking
+from sshapp.bench.blocking import hostbest, store
+from sshapp.bench.blocking.blocks import run_blocking
+from sshapp.bench.blocking.store import HostBest, TuneCache, Tuned
 from sshapp.bench.engine import Engine
-from sshapp.bench.events import Finished, Queued, Started
-from sshapp.bench.history import SCHEMA_VERSION, History
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import BEST, BenchSpec, RunBlocking, Shape
-from sshapp.bench.tuning import HostBest, TuneCache, Tuned
+from sshapp.bench.history.database import SCHEMA_VERSION, History
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Finished, Queued, Started
+from sshapp.bench.protocol.spec import BEST, BenchSpec, RunBlocking, Shape
 from sshapp.config import Settings
 from sshapp.kernels import DTYPES, list_kernels
 
@@ -46,11 +46,11 @@ def test_tune_cache_is_ignored_on_another_cpu(
     cache = TuneCache(tmp_path)
     cache.store_tuned(Tuned("avx2.packed_6x16.f32", 12, 64, 32, 100.0, 95.0, 512))
     cache.store_host_best(HostBest({"f32": {"large": "avx2.packed_6x16.f32"}}, {}))
-    here = tuning.cpu_key()
-    monkeypatch.setattr(tuning, "cpu_key", lambda: "Other CPU [0123456789abcdef]")
+    here = store.cpu_key()
+    monkeypatch.setattr(store, "cpu_key", lambda: "Other CPU [0123456789abcdef]")
     assert cache.tuned("avx2.packed_6x16.f32") is None
     assert cache.host_best() is None
-    monkeypatch.setattr(tuning, "cpu_key", lambda: here)
+    monkeypatch.setattr(store, "cpu_key", lambda: here)
     assert cache.tuned("avx2.packed_6x16.f32") is not None
 
 
@@ -60,14 +60,14 @@ def test_cpu_key_names_the_caches_and_features(monkeypatch: pytest.MonkeyPatch) 
     from sshapp.kernels import cpu_info
 
     real = cpu_info()
-    key = tuning.cpu_key()
+    key = store.cpu_key()
     assert key.startswith(real.brand)
     smaller = {**real.caches, "l2": {**real.caches.get("l2", {}), "bytes": 1}}
-    monkeypatch.setattr(tuning, "cpu_info", lambda: replace(real, caches=smaller))
-    assert tuning.cpu_key() != key
+    monkeypatch.setattr(store, "cpu_info", lambda: replace(real, caches=smaller))
+    assert store.cpu_key() != key
     fewer = dict.fromkeys(real.features, False)
-    monkeypatch.setattr(tuning, "cpu_info", lambda: replace(real, features=fewer))
-    assert tuning.cpu_key() != key
+    monkeypatch.setattr(store, "cpu_info", lambda: replace(real, features=fewer))
+    assert store.cpu_key() != key
 
 
 def test_unreadable_tune_cache_is_ignored(tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ def test_measure_picks_a_candidate_per_class(monkeypatch: pytest.MonkeyPatch) ->
 def test_history_v1_database_is_migrated_and_still_readable(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     db = sqlite3.connect(path)
-    from sshapp.bench import history as history_module
+    from sshapp.bench.history import schema as history_module
 
     db.executescript(history_module._SCHEMA)
     db.execute(

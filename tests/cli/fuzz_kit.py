@@ -24,8 +24,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sshapp.bench import bounds
-from sshapp.bench.queue import QUEUE_DIR, SUFFIX
+from sshapp.bench.host.queue import QUEUE_DIR, SUFFIX
+from sshapp.bench.run import bounds
 
 HANG_SECONDS = 20.0
 """A command that has not returned by then is a hang."""
@@ -55,7 +55,7 @@ OPTIONS = {
 }  # fmt: skip
 """Each remote verb's options (flags take no value; the property does not care)."""
 BUDGET_LIMIT = 3600.0
-"""Most seconds a `tune` may hold the host for (sshapp.bench.bounds.MAX_TUNE_SECONDS)."""
+"""Most seconds a `tune` may hold the host for (sshapp.bench.run.bounds.MAX_TUNE_SECONDS)."""
 
 
 @st.composite

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench.bounds import MAX_RESULTS
-from sshapp.bench.history import History
-from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.history.database import History
+from sshapp.bench.protocol.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.run.bounds import MAX_RESULTS
 from sshapp.cli.base import EXIT_USAGE
 from sshapp.cli.main import main
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench import plan
+from sshapp.bench.run import plan
 from sshapp.cli.main import main
 from sshapp.kernels import allowed_cores, get, list_kernels, probes
 

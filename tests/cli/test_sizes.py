@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from sshapp.bench.spec import Shape
+from sshapp.bench.protocol.spec import Shape
 from sshapp.cli.sizes import MAX_SWEEP_POINTS, mnk, sweep
 
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from sshapp.bench.tune import Candidate
-from sshapp.bench.tuner import TuneCandidate
+from sshapp.bench.blocking.jobs import TuneCandidate
+from sshapp.bench.blocking.search import Candidate
 from sshapp.cli.main import main
 from sshapp.cli.tuning import _event_json, _event_text
 from sshapp.kernels import Blocking, list_kernels
@@ -85,8 +85,8 @@ def test_bench_json_carries_the_blocking() -> None:
 
 
 def test_bench_best_names_the_concrete_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sshapp.bench import hostbest
-    from sshapp.bench.spec import Shape
+    from sshapp.bench.blocking import hostbest
+    from sshapp.bench.protocol.spec import Shape
 
     monkeypatch.setattr(hostbest, "CLASSES", {"small": (Shape(16, 16, 16),)})
     monkeypatch.setattr(hostbest, "ROUNDS", 1)

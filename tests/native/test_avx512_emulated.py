@@ -23,6 +23,7 @@ def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
     sources = [
         cxx.NATIVE / "tests/emu512/check_packed.cpp",
         cxx.NATIVE / "src/gemm_loops.cpp",
+        cxx.NATIVE / "src/gemm_pack.cpp",
         cxx.NATIVE / "src/threads.cpp",  # the driver runs a team when GemmArgs::team is set
         *cxx.emulated(KERNELS, "emu512.h", tmp_path),
     ]

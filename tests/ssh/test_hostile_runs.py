@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from sshapp.bench.history import History
-from sshapp.bench.queue import QUEUE_DIR, SUFFIX, HostQueue
-from sshapp.bench.spec import BenchResult, RunSpec, Shape, Stats
+from sshapp.bench.history.database import History
+from sshapp.bench.host.queue import QUEUE_DIR, SUFFIX, HostQueue
+from sshapp.bench.protocol.spec import BenchResult, RunSpec, Shape, Stats
 from sshapp.ssh.options import default_session_argv
 from tests.ssh.conftest import StartServer, connect
 

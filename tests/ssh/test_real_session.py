@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from sshapp.bench.engine import HISTORY_FILE
-from sshapp.bench.history import History
+from sshapp.bench.history.database import History
 from sshapp.config import Settings
 from sshapp.ssh.options import default_session_argv
 from tests.ssh.conftest import StartServer, connect

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sshapp.bench.queue import QUEUE_DIR, Holder, HostQueue
+from sshapp.bench.host.queue import QUEUE_DIR, Holder, HostQueue
 from sshapp.ssh import watchdog
 from tests.ssh.conftest import StartServer, connect
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from sshapp.bench.queue import QUEUE_DIR, HostQueue
+from sshapp.bench.host.queue import QUEUE_DIR, HostQueue
 
 BUDGET_SECONDS = 0.3
 """What the hog claims its run may take."""

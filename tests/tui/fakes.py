@@ -6,12 +6,19 @@ import asyncio
 import fnmatch
 from collections.abc import AsyncIterator, Sequence
 
-from sshapp.bench.events import Event, Finished, Queued, Sampled, Started
-from sshapp.bench.live import AutotuneEnded, BlasMeasured, LiveControl, LiveEvent, LiveSample
-from sshapp.bench.service import HistoryEntry, KernelRow, SpecError
-from sshapp.bench.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
-from sshapp.bench.tuner import Waiting
-from sshapp.bench.tuning import Tuned
+from sshapp.bench.blocking.jobs import Waiting
+from sshapp.bench.blocking.live import (
+    AutotuneEnded,
+    BlasMeasured,
+    LiveControl,
+    LiveEvent,
+    LiveSample,
+)
+from sshapp.bench.blocking.store import Tuned
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.events import Event, Finished, Queued, Sampled, Started
+from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
+from sshapp.bench.protocol.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
 from sshapp.kernels import (
     Blocking,
     BlockingError,

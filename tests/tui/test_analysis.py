@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sshapp.bench.spec import RunSpec, Shape
+from sshapp.bench.protocol.spec import RunSpec, Shape
 from sshapp.tui.analysis import (
     intensity,
     ladder,

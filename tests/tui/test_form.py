@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import Shape
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.spec import Shape
 from sshapp.kernels import scaling_series
 from sshapp.tui.form import FormValues, parse_shape, to_spec
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sshapp.bench.live import LiveSample
-from sshapp.bench.service import SpecError
+from sshapp.bench.blocking.live import LiveSample
+from sshapp.bench.protocol.errors import SpecError
 from sshapp.tui.tunestate import TuneState
 from tests.tui.fakes import FakeService
 

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from sshapp.bench.spec import BenchResult
+from sshapp.bench.protocol.spec import BenchResult
 from sshapp.tui.analysis import (
     ladder,
     ladder_groups,

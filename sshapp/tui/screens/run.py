@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from sshapp.bench.events import Cancelled, Failed, Finished, Queued, Sampled, Started
-from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.bench.protocol.events import Cancelled, Failed, Finished, Queued, Sampled, Started
+from sshapp.bench.protocol.spec import BenchResult, RunSpec
 from sshapp.kernels import dtype
 from sshapp.tui.messages import (
     RunCancelled,

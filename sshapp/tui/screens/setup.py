@@ -14,8 +14,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import RunSpec
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.spec import RunSpec
 from sshapp.kernels import DTYPES as DTYPE_NAMES
 from sshapp.tui.form import PRESETS, FormValues, to_spec
 from sshapp.tui.messages import RunsSubmitted

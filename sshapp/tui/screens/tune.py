@@ -14,9 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from sshapp.bench.live import AutotuneEnded, BlasMeasured, LiveControl, LiveSample
-from sshapp.bench.service import SpecError
-from sshapp.bench.tuner import Waiting
+from sshapp.bench.blocking.jobs import Waiting
+from sshapp.bench.blocking.live import AutotuneEnded, BlasMeasured, LiveControl, LiveSample
+from sshapp.bench.protocol.errors import SpecError
 from sshapp.tui import blockedit, tunetext
 from sshapp.tui.session import Session
 from sshapp.tui.tunestate import TuneState

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -22,25 +22,18 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from sshapp.bench.service import KernelRow
-
-GROUP_PREFIX = "dtype:"
-"""Row keys of the dtype header rows."""
-
-HEADINGS = (" ", "kernel", "blocking", "summary")
-"""Column headings (the first column is the mark)."""
+from sshapp.bench.protocol.rows import KernelRow
+from sshapp.tui.widgets.kernel_rows import (
+    HEADINGS,
+    TableLine,
+    column_widths,
+    first_cursor,
+    group_lines,
+    row_cells,
+)
 
 GAP = 2
 """Spaces between columns."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Line:
-    """One table line: a dtype header (kernel None) or a kernel row."""
-
-    key: str
-    kernel: KernelRow | None
-    title: str = ""
 
 
 class KernelTable(ScrollView, can_focus=True):
@@ -117,31 +110,12 @@ class KernelTable(ScrollView, can_focus=True):
         """Every kernel row by id."""
         self.marked: list[str] = []
         """Marked kernel ids, in the order they were marked."""
-        self.lines: list[_Line] = []
+        self.lines: list[TableLine] = group_lines(rows)
         """Table lines in order: a header per dtype, then its kernels."""
-        dtypes = list(dict.fromkeys(row.dtype for row in rows))
-        for dtype in dtypes:
-            group = [row for row in rows if row.dtype == dtype]
-            self.lines.append(
-                _Line(f"{GROUP_PREFIX}{dtype}", None, f"── {dtype} ({len(group)}) ──")
-            )
-            self.lines.extend(_Line(row.id, row) for row in group)
-        supported = [
-            i for i, line in enumerate(self.lines) if line.kernel and line.kernel.supported
-        ]
-        host_best = [
-            i
-            for i in supported
-            if (kernel := self.lines[i].kernel) is not None and "large" in kernel.host_best
-        ]
-        self.cursor_row = (host_best or supported or [min(1, len(self.lines) - 1)])[0]
+        self.cursor_row = first_cursor(self.lines)
         """Index into `lines` of the highlighted line: the host's measured best kernel
         (large shapes, first dtype) if known, else the first supported one."""
-        self._widths = (
-            1,
-            max([cell_len(HEADINGS[1]), *(cell_len(r.id) for r in rows)]),
-            max([cell_len(HEADINGS[2]), *(cell_len(r.blocking) for r in rows)]),
-        )
+        self._widths = column_widths(rows)
 
     @property
     def keys(self) -> list[str]:
@@ -153,10 +127,7 @@ class KernelTable(ScrollView, can_focus=True):
 
         The mark is ● for a marked row, else ★ for the host's measured best of a dtype.
         """
-        row = self.rows_by_id[key]
-        mark = "●" if row.id in self.marked else "★" if row.host_best else " "
-        summary = row.summary if row.supported else f"unsupported: {row.reason}"
-        return mark, row.id, row.blocking, summary
+        return row_cells(self.rows_by_id[key], self.marked)
 
     def on_mount(self) -> None:
         """Announce the first highlighted kernel."""
@@ -169,7 +140,7 @@ class KernelTable(ScrollView, can_focus=True):
 
     # Drawing.
 
-    def _row_style(self, line: _Line) -> Style:
+    def _row_style(self, line: TableLine) -> Style:
         if line.kernel is None:
             return self.get_component_rich_style("kernel-table--group", partial=True)
         if not line.kernel.supported:

@@ -8,7 +8,7 @@ from textual import events
 from textual.widgets import Checkbox, Input, Select
 
 from sshapp.bench.engine import Engine
-from sshapp.bench.spec import Shape
+from sshapp.bench.protocol.spec import Shape
 from sshapp.config import Settings
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.setup import SetupScreen

@@ -13,8 +13,8 @@ import logging
 import os
 from collections.abc import Mapping
 
-from sshapp.bench.events import Cancelled, Event, Failed, Finished
-from sshapp.bench.spec import RunSpec
+from sshapp.bench.protocol.events import Cancelled, Event, Failed, Finished
+from sshapp.bench.protocol.spec import RunSpec
 from sshapp.logfmt import LOG_FD_VARIABLE, LOG_FORMAT, format_event
 
 logger = logging.getLogger("sshapp.bench.runs")

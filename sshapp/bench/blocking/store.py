@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sshapp.bench.jsonfile import read_json, write_json
+from sshapp.bench.history.jsonfile import read_json, write_json
 from sshapp.kernels import cpu_info
 
 

@@ -1,6 +1,6 @@
 """Provides the live tuning job: one packed kernel re-timed continuously while its blocks change.
 
-The job holds the host (through `tuner.run_on_host`, like every run) and times one call
+The job holds the host (through `jobs.run_on_host`, like every run) and times one call
 per sample at size³ with the blocks the front end last asked for, so a change is measured
 by the call after the one in flight (~20 ms each at 1024³ on a Zen 4 core). The sample in
 flight when the blocks change is dropped and its series ends: the native call cannot be
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sshapp.bench import tune
-from sshapp.bench.tuning import Tuned
+from sshapp.bench.blocking import search
+from sshapp.bench.blocking.store import Tuned
 from sshapp.kernels import Blocking, get, time_kernel
 
 AUTOTUNE_BUDGET = 20.0
@@ -151,7 +151,7 @@ def _time_until_changed(
 
 
 def _blas(dtype: str, size: int, pin_core: int) -> float | None:
-    from sshapp.bench.blas import time_blas
+    from sshapp.bench.host.blas import time_blas
 
     try:
         t = time_blas(f"blas.numpy.{dtype}", size, size, size, repeats=3, pin_core=pin_core)
@@ -163,7 +163,7 @@ def _blas(dtype: str, size: int, pin_core: int) -> float | None:
 def live_job(
     control: LiveControl, kernel_id: str, size: int, pin_core: int
 ) -> Callable[[Callable[[Any], None], threading.Event], None]:
-    """Return the job body (see tuner.Work) that re-times `kernel_id` until stopped.
+    """Return the job body (see jobs.Work) that re-times `kernel_id` until stopped.
 
     Raises:
         ValueError: The kernel does not pack (raised when the job starts).
@@ -197,12 +197,12 @@ def _autotune(
     """Run the tuner's search on (kernel id, size, pin core), streaming its candidates."""
     kernel_id, size, pin_core = what
 
-    def candidate(c: tune.Candidate) -> None:
+    def candidate(c: search.Candidate) -> None:
         value = getattr(c.blocking, c.phase) if c.phase in {"KC", "MC", "NC"} else ""
         label = f"{c.phase} {value}".strip()
         emit(LiveSample(c.blocking, c.gflops, control.next_change(), f"tune {label}"))
 
-    tuned = tune.tune_kernel(
+    tuned = search.tune_kernel(
         kernel_id,
         size,
         budget,
@@ -217,4 +217,4 @@ def _autotune(
 
 
 LiveEvent = LiveSample | AutotuneEnded | BlasMeasured
-"""Anything a live job emits (run_on_host adds tuner.Waiting while it queues)."""
+"""Anything a live job emits (run_on_host adds jobs.Waiting while it queues)."""

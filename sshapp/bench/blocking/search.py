@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sshapp.bench.tuning import Tuned
+from sshapp.bench.blocking.store import Tuned
 from sshapp.kernels import Blocking, BlockingError, get, resolve_blocking, time_kernel
 
 FACTORS = (0.5, 0.75, 1.5, 2.0)

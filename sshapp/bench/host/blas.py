@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sshapp.bench.service import KernelRow
+from sshapp.bench.protocol.rows import KernelRow
 from sshapp.kernels import DTYPE_TABLE, Blocking, Timing, check_size, dtype, team_cores
 from sshapp.kernels.gemm import SampleCallback
 

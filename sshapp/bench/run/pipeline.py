@@ -13,13 +13,23 @@ import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
-from sshapp.bench import peaks, plan, tuner, unsaved
-from sshapp.bench.events import Cancelled, Event, Failed, Finished, Queued, Sampled, Started
-from sshapp.bench.history import History, HistoryError
-from sshapp.bench.queue import Handoff, HostQueue, QuotaError
-from sshapp.bench.runner import Job, Outcome, away_from, execute, pick_core
-from sshapp.bench.spec import BEST, RunSpec, gflops
-from sshapp.bench.tuning import TuneCache
+from sshapp.bench.blocking import jobs
+from sshapp.bench.blocking.store import TuneCache
+from sshapp.bench.history import unsaved
+from sshapp.bench.history.database import History, HistoryError
+from sshapp.bench.host import cost, peaks
+from sshapp.bench.host.queue import Handoff, HostQueue, QuotaError
+from sshapp.bench.protocol.events import (
+    Cancelled,
+    Event,
+    Failed,
+    Finished,
+    Queued,
+    Sampled,
+    Started,
+)
+from sshapp.bench.protocol.spec import BEST, RunSpec, gflops
+from sshapp.bench.run.runner import Job, Outcome, away_from, execute, pick_core
 from sshapp.config import Settings
 from sshapp.kernels import cpu_info, team_cores
 
@@ -113,7 +123,7 @@ class RunPipeline:
             ticket.mark_running(self.settings.max_run_seconds + PROBE_SECONDS)
             if run.kernel_id == BEST:
                 core = pick_core(self.settings.pin_core)
-                run = await asyncio.to_thread(tuner.concrete, run, self.tune_cache, core)
+                run = await asyncio.to_thread(jobs.concrete, run, self.tune_cache, core)
             yield Started(run)
             # aclosing: closing this stream must close the inner one now (it stops the
             # worker), not whenever the garbage collector gets to it.
@@ -157,7 +167,7 @@ class RunPipeline:
                     cpu=cpu,
                     history=self.store,
                     peaks=host_peaks,
-                    blas_seconds_per_gflop=1 / plan.BLAS_RATE,
+                    blas_seconds_per_gflop=1 / cost.BLAS_RATE,
                     time_left=lambda: max(deadline[0] - time.monotonic(), 0.0),
                 )
                 return execute(job, on_sample)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sshapp.bench.service import SpecError
-from sshapp.bench.spec import RunBlocking, Shape
-from sshapp.bench.tuning import Tuned
+from sshapp.bench.blocking.store import Tuned
+from sshapp.bench.protocol.errors import SpecError
+from sshapp.bench.protocol.spec import RunBlocking, Shape
 from sshapp.kernels import Blocking, BlockingError, get, narrow_blocking, resolve_blocking
 
 TunedLookup = Callable[[str], Tuned | None]

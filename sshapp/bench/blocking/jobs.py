@@ -16,11 +16,11 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sshapp.bench import hostbest, tune
-from sshapp.bench.blocks import run_blocking
-from sshapp.bench.queue import HostQueue
-from sshapp.bench.spec import RunSpec
-from sshapp.bench.tuning import HostBest, TuneCache, Tuned
+from sshapp.bench.blocking import hostbest, search
+from sshapp.bench.blocking.blocks import run_blocking
+from sshapp.bench.blocking.store import HostBest, TuneCache, Tuned
+from sshapp.bench.host.queue import HostQueue
+from sshapp.bench.protocol.spec import RunSpec
 from sshapp.kernels import DTYPES, get, ladder_top
 
 
@@ -48,7 +48,7 @@ class TuneStarted:
 class TuneCandidate:
     """One blocking was measured."""
 
-    candidate: tune.Candidate
+    candidate: search.Candidate
     """What was measured."""
 
 
@@ -132,15 +132,15 @@ def tune_job(
     dtypes = tuple(dict.fromkeys(get(k).dtype for k in kernel_ids))
     # What measuring `best` afterwards takes (about BEST_SECONDS per dtype) comes out of
     # the budget first; the search gets the rest, at least a quarter of the budget.
-    search = max(budget_seconds - BEST_SECONDS * len(dtypes), budget_seconds / 4)
-    share = search / max(len(kernel_ids), 1)
+    search_seconds = max(budget_seconds - BEST_SECONDS * len(dtypes), budget_seconds / 4)
+    share = search_seconds / max(len(kernel_ids), 1)
 
     def work(emit: Callable[[Any], None], stop: threading.Event) -> None:
         for kid in kernel_ids:
             if stop.is_set():
                 return
             emit(TuneStarted(kid, size, share))
-            tuned = tune.tune_kernel(
+            tuned = search.tune_kernel(
                 kid,
                 size,
                 share,

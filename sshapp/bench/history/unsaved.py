@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from sshapp.bench.spec import BenchResult
+from sshapp.bench.protocol.spec import BenchResult
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from sshapp.bench.blocks import TunedLookup, as_blocking, run_blocking
-from sshapp.bench.plan import rate_gflops
-from sshapp.bench.spec import Shape
-from sshapp.bench.tuning import HostBest
+from sshapp.bench.blocking.blocks import TunedLookup, as_blocking, run_blocking
+from sshapp.bench.blocking.store import HostBest
+from sshapp.bench.host.cost import rate_gflops
+from sshapp.bench.protocol.spec import Shape
 from sshapp.kernels import footprint_bytes, list_kernels, time_kernel
 
 SMALL_MAX = 128

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sshapp.bench.jsonfile import read_json, write_json
+from sshapp.bench.history.jsonfile import read_json, write_json
 from sshapp.kernels import allowed_cores, cpu_info, probes
 
 log = logging.getLogger(__name__)

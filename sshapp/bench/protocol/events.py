@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sshapp.bench.spec import BenchResult, RunSpec
+from sshapp.bench.protocol.spec import BenchResult, RunSpec
 
 
 @dataclass(frozen=True, slots=True)

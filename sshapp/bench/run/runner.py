@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sshapp.bench import blas
-from sshapp.bench.blocks import as_blocking
-from sshapp.bench.history import History, HistoryError
-from sshapp.bench.peaks import HostPeaks
-from sshapp.bench.spec import BenchResult, RunSpec, Stats, gflops
+from sshapp.bench.blocking.blocks import as_blocking
+from sshapp.bench.history.database import History, HistoryError
+from sshapp.bench.host import blas
+from sshapp.bench.host.peaks import HostPeaks
+from sshapp.bench.protocol.spec import BenchResult, RunSpec, Stats, gflops
 from sshapp.kernels import Timing, check_product, dtype, time_kernel
 from sshapp.kernels.guard import checked_gemm
 

@@ -1,0 +1,3 @@
+"""Owns the machine: the host-wide queue, measured peaks, the host BLAS and run cost estimates."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Owns running one benchmark: expansion, bounds, the runner, the pipeline, the run log."""
+
+from __future__ import annotations

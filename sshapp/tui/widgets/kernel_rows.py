@@ -1,0 +1,73 @@
+"""Provides the kernel table's rows as plain data: dtype groups, cells, column widths.
+
+No Textual here: KernelTable (kernel_table.py) draws these lines and moves its cursor
+over them; what a line says and where the cursor starts is decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+
+from sshapp.bench.protocol.rows import KernelRow
+
+GROUP_PREFIX = "dtype:"
+"""Row keys of the dtype header rows."""
+
+HEADINGS = (" ", "kernel", "blocking", "summary")
+"""Column headings (the first column is the mark)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableLine:
+    """One table line: a dtype header (kernel None) or a kernel row."""
+
+    key: str
+    """`dtype:<dtype>` for a header, else the kernel id."""
+    kernel: KernelRow | None
+    """The kernel row (None for a header)."""
+    title: str = ""
+    """A header's text."""
+
+
+def group_lines(rows: Sequence[KernelRow]) -> list[TableLine]:
+    """Return the table lines in order: a header per dtype, then its kernels."""
+    lines: list[TableLine] = []
+    for dtype in dict.fromkeys(row.dtype for row in rows):
+        group = [row for row in rows if row.dtype == dtype]
+        lines.append(TableLine(f"{GROUP_PREFIX}{dtype}", None, f"── {dtype} ({len(group)}) ──"))
+        lines.extend(TableLine(row.id, row) for row in group)
+    return lines
+
+
+def first_cursor(lines: Sequence[TableLine]) -> int:
+    """Return the line the cursor starts on: the host's measured best kernel (large
+    shapes, first dtype) if known, else the first supported one."""
+    supported = [i for i, line in enumerate(lines) if line.kernel and line.kernel.supported]
+    host_best = [
+        i
+        for i in supported
+        if (kernel := lines[i].kernel) is not None and "large" in kernel.host_best
+    ]
+    return (host_best or supported or [min(1, len(lines) - 1)])[0]
+
+
+def column_widths(rows: Sequence[KernelRow]) -> tuple[int, int, int]:
+    """Return the widths of the mark, kernel and blocking columns (summary takes the rest)."""
+    return (
+        1,
+        max([cell_len(HEADINGS[1]), *(cell_len(r.id) for r in rows)]),
+        max([cell_len(HEADINGS[2]), *(cell_len(r.blocking) for r in rows)]),
+    )
+
+
+def row_cells(row: KernelRow, marked: Sequence[str]) -> tuple[str, str, str, str]:
+    """Return the text of one kernel row's four cells (mark, id, blocking, summary).
+
+    The mark is ● for a marked row, else ★ for the host's measured best of a dtype.
+    """
+    mark = "●" if row.id in marked else "★" if row.host_best else " "
+    summary = row.summary if row.supported else f"unsupported: {row.reason}"
+    return mark, row.id, row.blocking, summary
