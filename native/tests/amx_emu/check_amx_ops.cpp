@@ -17,26 +17,14 @@
 
 #include "amx_ops.hpp"
 
+#include "check_bits.hpp"
+
 namespace {
 
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-    std::printf("%s: %s\n", what.c_str(), ok ? "ok" : "FAIL");
-    if (!ok) ++failures;
-}
-
-std::uint16_t bf(float f) {  // exact bf16 of a value that has one
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return static_cast<std::uint16_t>(u >> 16);
-}
-
-std::uint32_t bits(float f) {
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return u;
-}
+using check_bits::bf;
+using check_bits::bits;
+using check_bits::expect;
+using check_bits::failures;
 
 // a[m][i] is bf16 element i of row m; b[k][j] is bf16 element j of row k (pair j / 2).
 amx_ops::Tdp daz_case() {

@@ -18,26 +18,14 @@
 
 #include "lowp_ops.hpp"
 
+#include "check_bits.hpp"
+
 namespace {
 
-int failures = 0;
-
-void expect(bool ok, const char* what) {
-    std::printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok) ++failures;
-}
-
-std::uint16_t bf(float f) {  // exact bf16 of a value that has one
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return static_cast<std::uint16_t>(u >> 16);
-}
-
-std::uint32_t bits(float f) {
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return u;
-}
+using check_bits::bf;
+using check_bits::bits;
+using check_bits::expect;
+using check_bits::failures;
 
 // Lane 0 of VDPBF16PS with pairs (a0, a1) . (b0, b1) onto src.
 float dp(float src, float a0, float a1, float b0, float b1) {
