@@ -94,7 +94,8 @@ def checked_gemm(
         blocking: Cache blocks of `kernel_id` (None = the model's); the fallback runs
             with its own model's.
         max_bytes: Limit on the A+B+C footprint.
-        threads: Threads of the packed driver's team.
+        threads: Threads of the packed driver's team (the fallback's too: every packed
+            kernel runs on a team).
         seed: Seed of the residual check's random vector.
 
     Returns:
@@ -120,7 +121,7 @@ def checked_gemm(
         notice = f"{rejected}; no AVX-512 kernel of {get(kernel_id).dtype} runs here"
         log.warning("%s", notice)
         return Checked(c, verdict, kernel_id, False, verdict.error, notice)
-    c_alt = gemm(alt, a, b, max_bytes=max_bytes)
+    c_alt = gemm(alt, a, b, max_bytes=max_bytes, threads=threads)
     alt_verdict = check_product(c_alt, a, b, seed=seed)
     state = "check ok" if alt_verdict.ok else f"wrong too: {describe(alt_verdict)}"
     notice = f"{rejected}; computed by {alt} instead ({state}; {SEE_NOTES})"
