@@ -61,14 +61,20 @@ def _need(kernel_id: str) -> None:
         pytest.skip(f"{kernel_id}: {info.reason}")
 
 
-@pytest.mark.parametrize("kernel", ["amx.tiles_32x32.int8", "amx.tiles_32x32.bf16", "ref"])
-async def test_wrong_once_finishes_with_the_rerun_notice(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, kernel: str
-) -> None:
+def _under_test(monkeypatch: pytest.MonkeyPatch, kernel: str) -> str:
+    """The kernel id a parametrized case runs ("ref": ref.naive.int8 as if retried)."""
     if kernel == "ref":
         _retry_ref(monkeypatch)
         kernel = "ref.naive.int8"
     _need(kernel)
+    return kernel
+
+
+@pytest.mark.parametrize("kernel", ["amx.tiles_32x32.int8", "amx.tiles_32x32.bf16", "ref"])
+async def test_wrong_once_finishes_with_the_rerun_notice(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    kernel = _under_test(monkeypatch, kernel)
     calls = zero_tile(monkeypatch, kernel.split(".")[0] + ".", times=1)
     events = await _events(settings, kernel, 48)
     done = events[-1]
@@ -83,10 +89,7 @@ async def test_wrong_once_finishes_with_the_rerun_notice(
 async def test_wrong_twice_fails_with_the_rejection(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, kernel: str
 ) -> None:
-    if kernel == "ref":
-        _retry_ref(monkeypatch)
-        kernel = "ref.naive.int8"
-    _need(kernel)
+    kernel = _under_test(monkeypatch, kernel)
     calls = zero_tile(monkeypatch, kernel.split(".")[0] + ".", times=-1)
     events = await _events(settings, kernel, 48)
     failed = events[-1]
