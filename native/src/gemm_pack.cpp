@@ -31,48 +31,60 @@ void prefetch_row(const T* row, std::int64_t kc) {
 // Rows of A are this many rows ahead of the one being packed when prefetched.
 constexpr std::int64_t PACK_PREFETCH_ROWS = 6;
 
-// One full 6-row panel, p in steps of 4 (f32) or 2 (f64): load that many elements
-// from each row, transpose in SSE2 registers (baseline x86-64, no ISA flag needed)
-// and store them contiguously. A third of the stores of the scalar loop, which is
-// what bounds packing when A is used for few columns (e.g. 4096×64×4096).
-void pack_panel_6(std::int64_t kc, const float* a, std::int64_t lda, float* dst) {
+// One full panel of an even number of rows MR, p in steps of 4 (f32) or 2 (f64): load
+// that many elements from each row, transpose them in SSE2 registers (baseline x86-64,
+// no ISA flag needed) and store them contiguously: rows four at a time (f32, with
+// _MM_TRANSPOSE4_PS) or two at a time (f64), a last pair of f32 rows with unpacks.
+// Stores are whole 16- or 8-byte pieces where the scalar loop writes one element,
+// MR·kc of them scattered MR elements apart; that scatter touches the whole panel once
+// per row, which stops fitting L1 at large kc (14×1024 f32 = 56 KiB: packing A took 2.9 %
+// of a 2048³ product at KC = 1024 on Zen 5, 1.5 % at KC = 384).
+template <int MR>
+void pack_panel(std::int64_t kc, const float* a, std::int64_t lda, float* dst) {
+    static_assert(MR % 2 == 0 && MR >= 4);
     std::int64_t p = 0;
-    for (; p + 4 <= kc; p += 4, dst += 24) {
-        __m128 r0 = _mm_loadu_ps(a + p), r1 = _mm_loadu_ps(a + lda + p);
-        __m128 r2 = _mm_loadu_ps(a + 2 * lda + p), r3 = _mm_loadu_ps(a + 3 * lda + p);
-        const __m128 r4 = _mm_loadu_ps(a + 4 * lda + p), r5 = _mm_loadu_ps(a + 5 * lda + p);
-        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);  // r0 = rows 0-3 at p, r1 at p+1, ...
-        const __m128 lo = _mm_unpacklo_ps(r4, r5);  // r4p0 r5p0 r4p1 r5p1
-        const __m128 hi = _mm_unpackhi_ps(r4, r5);  // r4p2 r5p2 r4p3 r5p3
-        _mm_storeu_ps(dst, r0);
-        _mm_storel_pi(reinterpret_cast<__m64*>(dst + 4), lo);
-        _mm_storeu_ps(dst + 6, r1);
-        _mm_storeh_pi(reinterpret_cast<__m64*>(dst + 10), lo);
-        _mm_storeu_ps(dst + 12, r2);
-        _mm_storel_pi(reinterpret_cast<__m64*>(dst + 16), hi);
-        _mm_storeu_ps(dst + 18, r3);
-        _mm_storeh_pi(reinterpret_cast<__m64*>(dst + 22), hi);
+    for (; p + 4 <= kc; p += 4, dst += 4 * MR) {
+        int i = 0;
+        for (; i + 4 <= MR; i += 4) {
+            const float* r = a + i * lda + p;
+            __m128 r0 = _mm_loadu_ps(r), r1 = _mm_loadu_ps(r + lda);
+            __m128 r2 = _mm_loadu_ps(r + 2 * lda), r3 = _mm_loadu_ps(r + 3 * lda);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);  // r0 = rows i..i+3 at p, r1 at p+1, ...
+            _mm_storeu_ps(dst + i, r0);
+            _mm_storeu_ps(dst + MR + i, r1);
+            _mm_storeu_ps(dst + 2 * MR + i, r2);
+            _mm_storeu_ps(dst + 3 * MR + i, r3);
+        }
+        if (i < MR) {  // the last two rows
+            const float* r = a + i * lda + p;
+            const __m128 x = _mm_loadu_ps(r), y = _mm_loadu_ps(r + lda);
+            const __m128 lo = _mm_unpacklo_ps(x, y);  // x0 y0 x1 y1
+            const __m128 hi = _mm_unpackhi_ps(x, y);  // x2 y2 x3 y3
+            _mm_storel_pi(reinterpret_cast<__m64*>(dst + i), lo);
+            _mm_storeh_pi(reinterpret_cast<__m64*>(dst + MR + i), lo);
+            _mm_storel_pi(reinterpret_cast<__m64*>(dst + 2 * MR + i), hi);
+            _mm_storeh_pi(reinterpret_cast<__m64*>(dst + 3 * MR + i), hi);
+        }
     }
-    for (; p < kc; ++p, dst += 6) {
-        for (int i = 0; i < 6; ++i) dst[i] = a[i * lda + p];
+    for (; p < kc; ++p, dst += MR) {
+        for (int i = 0; i < MR; ++i) dst[i] = a[i * lda + p];
     }
 }
 
-void pack_panel_6(std::int64_t kc, const double* a, std::int64_t lda, double* dst) {
+template <int MR>
+void pack_panel(std::int64_t kc, const double* a, std::int64_t lda, double* dst) {
+    static_assert(MR % 2 == 0 && MR >= 4);
     std::int64_t p = 0;
-    for (; p + 2 <= kc; p += 2, dst += 12) {
-        const __m128d r0 = _mm_loadu_pd(a + p), r1 = _mm_loadu_pd(a + lda + p);
-        const __m128d r2 = _mm_loadu_pd(a + 2 * lda + p), r3 = _mm_loadu_pd(a + 3 * lda + p);
-        const __m128d r4 = _mm_loadu_pd(a + 4 * lda + p), r5 = _mm_loadu_pd(a + 5 * lda + p);
-        _mm_storeu_pd(dst, _mm_unpacklo_pd(r0, r1));
-        _mm_storeu_pd(dst + 2, _mm_unpacklo_pd(r2, r3));
-        _mm_storeu_pd(dst + 4, _mm_unpacklo_pd(r4, r5));
-        _mm_storeu_pd(dst + 6, _mm_unpackhi_pd(r0, r1));
-        _mm_storeu_pd(dst + 8, _mm_unpackhi_pd(r2, r3));
-        _mm_storeu_pd(dst + 10, _mm_unpackhi_pd(r4, r5));
+    for (; p + 2 <= kc; p += 2, dst += 2 * MR) {
+        for (int i = 0; i < MR; i += 2) {
+            const double* r = a + i * lda + p;
+            const __m128d x = _mm_loadu_pd(r), y = _mm_loadu_pd(r + lda);
+            _mm_storeu_pd(dst + i, _mm_unpacklo_pd(x, y));
+            _mm_storeu_pd(dst + MR + i, _mm_unpackhi_pd(x, y));
+        }
     }
-    for (; p < kc; ++p, dst += 6) {
-        for (int i = 0; i < 6; ++i) dst[i] = a[i * lda + p];
+    for (; p < kc; ++p, dst += MR) {
+        for (int i = 0; i < MR; ++i) dst[i] = a[i * lda + p];
     }
 }
 
@@ -80,8 +92,8 @@ void pack_panel_6(std::int64_t kc, const double* a, std::int64_t lda, double* ds
 // PACK_PREFETCH_ROWS further down are requested early: a block of A is mc short row
 // pieces (1 KiB at KC = 256 f32) whose start addresses the hardware prefetchers
 // cannot guess, so without this the packing waits on memory for every row.
-// MR = 6 (the AVX2 kernels) has a transposing SSE2 path; other MR copy row by row,
-// each row front to back, with stride-MR writes that stay within one panel in L1.
+// Full panels of even MR (every kernel in the table) take the transposing SSE2 path;
+// a last, partial panel copies row by row, each row front to back.
 template <typename T, int MR>
 void pack_a_panels(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t lda, T* a_packed) {
     for (std::int64_t i = 0; i < std::min(mc, PACK_PREFETCH_ROWS); ++i) {
@@ -90,13 +102,13 @@ void pack_a_panels(std::int64_t mc, std::int64_t kc, const T* a, std::int64_t ld
     for (std::int64_t ir = 0; ir < mc; ir += MR) {
         const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
         T* __restrict dst = a_packed + ir * kc;
-        if constexpr (MR == 6) {
+        if constexpr (MR % 2 == 0) {
             if (mr == MR) {
                 for (std::int64_t i = 0; i < MR; ++i) {
                     const std::int64_t ahead = ir + i + PACK_PREFETCH_ROWS;
                     if (ahead < mc) prefetch_row(a + ahead * lda, kc);
                 }
-                pack_panel_6(kc, a + ir * lda, lda, dst);
+                pack_panel<MR>(kc, a + ir * lda, lda, dst);
                 continue;
             }
         }
