@@ -25,8 +25,22 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises instead of exiting and writes help to our stream."""
 
     out: TextIO = sys.stdout
+    program: str = "sshapp"
+    """What the user types before a verb: `sshapp`, or `ssh [-p PORT] HOST` over SSH."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required"):
+            # The command's shape is what is missing: say it, on the same line.
+            formatter = self._get_formatter()
+            shape = " ".join(
+                formatter._format_args(action, action.dest)
+                for action in self._get_positional_actions()
+            )
+            message = (
+                f"{message}; usage: {self.prog} {shape} [options]; '{self.prog} --help' "
+                f"lists the options, '{self.program} kernels' the kernels"
+            )
+            raise UsageError(message)
         raise UsageError(clipped(message))
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
@@ -125,14 +139,21 @@ def _add_tune(sub: argparse._SubParsersAction[_Parser]) -> None:
     _add_json(p, "one object per candidate measured, flushed as it happens")
 
 
-def build_parser(out: TextIO) -> _Parser:
-    """Return the full argument parser, writing help and usage to `out`."""
-    parser_class: type[_Parser] = type("Parser", (_Parser,), {"out": out})
+def build_parser(out: TextIO, prog: str = "sshapp") -> _Parser:
+    """Return the full argument parser, writing help and usage to `out`.
+
+    Args:
+        out: Where help and usage go.
+        prog: The program its usage lines name (`ssh [-p PORT] HOST` over SSH); the
+            parsed namespace carries it as `prog` for the verbs' hints.
+    """
+    parser_class: type[_Parser] = type("Parser", (_Parser,), {"out": out, "program": prog})
     root = parser_class(
-        prog="sshapp",
+        prog=prog,
         description="A matrix-multiply benchmark you reach over SSH.",
         epilog=JSON_LINES_NOTE,
     )
+    root.set_defaults(prog=prog)
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
     _add_tune(sub)
@@ -151,6 +172,11 @@ def build_parser(out: TextIO) -> _Parser:
     )
     res.add_argument(
         "--offset", type=whole_in(0, bounds.MAX_OFFSET), default=0, metavar="N", help="skip N"
+    )
+    res.add_argument(
+        "--full-users",
+        action="store_true",
+        help="whole key fingerprints (SHA256: and 6 characters otherwise)",
     )
     _add_json(res, "one object per stored run (full user and key fingerprint)")
     sub.add_parser("version", help="print the version")
