@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -121,3 +122,20 @@ async def mid_tune(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_tune_mid_tune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=mid_tune)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_table(
+    snap_compare: SnapCompare, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dates (in UTC here) and blocks; nothing cut (issue 26, items 12 and 17)."""
+    from tests.tui.screens.test_results_table import blocked_history
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    app = BenchApp(FakeService(history=blocked_history()), "tester", host="bench", cpu=FAKE_CPU)
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=keys("r"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
