@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 GIB = 1 << 30
+PUBLIC_NAME = re.compile(
+    r"^(?:(?P<user>[A-Za-z0-9._+-]{1,64})@)?"
+    r"(?:(?P<host>[A-Za-z0-9.-]{1,253})|\[(?P<v6>[0-9A-Fa-f:.]{2,45})\])"
+    r"(?::(?P<port>[0-9]{1,5}))?$"
+)
+"""`[USER@]HOST[:PORT]` (IPv6 in brackets): how users reach the host (SSHAPP_PUBLIC_NAME)."""
 
 
 def _default_state_dir() -> Path:
@@ -50,6 +57,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _public_name(env: Mapping[str, str]) -> str:
+    raw = (env.get("SSHAPP_PUBLIC_NAME") or "").strip()
+    match = PUBLIC_NAME.match(raw)
+    if raw and (match is None or not 0 < int(match["port"] or 22) < 65536):
+        msg = f"SSHAPP_PUBLIC_NAME must be [USER@]HOST[:PORT], got {raw!r}"
+        raise ConfigError(msg)
+    return raw
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Runtime settings shared by every layer; build with `Settings.from_env()`."""
@@ -70,6 +86,9 @@ class Settings:
     """Longest one run may take (estimated before it starts, enforced while it runs)."""
     max_queued_per_user: int = 4
     """Most runs one user may have queued or running on the host at once (0 = no limit)."""
+    public_name: str = ""
+    """How users reach this host, `[USER@]HOST[:PORT]`, for hints such as `ssh HOST bench`
+    ("" = the address each client connected to)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -97,5 +116,6 @@ class Settings:
             max_run_bytes=_int(env, "SSHAPP_MAX_RUN_BYTES", GIB, 1),
             max_run_seconds=_float(env, "SSHAPP_MAX_RUN_SECONDS", 30.0),
             max_queued_per_user=_int(env, "SSHAPP_MAX_QUEUED_PER_USER", 4, 0),
+            public_name=_public_name(env),
         )
         return replace(settings, **overrides) if overrides else settings

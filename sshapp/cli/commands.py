@@ -23,6 +23,7 @@ from sshapp.cli.base import (
     run_async,
 )
 from sshapp.cli.output import Printer
+from sshapp.cli.remote import named
 from sshapp.config import Settings
 from sshapp.kernels import scaling_series
 
@@ -66,7 +67,7 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
     try:
         runs = engine.expand(_spec(args))
     except SpecError as exc:
-        _error(err, str(exc))
+        _error(err, named(str(exc), args.prog))
         return EXIT_USAGE
     printer = Printer(out, as_json=args.json)
     failed = False
@@ -123,7 +124,7 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
 
 def _results(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     entries = engine.history(mine=args.mine, best=args.best, limit=args.limit, offset=args.offset)
-    Printer(out, as_json=args.json).history(entries)
+    Printer(out, as_json=args.json, prog=args.prog).history(entries, full_users=args.full_users)
     return EXIT_OK
 
 

@@ -21,6 +21,8 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    *,
+    prog: str = "sshapp",
 ) -> int:
     """Run one sshapp command and return its exit code (never raises on bad input).
 
@@ -29,6 +31,8 @@ def main(
         stdin: Input stream (session checks whether it is a terminal).
         stdout: Output stream.
         stderr: Error stream.
+        prog: What usage lines and hints tell the user to type: `sshapp`, or under
+            `sshapp session` the `ssh [-p PORT] HOST` that reached this host.
 
     Returns:
         0 ok, 1 run failure, 2 usage or bad spec, 130 interrupted.
@@ -43,7 +47,7 @@ def main(
         from sshapp import health
 
         return health.cli(argv[1:], prog="sshapp health")
-    return _parse_and_run(argv, stdin, stdout, stderr)
+    return _parse_and_run(argv, stdin, stdout, stderr, prog)
 
 
 class _OneLine(logging.Formatter):
@@ -56,8 +60,10 @@ class _OneLine(logging.Formatter):
         return text.splitlines()[0] if not os.environ.get("SSHAPP_DEBUG") else text
 
 
-def _parse_and_run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    parser = build_parser(stdout)
+def _parse_and_run(
+    argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO, prog: str
+) -> int:
+    parser = build_parser(stdout, prog)
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
@@ -93,7 +99,7 @@ def _dispatch(
             stdout,
             stderr,
             settings,
-            run_command=lambda argv: main(argv, stdin, stdout, stderr),
+            run_command=lambda argv, prog: main(argv, stdin, stdout, stderr, prog=prog),
         )
     if args.verb == "tui":
         return commands.tui(settings, stderr)

@@ -140,12 +140,13 @@ def result_row(result: BenchResult) -> list[str]:
 class Printer:
     """Writes events and tables to one stream, as text or JSON lines, flushing each line."""
 
-    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+    def __init__(self, out: TextIO, *, as_json: bool, prog: str = "sshapp") -> None:
         """Wrap a stream.
 
         Args:
             out: Where to write.
             as_json: One JSON object per line instead of text.
+            prog: What hints tell the user to type (`ssh [-p PORT] HOST` over SSH).
         """
         self.out = out
         """The stream."""
@@ -153,6 +154,8 @@ class Printer:
         """Whether to write JSON lines."""
         self.finished: list[BenchResult] = []
         """Results seen so far (for the closing table)."""
+        self.prog = prog
+        """What hints tell the user to type before a verb."""
 
     def line(self, text: str = "") -> None:
         """Write one text line and flush it."""
@@ -225,24 +228,73 @@ class Printer:
             if not r.supported:
                 self.line(f"  {r.id}: {r.reason}")
 
-    def history(self, entries: Sequence[HistoryEntry]) -> None:
-        """Write stored runs."""
+    def history(self, entries: Sequence[HistoryEntry], *, full_users: bool = False) -> None:
+        """Write stored runs (keys shortened to `SHA256:` + 6 characters unless `full_users`)."""
         if self.as_json:
             for e in entries:
                 obj = {"user": e.user, "finished_at": e.finished_at, "cpu": e.cpu}
                 self.json({**obj, **result_fields(e.result)})
             return
         if not entries:
-            self.line("no runs recorded yet; try: sshapp bench ref.reorder.f32 --size 256")
+            self.line(f"no runs recorded yet; try: {self.prog} bench ref.reorder.f32 --size 256")
             return
+        now = time.time()
         rows = [
             [
-                time.strftime("%Y-%m-%d %H:%M", time.localtime(e.finished_at)),
-                e.user,
-                *result_row(e.result),
-                "-" if e.result.run.blocking is None else str(e.result.run.blocking),
+                when(e.finished_at, now),
+                e.user if full_users else short_user(e.user),
+                *history_row(e.result),
             ]
             for e in entries
         ]
-        for text in table(("when", "user", *RESULT_HEADERS, "blocking"), rows):
+        for text in table(HISTORY_HEADERS, rows):
             self.line(text)
+
+
+HISTORY_HEADERS = (
+    "when",
+    "user",
+    "kernel",
+    "size",
+    "thr",
+    "best GF/s",
+    "% peak",
+    "x BLAS",
+    "check",
+    "MC/KC/NC",
+)
+"""Columns of `results`: what fits 120 columns (median, spread, the check's error and the
+full key fingerprint are in --json)."""
+SHORT_FINGERPRINT = len("SHA256:") + 6
+"""Characters of a key's identity `results` shows: 36 bits tell a host's users apart, as a
+short git hash tells commits."""
+
+
+RECENT_SECONDS = 182 * 86400
+"""Runs newer than this show the time of day, older ones the year (as `ls -l` does)."""
+
+
+def when(finished_at: float, now: float) -> str:
+    """Return `Dec 02 16:28` for a run of the last six months, else `Dec 02  2025`."""
+    recent = now - RECENT_SECONDS < finished_at <= now + 86400
+    return time.strftime("%b %d %H:%M" if recent else "%b %d  %Y", time.localtime(finished_at))
+
+
+def short_user(user: str) -> str:
+    """Return `user`, with a key fingerprint cut to `SHA256:` and its first 6 characters."""
+    return user[:SHORT_FINGERPRINT] if user.startswith("SHA256:") else user
+
+
+def history_row(result: BenchResult) -> list[str]:
+    """Return a stored run as the cells of HISTORY_HEADERS after when and user."""
+    run, b = result.run, result.run.blocking
+    return [
+        run.kernel_id,
+        str(run.shape),
+        str(run.threads),
+        f"{result.best_gflops:.2f}",
+        _pct(result.peak_fraction),
+        _ratio(result.blas_ratio),
+        "ok" if result.check_ok else "WRONG",
+        "-" if b is None else f"{b.mc}/{b.kc}/{b.nc} {b.source}",
+    ]

@@ -9,6 +9,13 @@ from typing import NoReturn, TextIO
 from sshapp.bench.run import bounds
 from sshapp.cli.values import clipped, seconds, tune_budget, whole_in
 
+JSON_LINES_NOTE = (
+    "--json prints JSON lines: one JSON object per line, not one JSON document. Read them "
+    "with `jq -c .` or `python3 -m json.tool --json-lines` (plain `python3 -m json.tool` "
+    "fails on the second line)."
+)
+"""Said under every verb with --json, and under the top-level help."""
+
 
 class UsageError(Exception):
     """A command line argparse rejected (one line)."""
@@ -18,8 +25,22 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises instead of exiting and writes help to our stream."""
 
     out: TextIO = sys.stdout
+    program: str = "sshapp"
+    """What the user types before a verb: `sshapp`, or `ssh [-p PORT] HOST` over SSH."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required"):
+            # The command's shape is what is missing: say it, on the same line.
+            formatter = self._get_formatter()
+            shape = " ".join(
+                formatter._format_args(action, action.dest)
+                for action in self._get_positional_actions()
+            )
+            message = (
+                f"{message}; usage: {self.prog} {shape} [options]; '{self.prog} --help' "
+                f"lists the options, '{self.program} kernels' the kernels"
+            )
+            raise UsageError(message)
         raise UsageError(clipped(message))
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
@@ -31,6 +52,12 @@ class _Parser(argparse.ArgumentParser):
         if message:
             self.out.write(message)
             self.out.flush()
+
+
+def _add_json(p: argparse.ArgumentParser, what: str) -> None:
+    """Add `--json` (JSON lines of `what`) and the note on how to read them."""
+    p.add_argument("--json", action="store_true", help=f"JSON lines: {what}")
+    p.epilog = JSON_LINES_NOTE
 
 
 def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -66,7 +93,7 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     team.add_argument(
         "--scaling", action="store_true", help="a scaling series: 1, 2, 4 ... all allowed cores"
     )
-    p.add_argument("--json", action="store_true", help="one JSON object per event per line")
+    _add_json(p, "one object per event (started, each sample, finished), flushed as it happens")
 
 
 def _add_blocking(p: argparse.ArgumentParser) -> None:
@@ -109,23 +136,31 @@ def _add_tune(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="SECONDS",
         help=f"total time (60 s; at most {bounds.MAX_TUNE_SECONDS:g} s)",
     )
-    p.add_argument("--json", action="store_true", help="one JSON object per candidate per line")
+    _add_json(p, "one object per candidate measured, flushed as it happens")
 
 
-def build_parser(out: TextIO) -> _Parser:
-    """Return the full argument parser, writing help and usage to `out`."""
-    parser_class: type[_Parser] = type("Parser", (_Parser,), {"out": out})
+def build_parser(out: TextIO, prog: str = "sshapp") -> _Parser:
+    """Return the full argument parser, writing help and usage to `out`.
+
+    Args:
+        out: Where help and usage go.
+        prog: The program its usage lines name (`ssh [-p PORT] HOST` over SSH); the
+            parsed namespace carries it as `prog` for the verbs' hints.
+    """
+    parser_class: type[_Parser] = type("Parser", (_Parser,), {"out": out, "program": prog})
     root = parser_class(
-        prog="sshapp", description="A matrix-multiply benchmark you reach over SSH."
+        prog=prog,
+        description="A matrix-multiply benchmark you reach over SSH.",
+        epilog=JSON_LINES_NOTE,
     )
+    root.set_defaults(prog=prog)
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
     _add_tune(sub)
-    sub.add_parser("kernels", help="list kernels and whether they run here").add_argument(
-        "--json", action="store_true"
-    )
+    kernels = sub.add_parser("kernels", help="list kernels and whether they run here")
+    _add_json(kernels, "one object per kernel")
     cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")
-    cpu.add_argument("--json", action="store_true")
+    _add_json(cpu, "one object (on one line) with everything below")
     cpu.add_argument(
         "--remeasure", action="store_true", help="measure the peaks and best kernels again"
     )
@@ -138,7 +173,12 @@ def build_parser(out: TextIO) -> _Parser:
     res.add_argument(
         "--offset", type=whole_in(0, bounds.MAX_OFFSET), default=0, metavar="N", help="skip N"
     )
-    res.add_argument("--json", action="store_true")
+    res.add_argument(
+        "--full-users",
+        action="store_true",
+        help="whole key fingerprints (SHA256: and 6 characters otherwise)",
+    )
+    _add_json(res, "one object per stored run (full user and key fingerprint)")
     sub.add_parser("version", help="print the version")
     hlp = sub.add_parser("help", help="this help, or help for one command")
     hlp.add_argument("topic", nargs="?", metavar="COMMAND")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from sshapp.cli.base import EXIT_OK, EXIT_USAGE, REMOTE_VERBS
+from sshapp.cli.remote import ssh_program
 from sshapp.config import Settings
 from sshapp.logfmt import LOG_FD_VARIABLE
 
@@ -28,14 +29,16 @@ JOB_CONTROL_SIGNALS = (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
 MAX_COMMAND_CHARS = 4096
 """Longest command accepted from a client."""
 
-USAGE = (
-    "usage: ssh HOST COMMAND [ARGS...]\n"
-    f"commands: {', '.join(REMOTE_VERBS)}\n"
-    "example: ssh HOST bench ref.reorder.f32 --size 256\n"
-    "details: ssh HOST help COMMAND\n"
-    "(connect with a terminal, ssh -t HOST, for the interactive app)\n"
-)
-"""What a session without a command or terminal prints."""
+
+def usage(prog: str) -> str:
+    """What a session without a command or terminal prints (`prog`: `ssh [-p P] HOST`)."""
+    return (
+        f"usage: {prog} COMMAND [ARGS...]\n"
+        f"commands: {', '.join(REMOTE_VERBS)}\n"
+        f"example: {prog} bench ref.reorder.f32 --size 256\n"
+        f"details: {prog} help COMMAND\n"
+        f"(connect with a terminal, {prog.replace('ssh', 'ssh -t', 1)}, for the interactive app)\n"
+    )
 
 
 def _refuse(stderr: TextIO, why: str) -> int:
@@ -79,7 +82,7 @@ def run_session(
     settings: Settings,
     env: Mapping[str, str] | None = None,
     *,
-    run_command: Callable[[list[str]], int],
+    run_command: Callable[[list[str], str], int],
 ) -> int:
     """Serve one SSH session: an allow-listed command, the TUI, or usage.
 
@@ -91,8 +94,9 @@ def run_session(
         stderr: The session's error stream.
         settings: Settings in force.
         env: Environment to read SSH_ORIGINAL_COMMAND from (default os.environ).
-        run_command: Runs an allow-listed argv on this session's streams (the CLI's
-            main, passed in so this module never imports it).
+        run_command: Runs an allow-listed argv on this session's streams, naming the
+            program given as the second argument (`ssh [-p PORT] HOST`) in its hints
+            and usage lines (the CLI's main, passed in so this module never imports it).
 
     Returns:
         The exit code.
@@ -104,20 +108,21 @@ def run_session(
 
         runlog.attach_from_env(env)
     command = env.get("SSH_ORIGINAL_COMMAND")
+    prog = ssh_program(env, settings.public_name)
     if command is not None and command.strip():
         argv = parse_command(command)
         if isinstance(argv, str):
             return _refuse(stderr, argv)
         if argv == ["help"]:  # the local help lists verbs an SSH client cannot use
-            stdout.write(USAGE)
+            stdout.write(usage(prog))
             stdout.flush()
             return EXIT_OK
-        return run_command(argv)
+        return run_command(argv, prog)
     if _is_tty(stdin) and _is_tty(stdout):
         from sshapp.cli.commands import tui
 
         return tui(settings, stderr)
-    stderr.write(USAGE)
+    stderr.write(usage(prog))
     stderr.flush()
     return EXIT_USAGE
 

@@ -19,6 +19,7 @@ from sshapp.bench.blocking.store import HostBest
 from sshapp.bench.protocol.spec import Shape
 from sshapp.cli.base import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, run_async
 from sshapp.cli.output import Printer
+from sshapp.cli.remote import named
 from sshapp.kernels import (
     UnknownKernelError,
     allowed_cores,
@@ -56,9 +57,9 @@ def _models() -> dict[str, Any]:
     return out
 
 
-def _best_lines(best: HostBest | None) -> list[str]:
+def _best_lines(best: HostBest | None, prog: str) -> list[str]:
     if best is None:
-        return ["host best: not measured yet (sshapp cpu --remeasure, or sshapp tune)"]
+        return [f"host best: not measured yet ({prog} cpu --remeasure, or {prog} tune)"]
     return [
         f"host best {dtype}: "
         + ", ".join(f"{cls} {kid} ({best.gflops[dtype][cls]:.1f} GF/s)" for cls, kid in by.items())
@@ -133,7 +134,7 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
             printer.line(f"peak {key}: {value:.1f} GFLOP/s{more}")
         bw = measured.bandwidth_gbs
         printer.line(f"bandwidth: {'-' if bw is None else f'{bw:.1f} GB/s'}")
-    for text in _best_lines(best):
+    for text in _best_lines(best, args.prog):
         printer.line(text)
     return EXIT_OK
 
@@ -196,7 +197,7 @@ def _candidate_text(c: Candidate) -> str:
     return f"  {c.index:>3} {c.phase:<5} {blocks} (best {max(c.best_gflops, c.gflops):.2f})"
 
 
-def _event_text(event: TuneEvent) -> list[str]:
+def _event_text(event: TuneEvent, prog: str = "sshapp") -> list[str]:
     match event:
         case Waiting(position=pos):
             return [f"waiting, {pos} ahead in the queue"]
@@ -216,7 +217,7 @@ def _event_text(event: TuneEvent) -> list[str]:
                 "now the default here"
             ]
         case BestMeasured(best=best):
-            return _best_lines(best)
+            return _best_lines(best, prog)
     return []
 
 
@@ -229,7 +230,7 @@ def tune(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> 
                 args.size, args.size, args.size, get(kid).dtype, engine.settings.max_run_bytes
             )
     except (UnknownKernelError, ValueError) as exc:
-        error(err, str(exc))
+        error(err, named(str(exc), args.prog))
         return EXIT_USAGE
     per_candidate = 2 * args.size**3 / (TUNE_RATE_GFLOPS * 1e9) * 5  # warm-up, 3 reps, check
     if per_candidate > args.budget / (4 * len(kernel_ids)):
@@ -247,7 +248,7 @@ def tune(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> 
                 if args.json:
                     printer.json(_event_json(event))
                 else:
-                    for text in _event_text(event):
+                    for text in _event_text(event, args.prog):
                         printer.line(text)
         return EXIT_OK
 

@@ -67,10 +67,21 @@ def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[s
         )
     if session.command is not None:
         env["SSH_ORIGINAL_COMMAND"] = session.command
+    connection = _connection_line(session.process)
+    if connection:  # as sshd sets it: hints then name the address the client reached
+        env["SSH_CONNECTION"] = connection
     if run_logger.isEnabledFor(logging.INFO):
         # The child finds our stderr on this fd and logs each benchmark run there.
         env[LOG_FD_VARIABLE] = str(SESSION_LOG_FD)
     return env
+
+
+def _connection_line(process: asyncssh.SSHServerProcess[bytes]) -> str:
+    """`client_ip client_port server_ip server_port`, as OpenSSH's SSH_CONNECTION ("" = unknown)."""
+    peer, local = process.get_extra_info("peername"), process.get_extra_info("sockname")
+    if not (isinstance(peer, tuple) and isinstance(local, tuple)):
+        return ""
+    return f"{peer[0]} {peer[1]} {local[0]} {local[1]}"
 
 
 def _terminal_type(process: asyncssh.SSHServerProcess[bytes]) -> str:

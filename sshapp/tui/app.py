@@ -21,6 +21,7 @@ from sshapp.tui.messages import KernelsPicked, RunsSubmitted
 from sshapp.tui.screens.cpu import CpuScreen
 from sshapp.tui.screens.help import HelpScreen
 from sshapp.tui.screens.kernels import KernelsScreen
+from sshapp.tui.screens.quit import QuitScreen, busy_reason
 from sshapp.tui.screens.results import ResultsScreen
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.setup import SetupScreen
@@ -63,7 +64,7 @@ class BenchApp(App[int]):
         Binding("c,f6", "switch_mode('cpu')", "CPU", show=False),
         Binding("t,f7", "switch_mode('tune')", "Tune"),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "ask_quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -128,6 +129,25 @@ class BenchApp(App[int]):
             # Built once and kept: composing the key list costs ~50 ms on a small host.
             self.install_screen(HelpScreen(), "help")
         self.push_screen("help")
+
+    def action_ask_quit(self) -> None:
+        """Quit, after asking if a batch or an autotune is in progress (a second q confirms)."""
+        if isinstance(self.screen, QuitScreen):  # a q that overtook the dialog's own keys
+            self.exit(0)
+            return
+        batch = next(
+            (w.node for w in self.workers if w.group == "bench" and not w.is_finished), None
+        )
+        reason = busy_reason(self, batch if isinstance(batch, RunScreen) else None)
+        if not reason:
+            self.exit(0)
+            return
+
+        def answered(quit_app: bool | None) -> None:
+            if quit_app:
+                self.exit(0)
+
+        self.push_screen(QuitScreen(reason), answered)
 
     def on_kernels_picked(self, _message: KernelsPicked) -> None:
         """Kernels picked: go to the setup form (it reads the selection)."""

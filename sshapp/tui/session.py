@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from sshapp.bench.protocol.rows import HistoryEntry
@@ -30,6 +31,18 @@ class Session:
     """CPU to describe (None = detect this host's with sshapp.kernels.cpu_info)."""
     tune_size: int = 1024
     """Square size the Tune screen re-times its kernel at."""
+    finished: dict[int, float] = field(default_factory=dict)
+    """UNIX time each result finished, by id(): this session's (as they arrive) and the
+    stored ones all_results returned last."""
+
+    def add_result(self, result: BenchResult) -> None:
+        """Record a run that finished in this session, now."""
+        self.results.append(result)
+        self.finished[id(result)] = time.time()
+
+    def finished_at(self, result: BenchResult) -> float | None:
+        """Return when a result of this session or of the last all_results() finished."""
+        return self.finished.get(id(result))
 
     def cpu_info(self) -> CpuInfo:
         """Return the CPU description (detected on first use)."""
@@ -51,8 +64,11 @@ class Session:
         seen = {id(r) for r in self.results}
         mine = list(self.results)
         keys = {(r.run, r.samples) for r in mine}
+        # Stored results are new objects on each call: forget the ids of the last ones.
+        self.finished = {i: t for i, t in self.finished.items() if i in seen}
         for entry in self.history():
             r = entry.result
             if id(r) not in seen and (r.run, r.samples) not in keys:
                 mine.append(r)
+                self.finished[id(r)] = entry.finished_at
         return mine

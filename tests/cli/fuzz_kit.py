@@ -49,7 +49,7 @@ OPTIONS = {
     "tune": ["--dtype", "--size", "--budget", "--json", "--help"],
     "kernels": ["--json", "--help"],
     "cpu": ["--json", "--remeasure", "--help"],
-    "results": ["--mine", "--best", "--limit", "--offset", "--json", "--help"],
+    "results": ["--mine", "--best", "--limit", "--offset", "--full-users", "--json", "--help"],
     "help": ["bench", "tune", "nope", "--help"],
     "version": ["--help"],
 }  # fmt: skip

@@ -165,6 +165,21 @@ def test_anything_else_is_refused_and_nothing_runs(server: Server, command: str)
 
 
 def test_no_command_without_terminal_prints_usage(server: Server) -> None:
+    """sshd's SSH_CONNECTION names the address and port the client reached (item 17)."""
     result = server.ssh()
     assert result.returncode == 2
-    assert "usage: ssh HOST COMMAND" in result.stderr
+    assert f"usage: ssh -p {server.port} {server.user}@127.0.0.1 COMMAND" in result.stderr
+
+
+def test_hints_name_ssh_not_sshapp(server: Server) -> None:
+    """Issue 26, item 17: a forced-command user is told `ssh -p PORT USER@HOST …`."""
+    prog = f"ssh -p {server.port} {server.user}@127.0.0.1"
+    usage = server.ssh("bench", "--size", "64")
+    assert usage.returncode == 2
+    assert usage.stderr.count("\n") == 1, usage.stderr
+    assert f"usage: {prog} bench KERNEL" in usage.stderr
+    unknown = server.ssh("bench", "'nosuch.*'")
+    assert unknown.returncode == 2
+    assert f"'{prog} kernels' lists them" in unknown.stderr
+    helped = server.ssh("help", "bench")
+    assert helped.stdout.startswith(f"usage: {prog} bench "), helped.stdout

@@ -30,7 +30,7 @@ def _session(command: str | None, settings: Settings) -> tuple[int, str, str]:
         err,
         settings,
         env=env,
-        run_command=lambda argv: main(argv, None, out, err),
+        run_command=lambda argv, prog: main(argv, None, out, err, prog=prog),
     )
     return code, out.getvalue(), err.getvalue()
 
@@ -109,7 +109,14 @@ def test_no_command_with_a_terminal_starts_the_tui(
     fake.main = fake_tui_main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "sshapp.tui.app", fake)
     monkeypatch.setenv("SSHAPP_USER", "carol")
-    code = run_session(FakeTty(), FakeTty(), io.StringIO(), settings, env={}, run_command=main)
+    code = run_session(
+        FakeTty(),
+        FakeTty(),
+        io.StringIO(),
+        settings,
+        env={},
+        run_command=lambda argv, prog: main(argv, prog=prog),
+    )
     assert code == 0
     assert seen == [("carol", settings)]
 

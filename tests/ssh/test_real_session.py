@@ -146,3 +146,32 @@ async def test_each_benchmark_run_is_one_line_on_the_server_log(
     assert fields["status"] == "ok"
     assert fields["reps"] == "2"
     assert float(fields["best_gflops"]) > 0
+
+
+@pytest.mark.parametrize("zygote", [True, False], ids=["zygote", "spawn"])
+async def test_exec_hints_and_usage_name_the_ssh_command_that_reached_the_host(
+    start: StartServer, zygote: bool
+) -> None:
+    """Issue 26, item 17: `try: ssh -p PORT alice@127.0.0.1 bench …`, never `sshapp bench`."""
+    server = await start(session_argv=default_session_argv(), zygote=zygote)
+    prog = f"ssh -p {server.port} alice@127.0.0.1"
+    async with connect(server.port) as conn:
+        results = await conn.run("results", encoding="utf-8")
+        usage = await conn.run("bench --size 64", encoding="utf-8")
+        helped = await conn.run("help bench", encoding="utf-8")
+    assert results.exit_status == 0, results.stderr
+    assert f"try: {prog} bench ref.reorder.f32" in str(results.stdout)
+    assert usage.exit_status == 2
+    assert f"usage: {prog} bench KERNEL" in str(usage.stderr)
+    assert str(helped.stdout).startswith(f"usage: {prog} bench ")
+
+
+async def test_exec_hints_use_the_configured_public_name(
+    start: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSHAPP_PUBLIC_NAME", "bench.example.org")
+    server = await start(session_argv=default_session_argv())
+    async with connect(server.port) as conn:
+        results = await conn.run("results", encoding="utf-8")
+    assert results.exit_status == 0, results.stderr
+    assert "try: ssh bench.example.org bench ref.reorder.f32" in str(results.stdout)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.quit import QuitScreen
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.tune import TuneScreen
 from tests.tui.conftest import wait_for
@@ -121,3 +124,42 @@ async def mid_tune(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_tune_mid_tune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=mid_tune)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_table(
+    snap_compare: SnapCompare, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dates (in UTC here) and blocks; nothing cut (issue 26, items 12 and 17)."""
+    from tests.tui.screens.test_results_table import blocked_history
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    app = BenchApp(FakeService(history=blocked_history()), "tester", host="bench", cpu=FAKE_CPU)
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=keys("r"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+async def asked_to_quit(pilot: Pilot[Any]) -> None:
+    """A run waits in the host queue (for a minute: nothing moves), then q."""
+    await pilot.press("s")
+    await pilot.pause()
+    app = pilot.app
+    app.screen.query_one("#kernels", Input).value = "ref.naive.f32"
+    await pilot.pause()
+    await pilot.press("ctrl+r")
+    await wait_for(lambda: isinstance(app.screen, RunScreen) and app.screen.busy)
+    await pilot.press("q")
+    await wait_for(lambda: isinstance(app.screen, QuitScreen))
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_quit_asks_mid_batch(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26, item 17: q while a batch waits or runs asks first."""
+    service = FakeService(history=ladder_history(), queue_ahead=1, queue_delay=60)
+    app = BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
+    assert snap_compare(app, terminal_size=size, run_before=asked_to_quit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -20,8 +21,8 @@ from sshapp.tui.analysis import (
     sweep_series,
 )
 from sshapp.tui.scaling import scaling_chart
-from sshapp.tui.screens.run import pct, ratio
 from sshapp.tui.session import Session
+from sshapp.tui.widgets import result_rows
 from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.ladder import LadderChart
 from sshapp.tui.widgets.line_chart import LineChart
@@ -74,6 +75,10 @@ class ResultsScreen(Screen[None]):
         """Which (dtype, size) the ladder shows."""
         self.precision_index = 0
         """Which size the precision view shows."""
+        self.shown: list[BenchResult] = []
+        """The table's results, in row order."""
+        self.left_out: list[str] = []
+        """Columns too wide for the terminal (the highlighted row's line shows them)."""
 
     def compose(self) -> ComposeResult:
         """Six tabs."""
@@ -82,6 +87,7 @@ class ResultsScreen(Screen[None]):
             with TabPane("1 Table", id="table"):
                 yield Static(id="sort-line")
                 yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="row-detail")
             with TabPane("2 Ladder", id="ladder"):
                 yield LadderChart(id="ladder-chart")
             with TabPane("3 Sweep", id="sweep"):
@@ -100,10 +106,6 @@ class ResultsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Columns, then the data."""
-        table = self.query_one("#results-table", DataTable)
-        columns = ("kernel", "size", "dtype", "thr", "best GF/s", "median", "% peak", "vs BLAS")
-        for name in (*columns, "from"):
-            table.add_column(name, key=name)
         self.query_one("#sweep-chart", LineChart).empty_text = "no runs yet: try a sweep"
         self.query_one("#roof-chart", LineChart).empty_text = "no runs yet"
         self.query_one(
@@ -132,7 +134,7 @@ class ResultsScreen(Screen[None]):
 
     def _fill_table(self) -> None:
         table = self.query_one("#results-table", DataTable)
-        table.clear()
+        when = self.session.finished_at
         name, key = SORTS[self.sort_index]
         session_ids = {id(r) for r in self.session.results}
         ordered = list(self.results)
@@ -144,22 +146,43 @@ class ResultsScreen(Screen[None]):
             ordered.sort(key=key)  # type: ignore[arg-type]
         if self.reverse:
             ordered.reverse()
-        for r in ordered:
-            table.add_row(
-                r.run.kernel_id,
-                str(r.run.shape),
-                r.run.dtype,
-                str(r.run.threads),
-                f"{r.best_gflops:.2f}",
-                f"{r.median_gflops:.2f}",
-                pct(r.peak_fraction),
-                ratio(r.blas_ratio),
-                "session" if id(r) in session_ids else "history",
-            )
+        self.shown = ordered
+        now = time.time()
+        rows = [
+            result_rows.cells(r, "session" if id(r) in session_ids else "history", when(r), now)
+            for r in ordered
+        ]
+        kept = result_rows.fit(rows, self.app.size.width - 2)  # 2: the vertical scrollbar
+        self.left_out = [c for c in result_rows.COLUMNS if c not in kept]
+        if [c.label.plain for c in table.ordered_columns] != kept:
+            table.clear(columns=True)
+            for column in kept:
+                table.add_column(column, key=column)
+        else:
+            table.clear()
+        index = [result_rows.COLUMNS.index(column) for column in kept]
+        for cells in rows:
+            table.add_row(*(cells[i] for i in index))
+        self._show_detail(table.cursor_row)
         order = " (inverted)" if self.reverse else ""
         self.query_one("#sort-line", Static).update(
             f"{len(ordered)} runs · sorted by {name}{order} · o: next sort, i: invert"
         )
+
+    def on_resize(self) -> None:
+        """Choose again which columns fit."""
+        self._fill_table()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Say what the left-out columns hold for the highlighted row."""
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, row: int) -> None:
+        line = self.query_one("#row-detail", Static)
+        line.display = bool(self.left_out and self.shown)
+        if line.display and 0 <= row < len(self.shown):
+            r = self.shown[row]
+            line.update(result_rows.detail(r, self.session.finished_at(r), self.left_out))
 
     def _single(self) -> list[BenchResult]:
         """Return the one-thread results (the views of one core)."""

@@ -176,7 +176,7 @@ class RunScreen(Screen[None]):
         """Record the result and show its verdict."""
         result = message.result
         self._begin(result.run, "finished")
-        self.session.results.append(result)
+        self.session.add_result(result)
         self.done += 1
         self.note = (
             f"{result.run.kernel_id} at {result.run.shape}: best {result.best_gflops:.2f} "

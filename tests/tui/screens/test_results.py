@@ -73,4 +73,4 @@ async def test_a_scaling_series_from_setup_lands_in_the_scaling_view() -> None:
         notes = str(app.screen.query_one("#scaling-notes", Static).render())
         assert "1: 52 · 2: 97 (93%)" in notes
         table = app.screen.query_one(DataTable)
-        assert [c.label.plain for c in table.ordered_columns][3] == "thr"
+        assert [c.label.plain for c in table.ordered_columns][2] == "thr"
