@@ -36,3 +36,35 @@ def test_keys_sent_together_into_a_setup_field_all_arrive(tmux: Tmux, server_por
     tmux.wait_for("app", "m 5127 ", timeout=10)
     tmux("send-keys", "-t", "app", "Left", "Left", "BSpace", "6")
     tmux.wait_for("app", "m 5627 ", timeout=10)
+
+
+def highlighted(screen: str) -> str:
+    """Return the kernel id the details pane (under the table's rule) names."""
+    lines = screen.splitlines()
+    rule = max(i for i, line in enumerate(lines) if line.startswith("────"))
+    return lines[rule + 1].split()[0]
+
+
+def table_rows(screen: str) -> list[str]:
+    """Return the table's lines (between the header and the details pane's rule)."""
+    lines = screen.splitlines()
+    rule = max(i for i, line in enumerate(lines) if line.startswith("────"))
+    return lines[2:rule]
+
+
+def test_the_kernel_table_at_80x24_shows_the_cursor_row_down_to_the_last(
+    tmux: Tmux, server_port: int
+) -> None:
+    """↓ through every kernel, then End: the highlighted kernel is always a visible row
+    (a horizontal scrollbar hid the bottom row, so the last kernel was never seen)."""
+    open_app(tmux, server_port, "frank")
+    seen: list[str] = []
+    for _ in range(30):  # more than the table's lines
+        tmux("send-keys", "-t", "app", "Down")
+        screen = tmux.capture("app")
+        kernel = highlighted(screen)
+        assert any(f" {kernel} " in row for row in table_rows(screen)), screen
+        seen.append(kernel)
+    tmux("send-keys", "-t", "app", "Home", "End")
+    screen = tmux.wait_for("app", f"\n {seen[-1]}  [")  # ↓ had reached the last kernel
+    assert any(f" {seen[-1]} " in row for row in table_rows(screen)), screen

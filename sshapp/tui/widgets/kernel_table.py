@@ -59,6 +59,7 @@ class KernelTable(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     KernelTable {
+        overflow-x: hidden;
         background: $surface;
         color: $foreground;
         & > .kernel-table--header {
@@ -133,9 +134,15 @@ class KernelTable(ScrollView, can_focus=True):
         """Announce the first highlighted kernel."""
         self._highlight()
 
+    @property
+    def view_size(self) -> Size:
+        """The room for lines: the widget less its scrollbar (rows include the heading)."""
+        return self.scrollable_content_region.size
+
     def on_resize(self) -> None:
-        """Keep the content exactly as wide as the widget (the summary is cut to fit)."""
-        self.virtual_size = Size(self.size.width, len(self.lines) + 1)
+        """Keep the content exactly as wide as the room beside the scrollbar (the summary is
+        cut to fit): any wider and a horizontal scrollbar covers the bottom row."""
+        self.virtual_size = Size(self.view_size.width, len(self.lines) + 1)
         self._scroll_cursor_visible()
 
     # Drawing.
@@ -159,7 +166,7 @@ class KernelTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         """Line y of the widget: the column headings, then table lines from the scroll offset."""
-        width = self.size.width
+        width = self.view_size.width
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("kernel-table--header", partial=True)
@@ -190,7 +197,7 @@ class KernelTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(row))
 
     def _scroll_cursor_visible(self) -> None:
-        rows_shown = max(1, self.size.height - 1)
+        rows_shown = max(1, self.view_size.height - 1)
         top = round(self.scroll_offset.y)
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
@@ -221,11 +228,11 @@ class KernelTable(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         """One screenful up."""
-        self.move_cursor(self.cursor_row - max(1, self.size.height - 2))
+        self.move_cursor(self.cursor_row - max(1, self.view_size.height - 2))
 
     def action_page_down(self) -> None:
         """One screenful down."""
-        self.move_cursor(self.cursor_row + max(1, self.size.height - 2))
+        self.move_cursor(self.cursor_row + max(1, self.view_size.height - 2))
 
     def action_first(self) -> None:
         """First kernel."""
