@@ -70,8 +70,15 @@ class KeyGate:
         return not (event.is_printable and isinstance(self._app.focused, Input))
 
     def _runs_late(self, event: events.Key) -> bool:
-        """Whether the key is handled on its way back up while the field types the next."""
-        return not event.is_printable and isinstance(self._app.focused, Input)
+        """Whether the key is handled on its way back up while the field types the next.
+
+        Priority bindings (tab, escape, ctrl+r in the setup form) run before the key is
+        handed on, so they cannot be overtaken.
+        """
+        if event.is_printable or not isinstance(self._app.focused, Input):
+            return False
+        active = self._app.screen.active_bindings.get(event.key)
+        return active is None or not active.binding.priority
 
     def _hold(self) -> int:
         self._holding = True
