@@ -3,11 +3,15 @@ labels that fit, and a cancel that waits for the host."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.tui.tmux_kit import Tmux, open_app
+from sshapp.kernels import list_kernels
+from tests.tui.tmux_kit import Tmux, open_app, serve
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
@@ -68,3 +72,71 @@ def test_the_kernel_table_at_80x24_shows_the_cursor_row_down_to_the_last(
     tmux("send-keys", "-t", "app", "Home", "End")
     screen = tmux.wait_for("app", f"\n {seen[-1]}  [")  # ↓ had reached the last kernel
     assert any(f" {seen[-1]} " in row for row in table_rows(screen)), screen
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_results_and_tune_keep_help_and_quit_in_the_footer(
+    tmux: Tmux, server_port: int, size: tuple[int, int]
+) -> None:
+    """Too many keys for the line: the other screens' keys give way, not Help and Quit."""
+    open_app(tmux, server_port, "gina", size)
+    for key, title in (("r", "1 Table"), ("t", "Tune ")):
+        tmux("send-keys", "-t", "app", key)
+        screen = tmux.wait_for("app", title, timeout=90)
+        footer = screen.rstrip("\n").splitlines()[-1]
+        assert "? Help" in footer, footer
+        assert "q Quit" in footer, footer
+
+
+@pytest.fixture
+def amx_masked_port(tmp_path: Path) -> Iterator[int]:
+    """A server whose sessions mask AMX, so every CPU has unsupported rows to show."""
+    yield from serve(tmp_path, SSHAPP_DISABLE_ISA="amx")
+
+
+def summary_cells(screen: str) -> dict[str, str]:
+    """Return kernel id → the summary cell as shown, for every kernel row in the pane."""
+    ids = {k.id for k in list_kernels()}
+    cells = {}
+    for row in table_rows(screen):
+        parts = re.split(r" {2,}", row.strip(" ▁▃▇█▏▕"))
+        if parts and parts[0] in ids:
+            cells[parts[0]] = parts[-1].strip()
+    return cells
+
+
+def test_kernel_summaries_at_80_columns_end_in_whole_words(
+    tmux: Tmux, amx_masked_port: int
+) -> None:
+    """A summary that does not fit is cut after a whole word and marked with …; an
+    unsupported row says so in full ("unsupporte" and "packed, ca" before)."""
+    open_app(tmux, amx_masked_port, "hana")
+    summaries = {k.id: k.summary for k in list_kernels()}
+    cells = summary_cells(tmux.capture("app"))
+    tmux("send-keys", "-t", "app", "End")
+    cells |= summary_cells(tmux.wait_for("app", "ref.naive.int8  [int8]"))
+    assert len(cells) == len(summaries)
+    for kid, cell in cells.items():
+        if kid.startswith("amx."):
+            assert cell.startswith("unsupported: CPU has no amx"), (kid, cell)
+            continue
+        if cell.startswith("unsupported: "):
+            continue  # masked or absent on this CPU (AVX2-only: the AVX-512 rows)
+        full = summaries[kid]
+        assert cell == full or (
+            cell.endswith("…") and full.startswith(cell[:-1]) and not full[len(cell) - 1].isalnum()
+        ), (kid, cell)
+        assert len(cell) >= 24, (kid, cell)  # the summary column keeps its room
+
+
+def test_setup_shows_every_picked_kernel_at_80_columns(tmux: Tmux, server_port: int) -> None:
+    """`a` marks the whole f32 group, enter: setup names every one (cut at "avx2" before)."""
+    open_app(tmux, server_port, "ines")
+    tmux("send-keys", "-t", "app", "a")
+    tmux("send-keys", "-t", "app", "Enter")
+    screen = tmux.wait_for("app", "presets", "runs starting with")
+    picked = [k.id for k in list_kernels() if k.dtype == "f32" and k.supported]
+    picked.append("blas.numpy.f32")
+    words = set(re.split(r"[\s,]+", screen))
+    missing = [kid for kid in picked if kid not in words]
+    assert not missing, screen

@@ -156,7 +156,11 @@ class SetupScreen(Screen[None]):
             count = len(self.runs)
             first = self.runs[0] if self.runs else None
             what = f" starting with {first.kernel_id} at {first.shape}" if first else ""
-            status.update(Text(f"✓ {count} run{'s' if count != 1 else ''}{what}"))
+            verdict = Text(f"✓ {count} run{'s' if count != 1 else ''}{what}")
+            ids = list(dict.fromkeys(run.kernel_id for run in self.runs))
+            if len(ids) > 1:  # the kernels field shows only as many as fit on its line
+                verdict.append(f"\n{len(ids)} kernels: {' '.join(ids)}", "dim")
+            status.update(verdict)
         status.set_class(bool(self.error), "-error")
         self.query_one("#submit", Button).disabled = bool(self.error)
 
