@@ -95,7 +95,7 @@ class SetupScreen(Screen[None]):
             with Horizontal(classes="field"):
                 yield Label("sweep", classes="name")
                 yield Input(
-                    placeholder="sizes, e.g. 256 512 1024 (empty: one size)",
+                    placeholder="256 512 1024 or 64:2048:x2 (empty: one size)",
                     id="sweep",
                     compact=True,
                 )
