@@ -140,3 +140,23 @@ def test_setup_shows_every_picked_kernel_at_80_columns(tmux: Tmux, server_port: 
     words = set(re.split(r"[\s,]+", screen))
     missing = [kid for kid in picked if kid not in words]
     assert not missing, screen
+
+
+@pytest.mark.timeout(300)
+def test_cancel_says_cancelling_until_the_host_has_stopped(tmux: Tmux, server_port: int) -> None:
+    """x mid-repetition: "cancelling…" while the worker finishes the repetition it is in,
+    "cancelled" once the host is free (it said "cancelled" at once, the core still busy)."""
+    open_app(tmux, server_port, "jack")
+    tmux("send-keys", "-t", "app", "s")
+    tmux.wait_for("app", "presets")
+    tmux("send-keys", "-t", "app", "-l", "ref.naive.f32")  # ~1.5 s of CPU per call at 768
+    tmux("send-keys", "-t", "app", "Tab")
+    tmux("send-keys", "-t", "app", "-l", "768")
+    tmux.wait_for("app", "1 run starting with ref.naive.f32 at 768")
+    tmux("send-keys", "-t", "app", "C-r")
+    tmux.wait_for("app", "reps 1", timeout=150)  # a loaded 2-core host is slow
+    tmux("send-keys", "-t", "app", "x")
+    screen = tmux.wait_for("app", "cancelling", timeout=10)
+    assert "cancelled ref.naive.f32" not in screen
+    screen = tmux.wait_for("app", "cancelled ref.naive.f32", timeout=90)
+    assert "cancelling" not in screen

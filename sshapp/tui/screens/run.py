@@ -39,6 +39,10 @@ def ratio(value: float | None) -> str:
     return f"×{value:.2f}" if value is not None else "-"
 
 
+ENDED = frozenset({"finished", "failed", "cancelled"})
+"""States a run ends in."""
+
+
 class RunScreen(Screen[None]):
     """Streams each run's repetitions into a chart; x cancels the current batch."""
 
@@ -68,6 +72,7 @@ class RunScreen(Screen[None]):
         """Last outcome line (result, error or cancel)."""
         self._dirty = True
         self._batch: asyncio.Task[None] | None = None
+        self._cancelling = False
 
     def compose(self) -> ComposeResult:
         """Title line, chart, stats line, finished-runs table."""
@@ -112,8 +117,9 @@ class RunScreen(Screen[None]):
     @work(exclusive=True, group="bench")
     async def _drive(self, runs: list[RunSpec]) -> None:
         self._batch = asyncio.current_task()
+        self._cancelling = False
         await self._run_all(runs)
-        while self.session.pending:  # submitted while this batch ran
+        while self.session.pending and not self._cancelling:  # submitted meanwhile
             runs, self.session.pending = self.session.pending, []
             self.total, self.done = len(runs), 0
             await self._run_all(runs)
@@ -121,6 +127,8 @@ class RunScreen(Screen[None]):
     async def _run_all(self, runs: list[RunSpec]) -> None:
         service = self.session.service
         for run in runs:
+            if self._cancelling:
+                break  # the rest of a cancelled batch never starts
             gflops: list[float] = []
             try:
                 async for event in service.run(run):
@@ -142,12 +150,22 @@ class RunScreen(Screen[None]):
                 raise
 
     def action_cancel(self) -> None:
-        """Cancel the waiting or running batch (one key, as promised in the footer)."""
+        """Cancel the waiting or running batch (one key, as promised in the footer).
+
+        The run stops at its next sample and says "cancelled" once the host is free;
+        until then it says "cancelling…". A second x stops waiting for it.
+        """
         if not self.busy:
             self.notify("nothing is running")
             return
         self.session.pending = []  # runs queued behind this batch go too
-        self.workers.cancel_group(self, "bench")
+        if self._cancelling:
+            self.workers.cancel_group(self, "bench")
+            return
+        self._cancelling = True
+        self.state = "cancelling… (the host finishes this repetition)"
+        self._dirty = True
+        self.session.service.cancel()
 
     def _begin(self, run: RunSpec, state: str) -> None:
         if run != self.current:
@@ -155,6 +173,8 @@ class RunScreen(Screen[None]):
             chart = self.query_one(SampleChart)
             chart.set_samples(())
             chart.border_title = f"{dtype(run.dtype).unit} per repetition"
+        if self._cancelling and state not in ENDED:
+            state = self.state  # a sample still in flight does not undo "cancelling…"
         self.state = state
         self._dirty = True
 
