@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from sshapp.tui.messages import (
     RunFinished,
     RunProgressed,
     RunQueued,
+    RunRequested,
     RunStarted,
 )
 from sshapp.tui.session import Session
@@ -73,6 +75,9 @@ class RunScreen(Screen[None]):
         self._dirty = True
         self._batch: asyncio.Task[None] | None = None
         self._cancelling = False
+        self._since = time.monotonic()
+        """When the current state began (a wait shows how long it has lasted)."""
+        self._shown_seconds = -1
 
     def compose(self) -> ComposeResult:
         """Title line, chart, stats line, finished-runs table."""
@@ -118,17 +123,23 @@ class RunScreen(Screen[None]):
     async def _drive(self, runs: list[RunSpec]) -> None:
         self._batch = asyncio.current_task()
         self._cancelling = False
-        await self._run_all(runs)
-        while self.session.pending and not self._cancelling:  # submitted meanwhile
-            runs, self.session.pending = self.session.pending, []
-            self.total, self.done = len(runs), 0
+        self.refresh_bindings()  # x Cancel run is shown only while a batch is on
+        try:
             await self._run_all(runs)
+            while self.session.pending and not self._cancelling:  # submitted meanwhile
+                runs, self.session.pending = self.session.pending, []
+                self.total, self.done = len(runs), 0
+                await self._run_all(runs)
+        finally:
+            self._batch = None
+            self.refresh_bindings()
 
     async def _run_all(self, runs: list[RunSpec]) -> None:
         service = self.session.service
         for run in runs:
             if self._cancelling:
                 break  # the rest of a cancelled batch never starts
+            self.post_message(RunRequested(run))
             gflops: list[float] = []
             try:
                 async for event in service.run(run):
@@ -148,6 +159,10 @@ class RunScreen(Screen[None]):
             except asyncio.CancelledError:
                 self.post_message(RunCancelled(run))
                 raise
+
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        """Offer x (cancel) only while a batch is queued or running."""
+        return self.busy if action == "cancel" else True
 
     def action_cancel(self) -> None:
         """Cancel the waiting or running batch (one key, as promised in the footer).
@@ -175,8 +190,15 @@ class RunScreen(Screen[None]):
             chart.border_title = f"{dtype(run.dtype).unit} per repetition"
         if self._cancelling and state not in ENDED:
             state = self.state  # a sample still in flight does not undo "cancelling…"
+        if state != self.state:
+            self._since = time.monotonic()
         self.state = state
         self._dirty = True
+
+    def on_run_requested(self, message: RunRequested) -> None:
+        """A new run: clear the last one's bars (the same spec again included)."""
+        self.current = None
+        self._begin(message.run, "waiting for the host")
 
     def on_run_queued(self, message: RunQueued) -> None:
         """Show the queue position."""
@@ -230,9 +252,15 @@ class RunScreen(Screen[None]):
         log.move_cursor(row=log.row_count - 1)
 
     def _flush(self) -> None:
+        waited = int(time.monotonic() - self._since)
+        waiting = self.busy and not self.samples
+        if waiting and waited != self._shown_seconds:
+            self._dirty = True  # the time waited ticks
         if not self._dirty:
             return
         self._dirty = False
+        self._shown_seconds = waited
+        self.query_one(SampleChart).show_wait(self.state if waiting else None, waited)
         title = Text()
         if self.current is None:
             title.append("No run yet: pick kernels (k) and set up a run (s).")
@@ -242,6 +270,8 @@ class RunScreen(Screen[None]):
             title.append(f"  {run.shape} {run.dtype}  ")
             title.append(f"run {min(self.done + 1, self.total)}/{self.total}  ")
             title.append(f"● {self.state}", "bold")
+            if self.busy and self.state not in ENDED:
+                title.append(f" · {waited} s")
         self.query_one("#run-title", Static).update(title)
         self.query_one("#run-stats", Static).update(self._stats())
 
@@ -258,6 +288,8 @@ class RunScreen(Screen[None]):
                 if peak:
                     text.append(f"{best / peak * 100:.0f}% of {isa} peak {peak:.1f}  ")
             text.append(f"reps {len(self.samples)}")
+            if self.current is not None and self.current.budget_seconds is None:
+                text.append(f" of {self.current.repeats}")
         if self.note:
             text.append("\n" if self.samples else "")
             text.append(self.note, "italic")
