@@ -11,6 +11,9 @@ from sshapp.bench.run.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, out_of_ra
 from sshapp.bench.run.sweep import is_range, sweep_range
 from sshapp.kernels import scaling_series
 
+CLI_LIST_HINT = re.compile(r"[`'][^`']*\bkernels[`'] lists them")
+"""The engine's pointer to the kernel list for a command line ("'sshapp kernels' lists them")."""
+
 PRESETS: dict[str, tuple[int, int, int]] = {
     "256": (256, 256, 256),
     "1024": (1024, 1024, 1024),
@@ -44,6 +47,11 @@ class FormValues:
     """Sizes for a sweep ("" = one run at m×n×k)."""
     threads: str = "1"
     """Thread counts: "2", "1,2,4" or "scaling" (1, 2, 4 ... every allowed core)."""
+
+
+def in_the_tui(message: str) -> str:
+    """Return an engine error as the TUI says it: the list of kernels is a key away."""
+    return CLI_LIST_HINT.sub("press k to list them", message)
 
 
 def _int(name: str, raw: str, highest: int = MAX_SIDE) -> int:

@@ -7,7 +7,7 @@ import pytest
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.spec import Shape
 from sshapp.kernels import scaling_series
-from sshapp.tui.form import FormValues, parse_shape, to_spec
+from sshapp.tui.form import FormValues, in_the_tui, parse_shape, to_spec
 
 
 def form(**changes: object) -> FormValues:
@@ -128,3 +128,17 @@ def test_sweep_takes_the_clis_ranges(sweep: str, sides: list[int]) -> None:
 def test_sweep_range_errors_are_the_clis(sweep: str, error: str) -> None:
     with pytest.raises(SpecError, match=error):
         to_spec(form(sweep=sweep))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no kernel matches 'zz*'; 'sshapp kernels' lists them",
+        "unknown kernel 'zz'; 'sshapp kernels' lists them",
+        "no kernel matches 'zz*'; `ssh HOST kernels` lists them",
+    ],
+)
+def test_engine_hints_name_the_tuis_key(message: str) -> None:
+    worded = in_the_tui(message)
+    assert worded.endswith("; press k to list them")
+    assert "zz" in worded
