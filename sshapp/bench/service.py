@@ -44,6 +44,14 @@ class BenchService(Protocol):
         """
         ...
 
+    def cancel(self) -> None:
+        """Cancel every waiting or running run of this service, gently: each yields
+        Cancelled once its worker has stopped at its next sample (the host is free then).
+
+        Runs started after this call are not affected.
+        """
+        ...
+
     def history(
         self, *, mine: bool = True, best: bool = False, limit: int = 100, offset: int = 0
     ) -> Sequence[HistoryEntry]:

@@ -1,12 +1,14 @@
-"""Provides parsing of size arguments (`--mnk M,N,K`, `--sweep A:B:xF` / `A:B:+S`) and of
-`--threads N[,N...]`."""
+"""Provides parsing of size arguments (`--mnk M,N,K`, `--sweep A:B:xF` / `A:B:+S` / `A..B`)
+and of `--threads N[,N...]`."""
 
 from __future__ import annotations
 
 import argparse
 
+from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.spec import Shape
 from sshapp.bench.run.bounds import MAX_SHAPES, MAX_SIDE, out_of_range, shown
+from sshapp.bench.run.sweep import sweep_range
 
 MAX_SWEEP_POINTS = MAX_SHAPES
 """Most sizes one sweep may produce (the bench layer's cap, shared with the TUI)."""
@@ -38,34 +40,16 @@ def mnk(text: str) -> Shape:
 
 
 def sweep(text: str) -> tuple[Shape, ...]:
-    """Parse "A:B:xF" (multiply by F) or "A:B:+S" (add S) into square shapes A..B.
+    """Parse "A:B:xF" (multiply by F), "A:B:+S" (add S) or "A..B" into square shapes A..B
+    (the bench layer's parser, which the TUI's sweep field shares).
 
     Raises:
         argparse.ArgumentTypeError: Malformed, empty, or more than MAX_SWEEP_POINTS sizes.
     """
-    parts = text.split(":")
-    if len(parts) == 2:
-        parts.append("x2")
-    if len(parts) != 3 or len(parts[2]) < 2 or parts[2][0] not in "x+*":
-        msg = f"expected START:STOP:xFACTOR or START:STOP:+STEP, got {shown(text)!r}"
-        raise argparse.ArgumentTypeError(msg)
-    start, stop = _whole(parts[0], "sweep start"), _whole(parts[1], "sweep stop")
-    step = _whole(parts[2][1:], "sweep step")
-    if stop < start:
-        msg = f"sweep stop {stop} is below its start {start}"
-        raise argparse.ArgumentTypeError(msg)
-    if parts[2][0] in "x*" and step < 2:
-        msg = "sweep factor must be >= 2"
-        raise argparse.ArgumentTypeError(msg)
-    sizes: list[int] = []
-    size = start
-    while size <= stop:
-        sizes.append(size)
-        if len(sizes) > MAX_SWEEP_POINTS:
-            msg = f"sweep {shown(text)!r} has more than {MAX_SWEEP_POINTS} sizes"
-            raise argparse.ArgumentTypeError(msg)
-        size = size * step if parts[2][0] in "x*" else size + step
-    return tuple(Shape(s, s, s) for s in sizes)
+    try:
+        return sweep_range(text)
+    except SpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 MAX_THREAD_COUNTS = 16

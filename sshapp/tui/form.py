@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.bench.run.bounds import MAX_REPEATS, MAX_SHAPES, MAX_SIDE, out_of_range, shown
+from sshapp.bench.run.sweep import is_range, sweep_range
 from sshapp.kernels import scaling_series
+
+CLI_LIST_HINT = re.compile(r"[`'][^`']*\bkernels[`'] lists them")
+"""The engine's pointer to the kernel list for a command line ("'sshapp kernels' lists them")."""
 
 PRESETS: dict[str, tuple[int, int, int]] = {
     "256": (256, 256, 256),
@@ -45,6 +49,11 @@ class FormValues:
     """Thread counts: "2", "1,2,4" or "scaling" (1, 2, 4 ... every allowed core)."""
 
 
+def in_the_tui(message: str) -> str:
+    """Return an engine error as the TUI says it: the list of kernels is a key away."""
+    return CLI_LIST_HINT.sub("press k to list them", message)
+
+
 def _int(name: str, raw: str, highest: int = MAX_SIDE) -> int:
     """Parse one whole-number field, range-checked here (a 200-digit paste is one line)."""
     try:
@@ -78,6 +87,26 @@ def parse_shape(token: str) -> Shape:
     raise SpecError(msg)
 
 
+def parse_sweep(text: str) -> tuple[Shape, ...]:
+    """Parse the sweep field: sizes ("256 512", "8x9x10") and the CLI's ranges ("64:2048:x2",
+    "100:300:+100", "64..2048"), in the order given.
+
+    Raises:
+        SpecError: A size or range is malformed, or more than MAX_SHAPES sizes in all.
+    """
+    tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    if len(tokens) > MAX_SHAPES:  # the CLI's --sweep cap, from the bench layer
+        msg = f"a sweep may have at most {MAX_SHAPES} sizes, got {len(tokens)}"
+        raise SpecError(msg)
+    shapes: list[Shape] = []
+    for token in tokens:
+        shapes.extend(sweep_range(token) if is_range(token) else (parse_shape(token),))
+    if len(shapes) > MAX_SHAPES:
+        msg = f"a sweep may have at most {MAX_SHAPES} sizes, got {len(shapes)}"
+        raise SpecError(msg)
+    return tuple(shapes)
+
+
 def parse_threads(text: str) -> tuple[int, ...]:
     """Parse "2", "1,2,4" (or spaces) or "scaling" into thread counts, ascending.
 
@@ -103,11 +132,7 @@ def to_spec(form: FormValues) -> BenchSpec:
         msg = "pick at least one kernel (ids or globs such as avx2.*)"
         raise SpecError(msg)
     if form.sweep.strip():
-        tokens = [t for t in re.split(r"[\s,]+", form.sweep.strip()) if t]
-        if len(tokens) > MAX_SHAPES:  # the CLI's --sweep cap, from the bench layer
-            msg = f"a sweep may have at most {MAX_SHAPES} sizes, got {len(tokens)}"
-            raise SpecError(msg)
-        shapes = tuple(parse_shape(t) for t in tokens)
+        shapes = parse_sweep(form.sweep)
     else:
         m = _int("m", form.m)
         n, k = (m, m) if form.square else (_int("n", form.n), _int("k", form.k))

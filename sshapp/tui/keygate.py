@@ -8,6 +8,12 @@ may switch screens go through alone and holds the keys behind it until the key h
 handled and, if it switched screens, the new screen has drawn and focused its field;
 then it delivers them in order. A key that turns out not to switch anything releases the
 queue when it returns, or after FALLBACK_SECONDS at the latest, so nothing is dropped.
+
+The same race reorders keys inside a text field: Input types a printable key the moment
+it reaches it, but backspace, the arrows and home/end are bindings, run only when the key
+has come back up to the app. In `9 BSpace 8` sent at once the 8 was typed before the
+backspace ran, which then deleted the 8. So a non-printable key typed into an Input also
+goes alone, and the keys behind it wait until it has returned.
 """
 
 from __future__ import annotations
@@ -63,6 +69,17 @@ class KeyGate:
             return False
         return not (event.is_printable and isinstance(self._app.focused, Input))
 
+    def _runs_late(self, event: events.Key) -> bool:
+        """Whether the key is handled on its way back up while the field types the next.
+
+        Priority bindings (tab, escape, ctrl+r in the setup form) run before the key is
+        handed on, so they cannot be overtaken.
+        """
+        if event.is_printable or not isinstance(self._app.focused, Input):
+            return False
+        active = self._app.screen.active_bindings.get(event.key)
+        return active is None or not active.binding.priority
+
     def _hold(self) -> int:
         self._holding = True
         self._token += 1
@@ -76,7 +93,7 @@ class KeyGate:
         await self._pass(event)
 
     async def _pass(self, event: events.Key) -> None:
-        if self._may_switch(event):
+        if self._may_switch(event) or self._runs_late(event):
             token = self._hold()
             self._in_flight = event
             self._app.set_timer(FALLBACK_SECONDS, partial(self._release, token))

@@ -10,6 +10,14 @@ from sshapp.bench.protocol.spec import BenchResult, RunSpec
 
 
 @dataclass
+class RunRequested(Message):
+    """A run was handed to the engine; it waits for the host next (a fresh run view)."""
+
+    run: RunSpec
+    """The run."""
+
+
+@dataclass
 class RunQueued(Message):
     """A run waited in the host-wide queue."""
 

@@ -50,6 +50,9 @@ class _WarmUpService:
         raise SpecError(msg)
         yield  # pragma: no cover - makes this an async generator
 
+    def cancel(self) -> None:
+        """Nothing runs, nothing to cancel."""
+
     def history(
         self,
         *,

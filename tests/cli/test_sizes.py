@@ -41,3 +41,8 @@ def test_bad_sweeps(text: str) -> None:
 def test_sweep_point_limit_message() -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=str(MAX_SWEEP_POINTS)):
         sweep("1:1000:+1")
+
+
+def test_a_dotted_range_doubles_as_in_the_setup_form() -> None:
+    assert [s.m for s in sweep("64..512")] == [64, 128, 256, 512]
+    assert [s.m for s in sweep("100..300:+100")] == [100, 200, 300]

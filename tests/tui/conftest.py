@@ -9,6 +9,7 @@ import pytest
 
 from sshapp.tui.app import BenchApp
 from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history
+from tests.tui.tmux_kit import server_port, tmux  # noqa: F401 (real-terminal fixtures)
 
 
 @pytest.fixture

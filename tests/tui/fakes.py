@@ -16,7 +16,7 @@ from sshapp.bench.blocking.live import (
 )
 from sshapp.bench.blocking.store import Tuned
 from sshapp.bench.protocol.errors import SpecError
-from sshapp.bench.protocol.events import Event, Finished, Queued, Sampled, Started
+from sshapp.bench.protocol.events import Cancelled, Event, Finished, Queued, Sampled, Started
 from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
 from sshapp.bench.protocol.spec import BenchResult, BenchSpec, RunSpec, Shape, Stats
 from sshapp.kernels import (
@@ -185,6 +185,11 @@ class FakeService:
         self.measured = measured
         self.started: list[RunSpec] = []
         self.cancelled: list[RunSpec] = []
+        self.cancel_requested = asyncio.Event()
+        """Set by cancel(): every run ends with Cancelled after its current sample."""
+        self.stop_delay = 0.0
+        """Seconds a cancelled run still takes (the repetition it is in), as the engine's
+        worker finishing its sample."""
         self.live_delay = 0.02
         """Seconds between live tuning samples."""
         self.saved: dict[str, Tuned] = {}
@@ -250,15 +255,25 @@ class FakeService:
 
     async def run(self, run: RunSpec) -> AsyncIterator[Event]:
         self.started.append(run)
+        cancel = self.cancel_requested  # the one in force when this run was asked for
         try:
             for ahead in range(self.queue_ahead, 0, -1):
                 yield Queued(run, ahead)
                 await asyncio.sleep(self.queue_delay)
+                if cancel.is_set():
+                    self.cancelled.append(run)
+                    yield Cancelled(run)
+                    return
             yield Started(run)
             rate = team_rate(run.kernel_id, run.threads)
             gflops: list[float] = []
             for index in range(run.repeats):
                 await asyncio.sleep(self.delay)
+                if cancel.is_set():
+                    await asyncio.sleep(self.stop_delay)
+                    self.cancelled.append(run)
+                    yield Cancelled(run)
+                    return
                 value = rate * WIGGLE[index % len(WIGGLE)]
                 gflops.append(value)
                 yield Sampled(run, index, run.shape.flops / value / 1e9, value)
@@ -266,6 +281,10 @@ class FakeService:
         except (asyncio.CancelledError, GeneratorExit):
             self.cancelled.append(run)
             raise
+
+    def cancel(self) -> None:
+        self.cancel_requested.set()
+        self.cancel_requested = asyncio.Event()  # runs started later are not affected
 
     def history(
         self,

@@ -7,7 +7,7 @@ import pytest
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.spec import Shape
 from sshapp.kernels import scaling_series
-from sshapp.tui.form import FormValues, parse_shape, to_spec
+from sshapp.tui.form import FormValues, in_the_tui, parse_shape, to_spec
 
 
 def form(**changes: object) -> FormValues:
@@ -100,3 +100,45 @@ def test_bad_threads_are_one_line(text: str) -> None:
     with pytest.raises(SpecError, match="threads") as err:
         to_spec(form(threads=text))
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("sweep", "sides"),
+    [
+        ("64:2048:x2", [64, 128, 256, 512, 1024, 2048]),  # the CLI's --sweep syntax
+        ("64..2048", [64, 128, 256, 512, 1024, 2048]),  # doubling, as A:B
+        ("100:300:+100", [100, 200, 300]),
+        ("16:64 1000", [16, 32, 64, 1000]),  # a range and a size together
+    ],
+)
+def test_sweep_takes_the_clis_ranges(sweep: str, sides: list[int]) -> None:
+    spec = to_spec(form(sweep=sweep))
+    assert [s.m for s in spec.shapes] == sides
+    assert all(s.m == s.n == s.k for s in spec.shapes)
+
+
+@pytest.mark.parametrize(
+    ("sweep", "error"),
+    [
+        ("2048:64:x2", "sweep stop 64 is below its start 2048"),
+        ("1:1000:+1", "more than 64 sizes"),
+        ("1:9:x1", "sweep factor must be >= 2"),
+    ],
+)
+def test_sweep_range_errors_are_the_clis(sweep: str, error: str) -> None:
+    with pytest.raises(SpecError, match=error):
+        to_spec(form(sweep=sweep))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no kernel matches 'zz*'; 'sshapp kernels' lists them",
+        "unknown kernel 'zz'; 'sshapp kernels' lists them",
+        "no kernel matches 'zz*'; `ssh HOST kernels` lists them",
+    ],
+)
+def test_engine_hints_name_the_tuis_key(message: str) -> None:
+    worded = in_the_tui(message)
+    assert worded.endswith("; press k to list them")
+    assert "zz" in worded

@@ -2,66 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sshapp.kernels import list_kernels
+from tests.tui.tmux_kit import Tmux, open_app, ssh_command
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-class Tmux:
-    """A private tmux server (its own socket) with a sentinel session that keeps it alive."""
-
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def __call__(self, *args: str) -> str:
-        out = subprocess.run(
-            ["tmux", "-L", self.socket, *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-        return out.stdout
-
-    def capture(self, target: str) -> str:
-        return self("capture-pane", "-p", "-t", target)
-
-    def wait_for(self, target: str, *needles: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.capture(target)
-            if all(n in screen for n in needles):
-                return screen
-            time.sleep(0.2)
-        pytest.fail(f"{needles} never appeared; last screen:\n{screen}")
-
-
-@pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    server = Tmux(f"sshapp-test-{os.getpid()}-{tmp_path.name}")
-    # The sentinel keeps the server up between sessions (no race with a server shutting down).
-    server("new-session", "-d", "-s", "sentinel", "sleep 600")
-    try:
-        yield server
-    finally:
-        subprocess.run(
-            ["tmux", "-L", server.socket, "kill-server"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
 
 
 def pick_and_run(tmux: Tmux, command: str) -> None:
@@ -96,43 +46,10 @@ def test_pick_and_run_a_kernel_in_a_real_terminal(tmux: Tmux, tmp_path: Path) ->
     pick_and_run(tmux, command)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def server_port(tmp_path: Path) -> Iterator[int]:
-    """`sshapp serve` on 127.0.0.1 (open auth, temporary host key and state)."""
-    port = free_port()
-    env = {**os.environ, "SSHAPP_STATE_DIR": str(tmp_path / "state")}
-    argv = [sys.executable, "-m", "sshapp", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--hostkey-dir", str(tmp_path / "keys"), "--log-level", "WARNING"]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail("sshapp serve did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
 @pytest.mark.skipif(shutil.which("ssh") is None, reason="openssh-client is not installed")
 @pytest.mark.timeout(180)
 def test_pick_and_run_a_kernel_over_ssh(tmux: Tmux, server_port: int) -> None:
-    ssh = (
-        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-        "-o LogLevel=ERROR -o PubkeyAuthentication=no "
-        f"-p {server_port} -tt carol@127.0.0.1"
-    )
+    ssh = ssh_command(server_port, "carol")
     pick_and_run(tmux, f"env TERM=xterm-256color {ssh}; echo exited=$?; sleep 30")
 
 
@@ -141,13 +58,7 @@ def test_pick_and_run_a_kernel_over_ssh(tmux: Tmux, server_port: int) -> None:
 def test_tune_screen_over_ssh_changes_a_block_and_the_trace_moves(
     tmux: Tmux, server_port: int
 ) -> None:
-    ssh = (
-        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-        "-o LogLevel=ERROR -o PubkeyAuthentication=no "
-        f"-p {server_port} -tt dave@127.0.0.1"
-    )
-    tmux("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", f"env TERM=xterm-256color {ssh}")
-    tmux.wait_for("app", "kernel", "blocking", "summary")
+    open_app(tmux, server_port, "dave")
     tmux("send-keys", "-t", "app", "t")
     screen = tmux.wait_for("app", "Tune ", "running", "now ", "GF/s", timeout=90)
     kc_line = next(line for line in screen.splitlines() if "B panel KC×NR" in line)

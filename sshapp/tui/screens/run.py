@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from sshapp.tui.messages import (
     RunFinished,
     RunProgressed,
     RunQueued,
+    RunRequested,
     RunStarted,
 )
 from sshapp.tui.session import Session
@@ -37,6 +39,10 @@ def pct(value: float | None) -> str:
 def ratio(value: float | None) -> str:
     """Return a ratio as "×1.23", or "-"."""
     return f"×{value:.2f}" if value is not None else "-"
+
+
+ENDED = frozenset({"finished", "failed", "cancelled"})
+"""States a run ends in."""
 
 
 class RunScreen(Screen[None]):
@@ -68,6 +74,10 @@ class RunScreen(Screen[None]):
         """Last outcome line (result, error or cancel)."""
         self._dirty = True
         self._batch: asyncio.Task[None] | None = None
+        self._cancelling = False
+        self._since = time.monotonic()
+        """When the current state began (a wait shows how long it has lasted)."""
+        self._shown_seconds = -1
 
     def compose(self) -> ComposeResult:
         """Title line, chart, stats line, finished-runs table."""
@@ -112,15 +122,24 @@ class RunScreen(Screen[None]):
     @work(exclusive=True, group="bench")
     async def _drive(self, runs: list[RunSpec]) -> None:
         self._batch = asyncio.current_task()
-        await self._run_all(runs)
-        while self.session.pending:  # submitted while this batch ran
-            runs, self.session.pending = self.session.pending, []
-            self.total, self.done = len(runs), 0
+        self._cancelling = False
+        self.refresh_bindings()  # x Cancel run is shown only while a batch is on
+        try:
             await self._run_all(runs)
+            while self.session.pending and not self._cancelling:  # submitted meanwhile
+                runs, self.session.pending = self.session.pending, []
+                self.total, self.done = len(runs), 0
+                await self._run_all(runs)
+        finally:
+            self._batch = None
+            self.refresh_bindings()
 
     async def _run_all(self, runs: list[RunSpec]) -> None:
         service = self.session.service
         for run in runs:
+            if self._cancelling:
+                break  # the rest of a cancelled batch never starts
+            self.post_message(RunRequested(run))
             gflops: list[float] = []
             try:
                 async for event in service.run(run):
@@ -141,13 +160,27 @@ class RunScreen(Screen[None]):
                 self.post_message(RunCancelled(run))
                 raise
 
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        """Offer x (cancel) only while a batch is queued or running."""
+        return self.busy if action == "cancel" else True
+
     def action_cancel(self) -> None:
-        """Cancel the waiting or running batch (one key, as promised in the footer)."""
+        """Cancel the waiting or running batch (one key, as promised in the footer).
+
+        The run stops at its next sample and says "cancelled" once the host is free;
+        until then it says "cancelling…". A second x stops waiting for it.
+        """
         if not self.busy:
             self.notify("nothing is running")
             return
         self.session.pending = []  # runs queued behind this batch go too
-        self.workers.cancel_group(self, "bench")
+        if self._cancelling:
+            self.workers.cancel_group(self, "bench")
+            return
+        self._cancelling = True
+        self.state = "cancelling… (the host finishes this repetition)"
+        self._dirty = True
+        self.session.service.cancel()
 
     def _begin(self, run: RunSpec, state: str) -> None:
         if run != self.current:
@@ -155,8 +188,17 @@ class RunScreen(Screen[None]):
             chart = self.query_one(SampleChart)
             chart.set_samples(())
             chart.border_title = f"{dtype(run.dtype).unit} per repetition"
+        if self._cancelling and state not in ENDED:
+            state = self.state  # a sample still in flight does not undo "cancelling…"
+        if state != self.state:
+            self._since = time.monotonic()
         self.state = state
         self._dirty = True
+
+    def on_run_requested(self, message: RunRequested) -> None:
+        """A new run: clear the last one's bars (the same spec again included)."""
+        self.current = None
+        self._begin(message.run, "waiting for the host")
 
     def on_run_queued(self, message: RunQueued) -> None:
         """Show the queue position."""
@@ -210,9 +252,15 @@ class RunScreen(Screen[None]):
         log.move_cursor(row=log.row_count - 1)
 
     def _flush(self) -> None:
+        waited = int(time.monotonic() - self._since)
+        waiting = self.busy and not self.samples
+        if waiting and waited != self._shown_seconds:
+            self._dirty = True  # the time waited ticks
         if not self._dirty:
             return
         self._dirty = False
+        self._shown_seconds = waited
+        self.query_one(SampleChart).show_wait(self.state if waiting else None, waited)
         title = Text()
         if self.current is None:
             title.append("No run yet: pick kernels (k) and set up a run (s).")
@@ -222,6 +270,8 @@ class RunScreen(Screen[None]):
             title.append(f"  {run.shape} {run.dtype}  ")
             title.append(f"run {min(self.done + 1, self.total)}/{self.total}  ")
             title.append(f"● {self.state}", "bold")
+            if self.busy and self.state not in ENDED:
+                title.append(f" · {waited} s")
         self.query_one("#run-title", Static).update(title)
         self.query_one("#run-stats", Static).update(self._stats())
 
@@ -238,6 +288,8 @@ class RunScreen(Screen[None]):
                 if peak:
                     text.append(f"{best / peak * 100:.0f}% of {isa} peak {peak:.1f}  ")
             text.append(f"reps {len(self.samples)}")
+            if self.current is not None and self.current.budget_seconds is None:
+                text.append(f" of {self.current.repeats}")
         if self.note:
             text.append("\n" if self.samples else "")
             text.append(self.note, "italic")

@@ -17,7 +17,7 @@ from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Stat
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.spec import RunSpec
 from sshapp.kernels import DTYPES as DTYPE_NAMES
-from sshapp.tui.form import PRESETS, FormValues, to_spec
+from sshapp.tui.form import PRESETS, FormValues, in_the_tui, to_spec
 from sshapp.tui.messages import RunsSubmitted
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
@@ -95,7 +95,7 @@ class SetupScreen(Screen[None]):
             with Horizontal(classes="field"):
                 yield Label("sweep", classes="name")
                 yield Input(
-                    placeholder="sizes, e.g. 256 512 1024 (empty: one size)",
+                    placeholder="256 512 1024 or 64:2048:x2 (empty: one size)",
                     id="sweep",
                     compact=True,
                 )
@@ -118,7 +118,9 @@ class SetupScreen(Screen[None]):
         if self.session.selected and self.session.selected != self._shown_selection:
             self._shown_selection = list(self.session.selected)
             kernels.value = " ".join(self.session.selected)
-            kernels.focus()
+        # Land in the kernels field with its text selected, as Tab does: typing replaces.
+        kernels.focus()
+        kernels.select_all()
         self.validate_form()
 
     def on_resize(self) -> None:
@@ -149,14 +151,18 @@ class SetupScreen(Screen[None]):
             self.runs = self.session.service.expand(to_spec(self._values()))
             self.error = ""
         except (SpecError, ValueError) as exc:
-            self.runs, self.error = [], str(exc) or type(exc).__name__
+            self.runs, self.error = [], in_the_tui(str(exc) or type(exc).__name__)
         if self.error:
             status.update(Text(f"✗ {self.error}", "bold"))
         else:
             count = len(self.runs)
             first = self.runs[0] if self.runs else None
             what = f" starting with {first.kernel_id} at {first.shape}" if first else ""
-            status.update(Text(f"✓ {count} run{'s' if count != 1 else ''}{what}"))
+            verdict = Text(f"✓ {count} run{'s' if count != 1 else ''}{what}")
+            ids = list(dict.fromkeys(run.kernel_id for run in self.runs))
+            if len(ids) > 1:  # the kernels field shows only as many as fit on its line
+                verdict.append(f"\n{len(ids)} kernels: {' '.join(ids)}", "dim")
+            status.update(verdict)
         status.set_class(bool(self.error), "-error")
         self.query_one("#submit", Button).disabled = bool(self.error)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 
 from sshapp.bench.protocol.rows import KernelRow
 
@@ -18,6 +18,9 @@ GROUP_PREFIX = "dtype:"
 
 HEADINGS = (" ", "kernel", "blocking", "summary")
 """Column headings (the first column is the mark)."""
+MIN_SUMMARY = 40
+"""Narrowest summary column beside the full blocking; narrower, the blocking column shows
+MR×NR only (the details pane under the table has the whole of it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,23 @@ def column_widths(rows: Sequence[KernelRow]) -> tuple[int, int, int]:
         max([cell_len(HEADINGS[1]), *(cell_len(r.id) for r in rows)]),
         max([cell_len(HEADINGS[2]), *(cell_len(r.blocking) for r in rows)]),
     )
+
+
+def short_blocking(blocking: str) -> str:
+    """Return the register block alone: "14x32 MC=672 KC=192 ..." → "14x32"."""
+    return blocking.split(" ", 1)[0]
+
+
+def fit(text: str, width: int) -> str:
+    """Return `text` if it fits in `width` cells, else its longest run of whole words that
+    fits with "…" after it (cut mid-word only if the first word alone is too long)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    cut = set_cell_size(text, width - 1)
+    words = cut.rsplit(" ", 1)[0] if " " in cut and text[len(cut)] != " " else cut
+    return words.rstrip(" ,;:") + "…"
 
 
 def row_cells(row: KernelRow, marked: Sequence[str]) -> tuple[str, str, str, str]:

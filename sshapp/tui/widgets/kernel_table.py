@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -25,11 +25,14 @@ from textual.strip import Strip
 from sshapp.bench.protocol.rows import KernelRow
 from sshapp.tui.widgets.kernel_rows import (
     HEADINGS,
+    MIN_SUMMARY,
     TableLine,
     column_widths,
     first_cursor,
+    fit,
     group_lines,
     row_cells,
+    short_blocking,
 )
 
 GAP = 2
@@ -59,6 +62,7 @@ class KernelTable(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     KernelTable {
+        overflow-x: hidden;
         background: $surface;
         color: $foreground;
         & > .kernel-table--header {
@@ -133,9 +137,15 @@ class KernelTable(ScrollView, can_focus=True):
         """Announce the first highlighted kernel."""
         self._highlight()
 
+    @property
+    def view_size(self) -> Size:
+        """The room for lines: the widget less its scrollbar (rows include the heading)."""
+        return self.scrollable_content_region.size
+
     def on_resize(self) -> None:
-        """Keep the content exactly as wide as the widget (the summary is cut to fit)."""
-        self.virtual_size = Size(self.size.width, len(self.lines) + 1)
+        """Keep the content exactly as wide as the room beside the scrollbar (the summary is
+        cut to fit): any wider and a horizontal scrollbar covers the bottom row."""
+        self.virtual_size = Size(self.view_size.width, len(self.lines) + 1)
         self._scroll_cursor_visible()
 
     # Drawing.
@@ -147,19 +157,29 @@ class KernelTable(ScrollView, can_focus=True):
             return Style(dim=True)
         return Style(italic=True) if line.kernel.isa == "blas" else Style()
 
+    def _narrow(self, width: int) -> bool:
+        """Whether the full blocking would leave the summary less than MIN_SUMMARY cells."""
+        return width - 1 - sum(self._widths) - GAP * len(self._widths) < MIN_SUMMARY
+
     def _segments(self, texts: Sequence[str], width: int) -> list[Segment]:
-        """Cells laid out at the column widths, the last one taking what is left."""
+        """Cells laid out at the column widths, the last one taking what is left (cut after
+        a whole word, marked …)."""
+        widths = list(self._widths)
+        if self._narrow(width) and len(texts) == len(HEADINGS):
+            texts = (*texts[:2], short_blocking(texts[2]), *texts[3:])
+            widths[2] = max(cell_len(short_blocking(r.blocking)) for r in self.rows_by_id.values())
+            widths[2] = max(widths[2], cell_len(HEADINGS[2]))
         out: list[str] = []
-        for text, column in zip(texts, self._widths, strict=False):
+        for text, column in zip(texts, widths, strict=False):
             out.append(set_cell_size(text, column) + " " * GAP)
-        used = sum(self._widths[: len(out)]) + GAP * len(out)
+        used = sum(widths[: len(out)]) + GAP * len(out)
         rest = max(0, width - used - 1)
         tail = texts[len(out)] if len(texts) > len(out) else ""
-        return [Segment(" " + "".join(out) + set_cell_size(tail, rest))]
+        return [Segment(" " + "".join(out) + set_cell_size(fit(tail, rest), rest))]
 
     def render_line(self, y: int) -> Strip:
         """Line y of the widget: the column headings, then table lines from the scroll offset."""
-        width = self.size.width
+        width = self.view_size.width
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("kernel-table--header", partial=True)
@@ -190,7 +210,7 @@ class KernelTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(row))
 
     def _scroll_cursor_visible(self) -> None:
-        rows_shown = max(1, self.size.height - 1)
+        rows_shown = max(1, self.view_size.height - 1)
         top = round(self.scroll_offset.y)
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
@@ -221,11 +241,11 @@ class KernelTable(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         """One screenful up."""
-        self.move_cursor(self.cursor_row - max(1, self.size.height - 2))
+        self.move_cursor(self.cursor_row - max(1, self.view_size.height - 2))
 
     def action_page_down(self) -> None:
         """One screenful down."""
-        self.move_cursor(self.cursor_row + max(1, self.size.height - 2))
+        self.move_cursor(self.cursor_row + max(1, self.view_size.height - 2))
 
     def action_first(self) -> None:
         """First kernel."""

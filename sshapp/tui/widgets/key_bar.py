@@ -9,6 +9,7 @@ actually changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 GAP = "  "
 """Between two keys."""
+PINNED_ACTIONS = frozenset({"help", "quit"})
+"""Actions that stay in the bar however narrow it is (every other key is in the help)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,8 @@ class KeyItem:
     """What it does."""
     enabled: bool
     """False: shown dimmed, a click only rings the bell."""
+    yields: bool = False
+    """The app's key to another screen: left out first when the line is too narrow."""
 
 
 class KeyBar(Widget):
@@ -81,13 +86,17 @@ class KeyBar(Widget):
             return
         seen: set[str] = set()
         items: list[KeyItem] = []
-        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+        for node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
             items.append(
                 KeyItem(
-                    binding.key, self.app.get_key_display(binding), binding.description, enabled
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    yields=node is self.app and binding.action not in PINNED_ACTIONS,
                 )
             )
         if tuple(items) != self.items:
@@ -95,18 +104,31 @@ class KeyBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        """The keys, each as bold key then its description (closer together if narrow)."""
-        text = self._line(GAP)
-        if text.cell_len > self.size.width:
-            text = self._line(" ")
+        """The keys, each as bold key then its description.
+
+        If narrow: closer together, then without the app's keys to other screens (last
+        first), so this screen's keys, Help and Quit stay whole.
+        """
+        width = self.size.width
+        text = self._line(self.items, GAP)
+        if text.cell_len <= width:
+            return text
+        items = list(self.items)
+        text = self._line(items, " ")
+        while text.cell_len > width:
+            yielding = [i for i, item in enumerate(items) if item.yields]
+            if not yielding:
+                break
+            del items[yielding[-1]]
+            text = self._line(items, " ")
         return text
 
-    def _line(self, gap: str) -> Text:
+    def _line(self, items: Sequence[KeyItem], gap: str) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         text_style = self.get_component_rich_style("key-bar--description")
         text = Text(no_wrap=True, overflow="crop", end="")
         self._spans = []
-        for item in self.items:
+        for item in items:
             if text:
                 text.append(gap)
             start = text.cell_len

@@ -9,6 +9,8 @@ from rich.text import Text
 from sshapp.tui.widgets.bar_chart import BarChart
 from sshapp.tui.widgets.scale import short
 
+WAITING = "waiting for the first repetition…"
+"""What the chart says before the first sample."""
 LABEL_WIDTH = 7
 """Columns reserved for the y-axis labels."""
 
@@ -27,12 +29,24 @@ class SampleChart(BarChart):
         super().__init__(name=name, id=id)
         self.samples: tuple[float, ...] = ()
         """GFLOP/s per repetition, in order."""
+        self.waiting = WAITING
+        """What the chart says before the first sample."""
 
     def set_samples(self, samples: tuple[float, ...], ceiling: float | None = None) -> None:
         """Record new data; the next timer tick repaints."""
         self.samples = samples
         self.ceiling = ceiling
         self.refresh_soon()
+
+    def show_wait(self, state: str | None, seconds: int) -> None:
+        """Say what the run waits for and for how long (state None: not waiting)."""
+        text = WAITING
+        if state is not None:
+            host = state.startswith(("queued", "waiting"))
+            text = f"waiting for {'the host' if host else 'the first repetition'}… {seconds} s"
+        if text != self.waiting:
+            self.waiting = text
+            self.refresh_soon()
 
     def render(self) -> Text:
         """Draw bars, a y-axis with three labels and the repetition numbers."""
@@ -42,7 +56,7 @@ class SampleChart(BarChart):
         rows = max(height - 1, 1)
         plot_width = max(width - LABEL_WIDTH - 1, 1)
         if not self.samples:
-            text.append("waiting for the first repetition…", axis_style)
+            text.append(self.waiting, axis_style)
             return text
         top = self.top(self.samples)
         cell = max(1, min(3, plot_width // max(len(self.samples), 1)))

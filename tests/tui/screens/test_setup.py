@@ -93,3 +93,47 @@ async def test_a_200_digit_paste_in_m_is_flagged_inline(tmp_path: Path) -> None:
         await pilot.pause()
         assert screen.error == "a sweep may have at most 64 sizes, got 5000"
     assert app.return_code in (None, 0)
+
+
+async def test_coming_back_with_s_selects_the_field_so_typing_replaces_it(app: BenchApp) -> None:
+    """As Tab does: `s` onto a filled field, type, get what was typed (it appended:
+    `ref.naive.f32avx2.simd.f32`)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"ref.naive.f32", "escape", "k", "s")
+        await pilot.pause()
+        await pilot.press(*"avx2.simd.f32")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        assert screen.query_one("#kernels", Input).value == "avx2.simd.f32"
+        await pilot.press("tab", *"512")  # Tab did so already
+        await pilot.pause()
+        assert screen.query_one("#m", Input).value == "512"
+
+
+async def test_an_unknown_kernel_says_press_k(app: BenchApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"nosuch.kernel")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        assert "unknown kernel 'nosuch.kernel'" in screen.error
+        assert "press k" in screen.error
+        assert "sshapp kernels" not in screen.error
+
+
+async def test_the_focused_field_stands_out(app: BenchApp) -> None:
+    """The field with focus and its name differ clearly from the others (one grey step
+    before: the name not at all)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "tab")  # focus on m
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
+        m, sweep = screen.query_one("#m", Input), screen.query_one("#sweep", Input)
+        assert m.has_focus
+        contrast = abs(m.styles.background.brightness - sweep.styles.background.brightness)
+        assert contrast > 0.15, contrast
+        names = {str(label.render()): label for label in screen.query(".name")}
+        size_name, sweep_name = names["size"], names["sweep"]
+        assert size_name.styles.background != sweep_name.styles.background
