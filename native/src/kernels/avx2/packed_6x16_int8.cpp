@@ -1,6 +1,7 @@
-// Step 2 of the int8 ladder, for every AVX2 CPU: the packed, cache-blocked 5-loop GEMM
-// on VPMADDWD. A and B signed int8, C int32 (wrapping, as ref.naive.int8 and
-// torch._int_mm), exact over the whole range -128..127.
+// A step of the int8 ladder (naive -> AVX2 VPMADDWD -> AVX-VNNI -> AVX-512 VNNI -> AMX),
+// the one every AVX2 CPU has: the packed, cache-blocked 5-loop GEMM on VPMADDWD. A and B
+// signed int8, C int32 (wrapping, as ref.naive.int8 and torch._int_mm), exact over the
+// whole range -128..127.
 //
 // What it adds over ref.naive.int8: everything of the f32 ladder at once (packing,
 // cache blocks, a register-blocked micro-kernel), and the one AVX2 instruction that
@@ -9,8 +10,9 @@
 // int32 lanes; VPADDD then adds that into the accumulator. So each int8 is widened to
 // int16 (sign-extended) while it is packed, two consecutive k per 32-bit lane, and one
 // VPMADDWD + VPADDD does 16 multiply-adds (32 OP) where one f32 FMA does 8 (16 FLOP):
-// twice the f32 rate when the core issues VPMADDWD as often as FMA (2 per cycle on
-// Zen 3 / Zen 4 / Zen 5 and on Intel since Skylake).
+// up to twice the f32 rate where the core issues VPMADDWD as often as FMA. Measured on
+// Zen 5 (one core): VPMADDWD alone 250 GOP/s (2 per cycle), with its VPADDD 219 (the
+// probe, avx2/madd_peak.cpp: the VPADDDs take issue slots from it), f32 FMA 124 GFLOP/s.
 // Exact: |a b| <= 128 * 128 = 2^14, a pair sum <= 2^15, never the one case VPMADDWD
 // wraps (both pairs -32768 * -32768); the int32 adds wrap modulo 2^32 like the oracle.
 // Why not VPMADDUBSW (u8 x s8 into int16, twice as dense): it saturates its int16 pair
@@ -43,6 +45,11 @@
 //   MC = 252:  the A block 252 x 512 x 2 B = 252 KiB, half of L2;
 //   NC = 8192: the B block 512 x 8192 x 2 B = 8 MiB, a quarter of L3.
 // At run time the blocks come from mm/blocking.hpp (model or `tune`) like any kernel's.
+// The model counts an int8 as 1 byte, so on Zen 5 (L1d 48 KiB, L2 1 MiB) it picks
+// KC = 1536, MC = 336: a 48 KiB B micro-panel and a 1 MiB A block in int16. Measured
+// there at 2048^3 (thread CPU time, one run): six blockings from (252, 512) to
+// (336, 1536) all gave 192-197 GOP/s: this kernel is bound by its instructions, not
+// its cache blocks, once KC >= 512.
 #include <immintrin.h>
 
 #include <cstdint>
