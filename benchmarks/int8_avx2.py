@@ -26,6 +26,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,6 @@ class Torch:
     """torch._int_mm at one size (None when torch is not installed)."""
 
     def __init__(self, size: int) -> None:
-        import time
-
         import torch
 
         torch.set_num_threads(1)
@@ -76,6 +75,7 @@ class Torch:
         self.b = torch.randint(-128, 128, (size, size), dtype=torch.int8, generator=g)
         self.c = torch.empty(size, size, dtype=torch.int32)
         self.version = str(torch.__version__)
+        self.cpu: list[float] = []
         t0 = time.perf_counter()
         self.call()
         self.calls = max(1, int(SAMPLE_SECONDS / max(time.perf_counter() - t0, 1e-9)) + 1)
@@ -86,37 +86,51 @@ class Torch:
         torch._int_mm(self.a, self.b, out=self.c)
 
     def sample(self) -> float:
-        import time
-
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         for _ in range(self.calls):
             self.call()
+        self.cpu.append((time.thread_time() - c0) / self.calls)
         return (time.perf_counter() - t0) / self.calls
 
 
 BLOCKS: dict[str, str] = {}
 """row -> the blocks its last sample ran with (MR NR MC KC NC)."""
+CPU: dict[str, list[float]] = {}
+"""row + size -> seconds of thread CPU time per call of each one-thread sample; for a
+team ("row size ×N"), its process CPU time per call divided by N (a member's share)."""
 
 
-def _sample(row: str, size: int, core: int, first: bool, threads: int = 1) -> float:
+def _sample(row: str, size: int, core: int, first: bool, threads: int = 0) -> float:
+    """One wall-clock sample (seconds per call) on `threads` threads; 0: one thread, and
+    the calling thread's CPU time for that sample goes to CPU (the kernel runs on the
+    calling thread; on a shared, oversubscribed host the scheduler's gaps are not the
+    kernel's)."""
     from sshapp import kernels
 
     kid, _, variant = row.partition("@")
     blocking = kernels.get(kid).file_blocking if variant == "table" else None
+    marks: list[float] = []
     t = kernels.time_kernel(
         kid,
         size,
         size,
         size,
         warmup=1 if first else 0,
-        repeats=1,
+        repeats=2,
         pin_core=core,
         min_sample_seconds=SAMPLE_SECONDS,
         blocking=blocking,
-        threads=threads,
+        threads=max(threads, 1),
+        on_sample=lambda _i, _s: marks.append(
+            time.thread_time() if threads == 0 else time.process_time()
+        ),
     )
     BLOCKS[f"{row} {size}³"] = str(t.blocking)
-    return t.samples[0]
+    if len(marks) == 2:
+        key = f"{row} {size}" if threads == 0 else f"{row} {size} ×{threads}"
+        share = (marks[1] - marks[0]) / t.calls_per_sample / max(threads, 1)
+        CPU.setdefault(key, []).append(share)
+    return t.samples[1]
 
 
 def measure(core: int) -> dict[str, Any]:
@@ -143,9 +157,12 @@ def measure(core: int) -> dict[str, Any]:
             if peer:
                 peer_samples.append(peer.sample())
         ops = 2.0 * size**3
-        entry = {r: _stats(s, ops) for r, s in samples.items()}
+        entry = {
+            r: {**_stats(s, ops), "cpu": _stats(CPU[f"{r} {size}"], ops)}
+            for r, s in samples.items()
+        }
         if peer:
-            entry["torch._int_mm"] = _stats(peer_samples, ops)
+            entry["torch._int_mm"] = {**_stats(peer_samples, ops), "cpu": _stats(peer.cpu, ops)}
             out["torch"] = peer.version
         out["sizes"][str(size)] = entry
         print(f"{size}³ done", file=sys.stderr, flush=True)
@@ -178,7 +195,11 @@ def threads(core: int, here: set[str]) -> dict[str, dict[str, Any]]:
             got[(kid, t)].append(_sample(kid, size, core, round_ == 0, threads=t))
     out: dict[str, dict[str, Any]] = {}
     for (kid, t), s in got.items():
-        out.setdefault(kid, {})[str(t)] = _stats(s, 2.0 * size**3)
+        ops = 2.0 * size**3
+        # CPU: ops / (a member's share of the CPU seconds): the team's rate when no
+        # member waits for its core (each does 1/t of the ops in that time).
+        cpu = _stats(CPU[f"{kid} {size} ×{t}"], ops)
+        out.setdefault(kid, {})[str(t)] = {**_stats(s, ops), "cpu": cpu}
     return out
 
 
@@ -212,8 +233,12 @@ def render(report: dict[str, Any]) -> str:
         f"- an AVX2-only host (SSHAPP_DISABLE_ISA=avx512,avx_vnni) runs: {report['masked']}",
         f"- best / median of {REPEATS} samples, round-robin; compare within this run only.",
         "",
-        "| size | kernel | best | median | × avx2 f32 | × torch._int_mm | × own probe |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "Ratios from the best of each row's samples in thread CPU time (`cpu`; the host is"
+        " shared and oversubscribed: wall time counts the scheduler's gaps), wall time beside.",
+        "",
+        "| size | kernel | cpu best | cpu median | wall best | wall median | × avx2 f32 "
+        "| × torch._int_mm | × own probe |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     rates = report["measured"]["probes"]
     own = {
@@ -222,24 +247,36 @@ def render(report: dict[str, Any]) -> str:
         "avx512": rates.get("avx512_vnni.int8"),
     }
     for size, entry in report["measured"]["sizes"].items():
-        f32 = entry.get("avx2.packed_6x16.f32", {}).get("best")
-        peer = entry.get("torch._int_mm", {}).get("best")
+        f32 = entry.get("avx2.packed_6x16.f32", {}).get("cpu", {}).get("best")
+        peer = entry.get("torch._int_mm", {}).get("cpu", {}).get("best")
         for row, s in entry.items():
             isa = row.partition(".")[0]
-            peak = own.get(isa) if row.endswith("int8") or "int8@" in row else rates.get("avx2.f32")
+            peak = own.get(isa) if "int8" in row else rates.get(f"{isa}.f32")
+            cpu = s["cpu"]
             cells = [
-                f"{s['best'] / base:.2f}" if isinstance(base, float) and base else "-"
+                f"{cpu['best'] / base:.2f}" if isinstance(base, float) and base else "-"
                 for base in (f32, peer, peak)
             ]
             lines.append(
-                f"| {size}³ | `{row}` | {s['best']:.1f} | {s['median']:.1f} | "
-                + " | ".join(cells)
-                + " |"
+                f"| {size}³ | `{row}` | {cpu['best']:.1f} | {cpu['median']:.1f} | "
+                f"{s['best']:.1f} | {s['median']:.1f} | " + " | ".join(cells) + " |"
             )
-    lines += ["", "| 2048³ | 1 thread | 2 threads | × |", "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "Threads, best of 5 round-robin: wall time (a team is as fast as its slowest member)"
+        " and CPU time (ops per member's share of the process CPU time: the team's rate when"
+        " no member waits for its core).",
+        "",
+        "| 2048³ | wall 1 thread | wall 2 threads | × | cpu 1 thread | cpu 2 threads | × |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for kid, by in report["measured"]["threads"].items():
         one, two = by["1"]["best"], by["2"]["best"]
-        lines.append(f"| `{kid}` | {one:.1f} | {two:.1f} | {two / one:.2f} |")
+        c1, c2 = by["1"]["cpu"]["best"], by["2"]["cpu"]["best"]
+        lines.append(
+            f"| `{kid}` | {one:.1f} | {two:.1f} | {two / one:.2f} "
+            f"| {c1:.1f} | {c2:.1f} | {c2 / c1:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
