@@ -111,6 +111,8 @@ def test_masking_avx_vnni_refuses_its_kernel_and_probe() -> None:
     out = masked.run_json(script, "avx_vnni,avx512")
     rows = out["rows"]
     assert isinstance(rows, dict)
+    if "avxvnni.packed_6x16.int8" not in rows:
+        pytest.skip("this build has no AVX-VNNI kernel (the compiler lacks -mavxvnni)")
     assert rows["avxvnni.packed_6x16.int8"] is False
     assert rows.get("avx512.packed_14x32.int8", False) is False
     assert "avx_vnni" in str(out["refused"]), out["refused"]
