@@ -133,8 +133,14 @@ def _time_pair(
     return {"id": kernel_id, **ours}, timer.result()
 
 
+LADDER_DTYPES = ("f32", "f64", "int8")
+"""The dtypes whose ladder is timed (int8: naive → AVX2 VPMADDWD → AVX-VNNI → AVX-512 VNNI
+→ AMX, each where this CPU has it; no numpy row: numpy has no integer BLAS)."""
+
+
 def _time_ladder(dtype: str, core: int, plan: Any) -> list[dict[str, Any]]:
-    """Times every ladder step of one dtype and numpy round-robin at LADDER_SIZE³."""
+    """Times every ladder step of one dtype and numpy (where it has a BLAS for the dtype)
+    round-robin at LADDER_SIZE³."""
     from sshapp import kernels
 
     ids = [
@@ -145,7 +151,8 @@ def _time_ladder(dtype: str, core: int, plan: Any) -> list[dict[str, Any]]:
     shape = (LADDER_SIZE,) * 3
     samples: dict[str, list[float]] = {kid: [] for kid in ids}
     calls: dict[str, int] = {}
-    reference = _NumpyTimer(dtype, shape)
+    reference = _NumpyTimer(dtype, shape) if kernels.dtype(dtype).host_blas else None
+    flops = 2.0 * math.prod(shape)
     for round_ in range(LADDER_ROUNDS):
         for kid in ids:
             if round_ > 0 and samples[kid][0] > SLOW_SAMPLE:
@@ -161,12 +168,12 @@ def _time_ladder(dtype: str, core: int, plan: Any) -> list[dict[str, Any]]:
             )
             samples[kid].extend(t.samples)
             calls[kid] = t.calls_per_sample
-        reference.sample()
+        if reference:
+            reference.sample()
     rows = [
-        {"id": kid, **_stats(samples[kid], reference.flops), "calls_per_sample": calls[kid]}
-        for kid in ids
+        {"id": kid, **_stats(samples[kid], flops), "calls_per_sample": calls[kid]} for kid in ids
     ]
-    return [*rows, {"id": "numpy.matmul", **reference.result()}]
+    return [*rows, {"id": "numpy.matmul", **reference.result()}] if reference else rows
 
 
 def worker(label: str, core: int, with_ladder: bool, plan: dict[str, Any]) -> dict[str, Any]:
@@ -186,7 +193,7 @@ def worker(label: str, core: int, with_ladder: bool, plan: dict[str, Any]) -> di
         ]
         if with_ladder:
             out["ladder"] = {}
-            for dtype in ("f32", "f64"):
+            for dtype in LADDER_DTYPES:
                 out["ladder"][dtype] = _time_ladder(dtype, core, plan)
                 _progress(f"[{label}] ladder {dtype} done")
         out["sweep"] = []

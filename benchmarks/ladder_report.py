@@ -19,14 +19,18 @@ def _fma_isa(kernel_id: str) -> str:
 
 
 def _width(kernel_id: str) -> int:
-    return {"avx2": 256, "avx512": 512}.get(_fma_isa(kernel_id), 128)
+    return {"avx2": 256, "avxvnni": 256, "avx512": 512}.get(_fma_isa(kernel_id), 128)
 
 
 def _peak(report: dict[str, Any], kernel_id: str) -> float | None:
+    from sshapp.kernels.probes import peak_key
+
     isa, dtype = _fma_isa(kernel_id), kernel_id.rpartition(".")[2]
     peaks = report["peaks"]["fma_gflops"]
-    if f"{isa}.{dtype}" in peaks:
-        return float(peaks[f"{isa}.{dtype}"])
+    # The dtype table's probe for the family (int8 on avxvnni: "avx_vnni.int8").
+    key = peak_key(isa, dtype) or f"{isa}.{dtype}"
+    if key in peaks:
+        return float(peaks[key])
     same = [v for k, v in peaks.items() if k.endswith(f".{dtype}")]
     return max(same) if same else None
 
@@ -180,16 +184,17 @@ def render(report: dict[str, Any]) -> str:
             "| step | best GFLOPS | median | % of peak | × previous step | × numpy (best) |",
             "|---|---:|---:|---:|---:|---:|",
         ]
-        np_best = rows[-1]["best_gflops"]
+        np_best = rows[-1]["best_gflops"] if rows[-1]["id"] == "numpy.matmul" else None
         prev = None
         for row in rows:
             step = (
                 f"{row['best_gflops'] / prev:.2f}" if prev and row["id"] != "numpy.matmul" else ""
             )
+            vs_numpy = f"{row['best_gflops'] / np_best:.2f}" if np_best else "-"
             lines.append(
                 f"| `{row['id']}` | {row['best_gflops']:.1f} | {row['median_gflops']:.1f} | "
                 f"{_pct(row['best_gflops'], _peak(report, row['id']))} | {step} | "
-                f"{row['best_gflops'] / np_best:.2f} |"
+                f"{vs_numpy} |"
             )
             prev = row["best_gflops"]
         lines.append("")

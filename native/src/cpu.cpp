@@ -179,6 +179,7 @@ std::uint64_t detect_features(CpuInfo& info, std::uint64_t disabled) {
     if (max_leaf < 7) return f;
     Regs l7 = cpuid(7, 0);
     if (ymm_ok && bit(l7.ebx, 5)) f |= FEAT_AVX2;
+    if (ymm_ok && l7.eax >= 1 && bit(cpuid(7, 1).eax, 4)) f |= FEAT_AVX_VNNI;
     if (zmm_ok) {
         if (bit(l7.ebx, 16)) f |= FEAT_AVX512F;
         if (bit(l7.ebx, 17)) f |= FEAT_AVX512DQ;
@@ -261,6 +262,7 @@ const std::vector<FeatureName>& feature_names() {
         {FEAT_AMX_TILE, "amx_tile"},
         {FEAT_AMX_BF16, "amx_bf16"},
         {FEAT_AMX_INT8, "amx_int8"},
+        {FEAT_AVX_VNNI, "avx_vnni"},
     };
     return names;
 }

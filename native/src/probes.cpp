@@ -22,6 +22,10 @@
 #include "threads.hpp"
 #if MM_HAVE_AVX2
 #include "kernels/avx2/avx2.hpp"
+#include "kernels/avx2/avx2_int8.hpp"
+#endif
+#if MM_HAVE_AVX_VNNI
+#include "kernels/avx_vnni/avx_vnni.hpp"
 #endif
 #if MM_HAVE_AVX512
 #include "kernels/avx512/avx512.hpp"
@@ -70,6 +74,10 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
             return {[](std::int64_t it) -> double { return avx2::fma_peak_f64(it, MUL, ADD); },
                     2 * n * lanes_f64};
         }
+        if (dt == DType::INT8) {  // VPMADDWD + VPADDD: 8 lanes x 2 pairs x 2 (madd_peak.cpp)
+            return {[](std::int64_t it) -> double { return avx2::madd_peak(it); },
+                    avx2::MADD_PEAK_ACCUMULATORS * 8 * 2 * 2};
+        }
         throw std::invalid_argument("no avx2 FMA probe for " + std::string(dtype_name(dt)));
     }
 #endif
@@ -89,6 +97,12 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
                     2 * n * lanes_f64};
         }
         throw std::invalid_argument("no avx512 FMA probe for " + std::string(dtype_name(dt)));
+    }
+#endif
+#if MM_HAVE_AVX_VNNI
+    if (isa == "avx_vnni") {  // VEX VPDPBUSD ymm: 8 lanes x 4 x 2 (avx_vnni/dpbusd_peak.cpp)
+        return {[](std::int64_t it) -> double { return avx_vnni::dpbusd_peak(it); },
+                avx_vnni::DPBUSD_PEAK_ACCUMULATORS * 8 * 4 * 2};
     }
 #endif
 #if MM_HAVE_AVX512_LOWP
@@ -120,7 +134,9 @@ FmaLoop fma_loop(const std::string& isa, DType dt) {
 
 // The dtypes each probe measures (the FMA probes f32/f64, the dot products their own).
 bool probe_measures(const std::string& isa, DType dt) {
-    if (isa == "avx2" || isa == "avx512") return dt == DType::F32 || dt == DType::F64;
+    if (isa == "avx2") return dt == DType::F32 || dt == DType::F64 || dt == DType::INT8;
+    if (isa == "avx512") return dt == DType::F32 || dt == DType::F64;
+    if (isa == "avx_vnni") return dt == DType::INT8;
     if (isa == "avx512_bf16") return dt == DType::BF16;
     if (isa == "avx512_vnni") return dt == DType::INT8;
     return dt == DType::BF16 || dt == DType::INT8;  // amx
@@ -132,6 +148,7 @@ volatile double g_sink = 0;  // keeps every probe's result observable
 
 std::uint64_t fma_probe_requires(const std::string& isa) {
     if (isa == "avx2") return FEAT_AVX2 | FEAT_FMA;
+    if (isa == "avx_vnni") return FEAT_AVX2 | FEAT_FMA | FEAT_AVX_VNNI;  // avx_vnni/'s flags
     // Same rule as the kernel table: the avx512/ folder is compiled with F/DQ/BW/VL.
     if (isa == "avx512") {
         return FEAT_AVX2 | FEAT_FMA | FEAT_AVX512F | FEAT_AVX512DQ | FEAT_AVX512BW |
@@ -145,8 +162,9 @@ std::uint64_t fma_probe_requires(const std::string& isa) {
     if (isa == "amx") {
         return fma_probe_requires("avx512") | FEAT_AMX_TILE | FEAT_AMX_BF16 | FEAT_AMX_INT8;
     }
-    throw std::invalid_argument("unknown ISA '" + isa +
-                                "' (expected avx2, avx512, avx512_bf16, avx512_vnni or amx)");
+    throw std::invalid_argument(
+        "unknown ISA '" + isa +
+        "' (expected avx2, avx_vnni, avx512, avx512_bf16, avx512_vnni or amx)");
 }
 
 namespace {

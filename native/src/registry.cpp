@@ -12,6 +12,10 @@
 #include "kernels/ref/ref.hpp"
 #if MM_HAVE_AVX2
 #include "kernels/avx2/avx2.hpp"
+#include "kernels/avx2/avx2_int8.hpp"
+#endif
+#if MM_HAVE_AVX_VNNI
+#include "kernels/avx_vnni/avx_vnni.hpp"
 #endif
 #if MM_HAVE_AVX512
 #include "kernels/avx512/avx512.hpp"
@@ -39,6 +43,8 @@ constexpr Blocking NONE{};
     AVX512 | FEAT_AVX512_BF16 | FEAT_AVX512_VNNI;
 [[maybe_unused]] constexpr std::uint64_t AMX =
     AVX512 | FEAT_AMX_TILE | FEAT_AMX_BF16 | FEAT_AMX_INT8;
+// avx_vnni/ is the AVX2 flags plus -mavxvnni (VEX only, no AVX-512).
+[[maybe_unused]] constexpr std::uint64_t AVX_VNNI = AVX2 | FEAT_AVX_VNNI;
 
 const KernelInfo KERNELS[] = {
     // ---- f32 ------------------------------------------------------------------
@@ -102,6 +108,15 @@ const KernelInfo KERNELS[] = {
     {"avx512.packed_14x32.int8", "packed 5-loop GEMM on VPDPBUSD (u8 x s8 quads, A+128), 14x32",
      DType::INT8, AVX512_LOWP, avx512_lowp::PACKED_14X32_INT8,
      avx512_lowp::gemm_packed_14x32_int8},
+#endif
+#if MM_HAVE_AVX_VNNI
+    {"avxvnni.packed_6x16.int8",
+     "packed 5-loop GEMM on AVX-VNNI VPDPBUSD ymm (u8 x s8 quads, A+128), 6x16", DType::INT8,
+     AVX_VNNI, avx_vnni::PACKED_6X16_INT8, avx_vnni::gemm_packed_6x16_int8},
+#endif
+#if MM_HAVE_AVX2
+    {"avx2.packed_6x16.int8", "packed 5-loop GEMM on VPMADDWD (int8 -> int16 pairs), 6x16",
+     DType::INT8, AVX2, avx2::PACKED_6X16_INT8, avx2::gemm_packed_6x16_int8},
 #endif
     {"ref.naive.int8", "i-j-k triple loop, int32 wrapping sum; the int8 oracle", DType::INT8,
      0, NONE, ref::gemm_naive_int8},

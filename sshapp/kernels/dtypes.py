@@ -147,6 +147,9 @@ TABLE: tuple[DType, ...] = (
         _int8,
         "exact",
         (
+            # "avx2" on int8 is the VPMADDWD probe (kernels/avx2/madd_peak.cpp).
+            Peak("avx2", "avx2", AVX2),
+            Peak("avx_vnni", "avxvnni", (*AVX2, "avx_vnni")),
             Peak("avx512_vnni", "avx512", (*AVX512, "avx512_vnni")),
             Peak("amx", "amx", AMX),
         ),

@@ -22,6 +22,7 @@ enum Feature : std::uint64_t {
     FEAT_AMX_TILE = 1ull << 10,
     FEAT_AMX_BF16 = 1ull << 11,
     FEAT_AMX_INT8 = 1ull << 12,
+    FEAT_AVX_VNNI = 1ull << 13,  // VEX VPDPBUSD on xmm/ymm (not part of AVX-512)
 };
 
 struct FeatureName {

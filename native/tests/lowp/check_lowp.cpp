@@ -33,6 +33,12 @@
 #if CHECK_AMX
 #include "kernels/amx/amx.hpp"
 #endif
+#if CHECK_AVX2_INT8
+#include "kernels/avx2/avx2_int8.hpp"
+#endif
+#if CHECK_AVX_VNNI
+#include "kernels/avx_vnni/avx_vnni.hpp"
+#endif
 #if CHECK_AMX_EMU
 #include "amx_emu.h"  // the zero-tile injection hook; the kernels include it too
 #endif
@@ -62,6 +68,13 @@ const Kernel KERNELS[] = {
 #if CHECK_AMX
     {"amx.tiles_32x32.bf16", DType::BF16, amx::TILES_32X32_BF16, amx::gemm_tiles_32x32_bf16},
     {"amx.tiles_32x32.int8", DType::INT8, amx::TILES_32X32_INT8, amx::gemm_tiles_32x32_int8},
+#endif
+#if CHECK_AVX2_INT8
+    {"avx2.packed_6x16.int8", DType::INT8, avx2::PACKED_6X16_INT8, avx2::gemm_packed_6x16_int8},
+#endif
+#if CHECK_AVX_VNNI
+    {"avxvnni.packed_6x16.int8", DType::INT8, avx_vnni::PACKED_6X16_INT8,
+     avx_vnni::gemm_packed_6x16_int8},
 #endif
 };
 
