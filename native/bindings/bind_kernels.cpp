@@ -203,12 +203,15 @@ void register_kernels(py::module_& m) {
             const mm::CacheSizes caches{l1 > 0 ? l1 : cpu.l1d.bytes, l2 > 0 ? l2 : cpu.l2.bytes,
                                         l3 > 0 ? l3 : cpu.l3.bytes};
             const bool tile = mm::is_tile_kernel(*info);
+            const bool dot = mm::is_dot_kernel(*info);
+            const mm::ModelShares& packed = dot ? mm::DOT_SHARES : mm::MODEL_SHARES;
             py::dict shares;
-            shares["l1"] = tile ? mm::TILE_SHARES.l1 : mm::MODEL_SHARES.l1;
-            shares["l2"] = tile ? mm::TILE_SHARES.l2 : mm::MODEL_SHARES.l2;
-            shares["l3"] = tile ? 0.0 : mm::MODEL_SHARES.l3;
+            shares["l1"] = tile ? mm::TILE_SHARES.l1 : packed.l1;
+            shares["l2"] = tile ? mm::TILE_SHARES.l2 : packed.l2;
+            shares["l3"] = tile ? 0.0 : packed.l3;
             py::dict d;
             d["tile"] = tile;
+            d["dot"] = dot;
             d["blocking"] = blocking_dict(mm::model_blocking(*info, caches));
             d["packed"] = mm::is_packed(*info);
             d["shares"] = shares;
@@ -221,7 +224,8 @@ void register_kernels(py::module_& m) {
         py::arg("l3") = 0,
         "Return the analytical model's blocking of kernel_id for caches l1, l2, l3 bytes "
         "(0 = this CPU's), with the shares of each level it fills and the sizes used; tile: "
-        "whether the tile kernels' rule (A strip in L1, B block in L2) applies.");
+        "whether the tile kernels' rule (A strip in L1, B block in L2) applies; dot: whether the "
+        "dot-product kernels' shares (B micro-panel the size of L1, streamed from L2) do.");
     m.def("gemm", &gemm, py::arg("kernel_id"), py::arg("a"), py::arg("b"), py::arg("c"),
           py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
           py::arg("threads") = 1,

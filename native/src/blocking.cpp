@@ -32,11 +32,12 @@ Blocking model_blocking(const KernelInfo& info, const CacheSizes& c) {
         b.NC = std::min(round_down(nc, b.NR, b.NR), MAX_NC / b.NR * b.NR);
         return b;
     }
-    const long kc = static_cast<long>(MODEL_SHARES.l1 * l1) / (b.NR * size);
+    const ModelShares& shares = is_dot_kernel(info) ? DOT_SHARES : MODEL_SHARES;
+    const long kc = static_cast<long>(shares.l1 * l1) / (b.NR * size);
     b.KC = std::min(round_down(kc, 8, 8), MAX_KC);
-    const long mc = static_cast<long>(MODEL_SHARES.l2 * l2) / (b.KC * size);
+    const long mc = static_cast<long>(shares.l2 * l2) / (b.KC * size);
     b.MC = std::min(round_down(mc, b.MR, b.MR), MAX_MC / b.MR * b.MR);
-    const long nc = static_cast<long>(MODEL_SHARES.l3 * l3) / (b.KC * size);
+    const long nc = static_cast<long>(shares.l3 * l3) / (b.KC * size);
     b.NC = std::min(round_down(nc, b.NR, b.NR), MAX_NC / b.NR * b.NR);
     return b;
 }

@@ -22,6 +22,7 @@
 
 #include "aligned.hpp"
 #include "gemm_pack.hpp"
+#include "mm/slicing.hpp"
 #include "threads.hpp"
 
 namespace mm {
@@ -162,7 +163,8 @@ void gemm_packed(const GemmArgs& g, const Blocking& blk, UkrFn<T> ukr) {
     const T* A = static_cast<const T*>(g.a);
     const T* B = static_cast<const T*>(g.b);
     const int MR = blk.MR, NR = blk.NR;
-    const std::int64_t MC = blk.MC, KC = blk.KC, NC = blk.NC;
+    // Equal k slices (mm/slicing.hpp); each member's rows in equal MC blocks below.
+    const std::int64_t KC = even_depth(g.k, blk.KC, 8), NC = blk.NC;
 
     const PackFn<T> pack_a = a_packer<T>(MR);
     const PackFn<T> pack_b = b_packer<T>(NR);
@@ -173,6 +175,7 @@ void gemm_packed(const GemmArgs& g, const Blocking& blk, UkrFn<T> ukr) {
 
     auto body = [&](int member) {
         const Range rows = share(g.m, MR, grid.rows, member / grid.cols);
+        const std::int64_t MC = even_rows(rows.end - rows.begin, blk.MC, MR);
         const int col_part = member % grid.cols;
         T* a_packed = bufs.a[member];
         int parity = 0;

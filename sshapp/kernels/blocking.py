@@ -37,6 +37,9 @@ class ModelReport:
     """Bytes per element of A and B."""
     tile: bool = False
     """The tile kernels' rule (AMX): the MR×KC strip of A in L1, the KC×NC block of B in L2."""
+    dot: bool = False
+    """The dot-product kernels' shares (AVX-512 BF16 / VNNI): the B micro-panel as large as
+    L1, streamed from L2 (mm/blocking.hpp says why)."""
 
     def block_bytes(self) -> dict[str, int]:
         """Return the bytes of the B micro-panel (l1), A block (l2) and B block (l3).
@@ -62,9 +65,10 @@ class ModelReport:
                 f"{used['l2'] / self.cache_bytes['l2']:.0%} of L2)",
             ]
             return f"{self.kernel_id}: " + ", ".join(tile_parts)
+        streamed = ", streamed from L2" if self.dot else ""
         parts = [
             f"KC={b.KC} (B micro-panel KC×NR {used['l1'] >> 10} KiB = "
-            f"{used['l1'] / self.cache_bytes['l1']:.0%} of L1)",
+            f"{used['l1'] / self.cache_bytes['l1']:.0%} of L1{streamed})",
             f"MC={b.MC} (A block MC×KC {used['l2'] >> 10} KiB = "
             f"{used['l2'] / self.cache_bytes['l2']:.0%} of L2)",
             f"NC={b.NC} (B block KC×NC {used['l3'] >> 10} KiB = "
@@ -89,6 +93,7 @@ def model(kernel_id: str, *, l1: int = 0, l2: int = 0, l3: int = 0) -> ModelRepo
         cache_bytes={"l1": raw["l1_bytes"], "l2": raw["l2_bytes"], "l3": raw["l3_bytes"]},
         element_bytes=dtype(info.dtype).in_size,
         tile=bool(raw["tile"]),
+        dot=bool(raw["dot"]),
     )
 
 

@@ -26,6 +26,8 @@ LOWP_FLAGS = (*AVX512_FLAGS, "-mavx512bf16", "-mavx512vnni")
 AMX_FLAGS = (*AVX512_FLAGS, "-mamx-tile", "-mamx-bf16", "-mamx-int8")
 TEAM = NATIVE / "src/threads.cpp"
 """The thread team (baseline code): every harness that runs a kernel driver links it."""
+SLICING = NATIVE / "src/slicing.cpp"
+"""The equal cut of m and k into blocks (baseline code): the packed drivers call it."""
 
 
 def compiler() -> str:

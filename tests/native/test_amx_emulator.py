@@ -133,7 +133,7 @@ def test_tdpbf16ps_daz_on_c_emulator_matches_silicon(tmp_path: Path) -> None:
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("order", list(ORDERS))
 def test_emulated_amx_kernels_match_reference(tmp_path: Path, order: str) -> None:
-    sources = [HARNESS, cxx.TEAM, *cxx.emulated(SOURCES, "amx_emu.h", tmp_path)]
+    sources = [HARNESS, cxx.TEAM, cxx.SLICING, *cxx.emulated(SOURCES, "amx_emu.h", tmp_path)]
     defines = ["CHECK_AMX=1", "CHECK_AMX_EMU=1", *ORDERS[order]]
     exe = cxx.build(tmp_path / "check", sources, defines=defines)
     proc = cxx.run(exe, "check", timeout=300)
@@ -145,7 +145,7 @@ def test_emulated_amx_kernels_match_reference(tmp_path: Path, order: str) -> Non
 def emulated_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """check_lowp on the emulated AMX kernels (default order), with the injection hook."""
     out = tmp_path_factory.mktemp("amx_inject")
-    sources = [HARNESS, cxx.TEAM, *cxx.emulated(SOURCES, "amx_emu.h", out)]
+    sources = [HARNESS, cxx.TEAM, cxx.SLICING, *cxx.emulated(SOURCES, "amx_emu.h", out)]
     return cxx.build(out / "check", sources, defines=["CHECK_AMX=1", "CHECK_AMX_EMU=1"])
 
 
@@ -175,7 +175,7 @@ def test_real_amx_kernels_match_reference(tmp_path: Path) -> None:
     cxx.require_features("avx512f", "amx_tile", "amx_bf16", "amx_int8", reason=NO_AMX)
     exe = cxx.build(
         tmp_path / "check",
-        [HARNESS, cxx.TEAM, *SOURCES],
+        [HARNESS, cxx.TEAM, cxx.SLICING, *SOURCES],
         flags=cxx.AMX_FLAGS,
         defines=["CHECK_AMX=1", "CHECK_AMX_REAL=1"],
     )

@@ -25,6 +25,7 @@ def test_avx512_kernel_source_matches_reference(tmp_path: Path) -> None:
         cxx.NATIVE / "src/gemm_loops.cpp",
         cxx.NATIVE / "src/gemm_pack.cpp",
         cxx.NATIVE / "src/threads.cpp",  # the driver runs a team when GemmArgs::team is set
+        cxx.SLICING,
         *cxx.emulated(KERNELS, "emu512.h", tmp_path),
     ]
     exe = cxx.build(tmp_path / "check", sources, flags=("-pthread",))

@@ -63,6 +63,7 @@ def test_emulated_avx512_lowp_kernels_match_reference(tmp_path: Path) -> None:
     sources = [
         HARNESS,
         cxx.TEAM,
+        cxx.SLICING,
         LOWP / "lowp_loops.cpp",
         *cxx.emulated(KERNELS, "emu512.h", tmp_path),
     ]
@@ -73,7 +74,7 @@ def test_emulated_avx512_lowp_kernels_match_reference(tmp_path: Path) -> None:
 @pytest.mark.timeout(400)
 def test_real_avx512_lowp_kernels_match_reference(tmp_path: Path) -> None:
     cxx.require_features(*LOWP_FEATURES, reason=NO_LOWP)
-    sources = [HARNESS, cxx.TEAM, LOWP / "lowp_loops.cpp", *KERNELS]
+    sources = [HARNESS, cxx.TEAM, cxx.SLICING, LOWP / "lowp_loops.cpp", *KERNELS]
     exe = cxx.build(
         tmp_path / "check", sources, flags=cxx.LOWP_FLAGS, defines=["CHECK_AVX512_LOWP=1"]
     )

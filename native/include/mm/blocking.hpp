@@ -24,6 +24,19 @@ struct ModelShares {
 };
 inline constexpr ModelShares MODEL_SHARES{};
 
+// The dot-product kernels' rule (AVX-512 BF16 / VNNI, kernels/avx512_lowp/): their packed
+// elements are 32-bit k-groups (a bf16 pair, an int8 quad), one lane of VDPBF16PS /
+// VPDPBUSD. Per group the micro-kernel loads 2 zmm of B and 14 dwords of A for 28
+// instructions, which L2 sustains (about 13 of its 64 bytes per cycle at 2 instructions
+// per cycle), so the B micro-panel need not stay in L1 beside A and C: what a deeper KC
+// buys instead is fewer passes over C (each loads and stores every tile once more) and
+// fewer micro-kernel starts per FLOP. The micro-panel fills the whole L1 (a share of 1,
+// streamed from L2 once it no longer fits beside the rest); A and B blocks as above.
+// Measured (one core, 1024 and 2048 square): Zen 5 (L1d 48 KiB) bf16 KC 768 / int8 1536
+// beat the half-L1 rule's 384 / 768 by 5-10 %; Zen 4 (32 KiB) bf16 KC 512 was within
+// 4 % of the best (768), 256 (the half-L1 rule) 12 % behind it.
+inline constexpr ModelShares DOT_SHARES{1.0, 0.5, 0.25};
+
 // The tile kernels' rule (AMX, kernels/amx/amx_loops.hpp). Their driver keeps one
 // MR-row strip of packed A (MR×KC, 1 KiB per tile of 16 rows) in L1 and sweeps it
 // across the whole KC×NC packed block of B, which stays in L2; no block is sized for L3.
@@ -77,12 +90,19 @@ inline bool is_tile_kernel(const KernelInfo& info) {
     return is_packed(info) && (info.required & FEAT_AMX_TILE) != 0;
 }
 
+// Whether the kernel runs the dot-product rule (DOT_SHARES): a packed kernel on
+// AVX512_BF16 / AVX512_VNNI dot products, not on tiles.
+inline bool is_dot_kernel(const KernelInfo& info) {
+    return is_packed(info) && !is_tile_kernel(info) &&
+           (info.required & (FEAT_AVX512_BF16 | FEAT_AVX512_VNNI)) != 0;
+}
+
 // The model's MC, KC, NC for `info`'s MR×NR and dtype on caches `c` (zeros in `c`
 // take the FALLBACK_* sizes). For a kernel that does not pack: its table blocking.
 //   KC = l1·L1 / (NR·size), a multiple of 8
 //   MC = l2·L2 / (KC·size), a multiple of MR
 //   NC = l3·L3 / (KC·size), a multiple of NR
-// For a tile kernel (TILE_SHARES):
+// with MODEL_SHARES, or DOT_SHARES for a dot-product kernel. For a tile kernel (TILE_SHARES):
 //   KC = l1·L1 / (MR·size), a multiple of one tile row (64 bytes of k)
 //   MC = MR
 //   NC = l2·L2 / (KC·size), a multiple of NR

@@ -34,6 +34,7 @@
 #include "kernels/amx/tile_ops.hpp"
 #include "kernels/amx/tiles.hpp"
 #include "kernels/avx512_lowp/lowp_pack.hpp"
+#include "mm/slicing.hpp"
 #include "mm/types.hpp"
 #include "team_split.hpp"
 
@@ -82,13 +83,9 @@ void gemm_tiles_32x32_one(const GemmArgs& g, const Blocking& blk) {
     const In* A = static_cast<const In*>(g.a);
     const In* B = static_cast<const In*>(g.b);
     Out* C = static_cast<Out*>(g.c);
-    const std::int64_t MC = std::min<std::int64_t>(blk.MC, g.m);
-    // The k/KC slices share k evenly, in whole tile rows where KC allows: 1024 int8 at
-    // KC 768 runs as 2 x 512, not 768 + 256 (a short slice stores C once more for a
-    // quarter of the work: 2,597 against 2,713 GOP/s at 1024^3 on Sapphire Rapids).
-    const std::int64_t slices = (g.k + blk.KC - 1) / blk.KC;
-    const std::int64_t even = (g.k + slices - 1) / slices;
-    const std::int64_t KC = lowp::round_up(even, KT) <= blk.KC ? lowp::round_up(even, KT) : even;
+    // Equal row blocks and k slices, in whole tile rows where KC allows (mm/slicing.hpp).
+    const std::int64_t MC = even_rows(g.m, blk.MC, 32);
+    const std::int64_t KC = even_depth(g.k, blk.KC, KT);
     const std::int64_t NC = std::min<std::int64_t>(blk.NC, g.n);
     const std::int64_t max_chunks = (KC + KT - 1) / KT;
 

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "kernels/avx512_lowp/lowp_pack.hpp"
+#include "mm/slicing.hpp"
 #include "team_split.hpp"
 
 namespace mm::avx512_lowp {
@@ -42,8 +43,9 @@ void gemm_lowp_14x32_one(const GemmArgs& g, const Blocking& blk, LowpUkr<typenam
     const In* A = static_cast<const In*>(g.a);
     const In* B = static_cast<const In*>(g.b);
     Out* C = static_cast<Out*>(g.c);
-    const std::int64_t MC = std::min<std::int64_t>(blk.MC, g.m);
-    const std::int64_t KC = std::min<std::int64_t>(blk.KC, g.k);
+    // Equal row blocks and k slices (mm/slicing.hpp), slices in whole 4-group steps.
+    const std::int64_t MC = even_rows(g.m, blk.MC, MR);
+    const std::int64_t KC = even_depth(g.k, blk.KC, 4 * G);
     const std::int64_t NC = std::min<std::int64_t>(blk.NC, g.n);
     const std::int64_t max_groups = (KC + G - 1) / G;
 

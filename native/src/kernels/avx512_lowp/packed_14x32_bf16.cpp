@@ -34,6 +34,27 @@
 //              micro-panels (1/4 of 1 MiB).
 //   NC = 3072: the packed B block 768 x 3072 x 2 B = 4.5 MiB lives in L3 (32 MiB per
 //              CCD on Zen 4).
+//
+// What separates this kernel from the VDPBF16PS probe, found on the first Zen 5 (EPYC,
+// family 26 model 2: L1d 48 KiB, L2 1 MiB, 2 VDPBF16PS zmm per cycle = 482.6 GFLOP/s;
+// no performance counters in the guest, so by instruction counts and experiments):
+//   - The k loop itself is not it. Per pair GCC emits 2 aligned B loads, 14 VPBROADCASTD
+//     loads (not folded as {1to16}: same load-port cost) and 28 VDPBF16PS, plus 2-4
+//     register copies per 2 pairs from allocating 31 zmm, which rename absorbs. With C
+//     and B in L2 (1008 x 64 x 1024) it ran at 464 GFLOP/s, 96 % of the probe, B packing
+//     included.
+//   - Packing A costs 2.2 % at 1024^3: the fixed part of the time at n = 32 against
+//     n = 64 is 110 us per 1008 x 1024 block (0.1 ns per element), once per product.
+//   - The rest is C and the blocks. Every k slice loads and stores the whole C once more,
+//     so the half-L1 rule's KC = 384 (192 pairs) made six passes over a 16 MiB C at 2048^3,
+//     the last of 128 k only; and a 4 KiB / 8 KiB row stride (ldc 1024 / 2048) puts all
+//     14 rows of a tile column in one L1 set of 12 ways, so a tile prefetched into L1 at
+//     the start was partly evicted by the time it was added to. Hence: the dot-product
+//     rule of the model (mm/blocking.hpp: KC 768, a 48 KiB B micro-panel streamed from
+//     L2), slices and row blocks of equal size (mm/slicing.hpp), and C prefetched into L2
+//     at the start and into L1 only PF_C pairs before the end (prefetch_tile below).
+//   - Register shape: 14 x 32 stays (the most accumulators beside one B row of 2 zmm);
+//     the loads per dot product (16 per 28) are far below Zen 5's 2 zmm + 2 more per cycle.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -48,6 +69,18 @@ constexpr int MR = 14;
 constexpr int NR = 32;
 constexpr int UNROLL = 2;
 constexpr int PF_A = 16 * MR;  // prefetch distance in A: 16 pairs ahead (896 B)
+constexpr int PF_C = 32;       // groups before the end at which C is pulled into L1
+
+// Prefetch the 14 x 32 tile of C (two lines per row) with hint H.
+template <int H>
+inline void prefetch_tile(const float* c, std::int64_t ldc) {
+    constexpr auto hint = static_cast<_mm_hint>(H);
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), hint);
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), hint);
+    }
+}
 
 void ukr_14x32_bf16(std::int64_t groups,
                     const std::uint32_t* a_packed,
@@ -59,10 +92,8 @@ void ukr_14x32_bf16(std::int64_t groups,
     const std::uint32_t* __restrict a = a_packed;
     const std::uint32_t* __restrict b =
         static_cast<const std::uint32_t*>(__builtin_assume_aligned(b_packed, 64));
-    for (int r = 0; r < MR; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
-    }
+    // The C tile: into L2 now, into L1 only PF_C groups before the end (see the header).
+    prefetch_tile<_MM_HINT_T1>(c, ldc);
     __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -78,6 +109,16 @@ void ukr_14x32_bf16(std::int64_t groups,
         }
     };
     std::int64_t p = 0;
+    const std::int64_t near = groups - PF_C;
+    for (; p + UNROLL <= near; p += UNROLL) {
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16), _MM_HINT_T0);
+#pragma GCC unroll 8
+        for (int u = 0; u < UNROLL; ++u) step(u);
+        a += UNROLL * MR;
+        b += UNROLL * NR;
+    }
+    prefetch_tile<_MM_HINT_T0>(c, ldc);
     for (; p + UNROLL <= groups; p += UNROLL) {
         _mm_prefetch(reinterpret_cast<const char*>(a + PF_A), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16), _MM_HINT_T0);

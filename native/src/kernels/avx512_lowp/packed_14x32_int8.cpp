@@ -28,6 +28,15 @@
 //   KC = 1536: the B micro-panel 384 quads x 32 x 4 B = 48 KiB, L2-resident.
 //   MC = 168:  the packed A block 168 x 1536 x 1 B = 252 KiB stays in L2.
 //   NC = 3072: the packed B block 1536 x 3072 x 1 B = 4.5 MiB lives in L3.
+//
+// On the first Zen 5 (EPYC, family 26 model 2; VPDPBUSD 962.5 GOP/s) the same findings as
+// in packed_14x32_bf16.cpp hold, for the same bytes: the k loop is near the probe, and
+// the gap is C (passes over it, the 4 KiB L1-set aliasing of its rows) and short
+// remainder blocks, closed by the dot-product rule (KC 1536 = 384 quads), equal slices
+// and the late C prefetch. The A + 128 correction costs one XOR per packed dword (free
+// in the packing loop) and one column-sum pass over the B block per k slice (fused into
+// pack_b_panels); the tile's 28 VPSUBDs run once per micro-kernel call, 28 of the
+// 28 x 384 instructions of a slice.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -42,6 +51,18 @@ constexpr int MR = 14;
 constexpr int NR = 32;
 constexpr int UNROLL = 2;
 constexpr int PF_A = 16 * MR;
+constexpr int PF_C = 32;       // groups before the end at which C is pulled into L1
+
+// Prefetch the 14 x 32 tile of C (two lines per row) with hint H.
+template <int H>
+inline void prefetch_tile(const std::int32_t* c, std::int64_t ldc) {
+    constexpr auto hint = static_cast<_mm_hint>(H);
+#pragma GCC unroll 14
+    for (int r = 0; r < MR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), hint);
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), hint);
+    }
+}
 
 void ukr_14x32_int8(std::int64_t groups,
                     const std::uint32_t* a_packed,
@@ -53,10 +74,8 @@ void ukr_14x32_int8(std::int64_t groups,
     const std::uint32_t* __restrict a = a_packed;
     const std::uint32_t* __restrict b =
         static_cast<const std::uint32_t*>(__builtin_assume_aligned(b_packed, 64));
-    for (int r = 0; r < MR; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
-    }
+    // The C tile: into L2 now, into L1 only PF_C groups before the end (see the header).
+    prefetch_tile<_MM_HINT_T1>(c, ldc);
     // Accumulators typed as the instruction's 16 x int32 (__v16si), not __m512i
     // (8 x int64): with the latter GCC 12 cannot keep the type-punned array in
     // registers and spills half of it to the stack inside the k loop.
@@ -75,6 +94,16 @@ void ukr_14x32_int8(std::int64_t groups,
         }
     };
     std::int64_t p = 0;
+    const std::int64_t near = groups - PF_C;
+    for (; p + UNROLL <= near; p += UNROLL) {
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16), _MM_HINT_T0);
+#pragma GCC unroll 8
+        for (int u = 0; u < UNROLL; ++u) step(u);
+        a += UNROLL * MR;
+        b += UNROLL * NR;
+    }
+    prefetch_tile<_MM_HINT_T0>(c, ldc);
     for (; p + UNROLL <= groups; p += UNROLL) {
         _mm_prefetch(reinterpret_cast<const char*>(a + PF_A), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16), _MM_HINT_T0);
