@@ -233,7 +233,7 @@ class Engine:
             RuntimeError: A measuring run failed (one line).
         """
         kid = explain.resolve(kernel_id)
-        runs = self.expand(explain.spec(kid, size))
+        runs = self.expand(explain.spec(kid, size)) if measure else []
         host = await self.measure_peaks() if measure else self.peak_cache.load()
         if measure and not self._reads:
             core = pick_core(self.settings.pin_core)

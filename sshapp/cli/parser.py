@@ -121,6 +121,15 @@ def build_parser(out: TextIO) -> _Parser:
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
     _add_tune(sub)
+    exp = sub.add_parser("explain", help="why a kernel is faster: its lesson (with --size: timed)")
+    exp.add_argument("kernel", metavar="KERNEL", help="kernel id (sshapp kernels lists them)")
+    exp.add_argument(
+        "--size",
+        type=whole_in(1, bounds.MAX_SIDE),
+        metavar="N",
+        help="time it and the step before at N³",
+    )
+    exp.add_argument("--json", action="store_true", help="the lesson as one JSON object")
     sub.add_parser("kernels", help="list kernels and whether they run here").add_argument(
         "--json", action="store_true"
     )
