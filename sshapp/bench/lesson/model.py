@@ -57,7 +57,9 @@ class Lesson:
     """The ladder step before this one (None: first step, a side path or a BLAS row)."""
     supported: bool
     blocking: str
-    """The register and cache blocks the reuse is computed from."""
+    """The register and cache blocks the reuse is computed from, as shown."""
+    blocks: tuple[int, int, int, int, int]
+    """The same as numbers: MR, NR, MC, KC, NC (0: not blocked that way)."""
     size: int
     """N of the N×N×N product the reuse (and the answer) is for."""
     budget: RegisterBudget | None
@@ -167,6 +169,7 @@ def build(
             None,
             True,
             "-",
+            (0, 0, 0, 0, 0),
             size,
             None,
             (),
@@ -205,6 +208,7 @@ def build(
         previous_step(info),
         info.supported,
         blocks if b.MR else "-",
+        (b.MR, b.NR, mc, kc, nc),
         size,
         regs,
         levels,

@@ -65,7 +65,9 @@ class RegisterBudget:
 
     def cells(self) -> list[str]:
         """Return one role per register, register 0 first: the grid to draw."""
-        roles = [ACC] * self.accumulators + [B_LOAD] * self.b_loads + [A_BCAST] * self.a_broadcasts
+        a, b = [A_BCAST] * self.a_broadcasts, [B_LOAD] * self.b_loads
+        # Tiles in the kernels' order (C tmm0-3, A tmm4-5, B tmm6-7); vectors: C, B, A.
+        roles = [ACC] * self.accumulators + (a + b if self.file is TMM else b + a)
         return (roles + [FREE] * max(self.free, 0))[: max(self.file.count, len(roles))]
 
     def summary(self) -> str:

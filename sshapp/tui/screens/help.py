@@ -33,6 +33,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("space", "mark / unmark a kernel"),
             ("a", "mark every kernel of this dtype"),
             ("enter", "set up a run with the marked kernels (or this one)"),
+            ("e", "explain this kernel: why its step is faster (the lesson)"),
         ],
     ),
     (
@@ -63,6 +64,17 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("1 2 3 4 5 6", "table, ladder, sweep, roofline, precision, scaling"),
             ("o / i", "next sort column / invert (or click a header)"),
             ("[ ] / d", "ladder, precision: previous / next size; ladder: next dtype"),
+            ("e", "lesson of the ladder's fastest step (table: of the row)"),
+        ],
+    ),
+    (
+        "lesson (e on a kernel)",
+        [
+            ("1 2 3 4 5", "why, inner loop, outer product, reuse, this host"),
+            ("[ ]", "the step before / after in the ladder"),
+            ("space . + -", "outer product: play/pause, one row, faster, slower"),
+            ("m, enter", "time it and the step before at the size typed"),
+            ("escape", "back"),
         ],
     ),
 ]
