@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.lesson import LessonScreen
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.tune import TuneScreen
 from tests.tui.conftest import wait_for
@@ -121,3 +122,24 @@ async def mid_tune(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_tune_mid_tune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=mid_tune)
+
+
+async def lesson_measured(pilot: Pilot[Any]) -> None:
+    """Open the lesson of the packed AVX2 step (e on the table) and time it at 512."""
+    await pilot.press("e")
+    app = pilot.app
+    await wait_for(lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson is not None)
+    await pilot.press("m")
+    await wait_for(lambda: "verdict" in str(app.screen.query_one("#lesson-answer").render()))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lesson(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The lesson of avx2.packed_6x16.f32 (real header and registers, fake host numbers)."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("e"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lesson_measured(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=lesson_measured)

@@ -68,6 +68,8 @@ class LessonScreen(Screen[None]):
         """The lesson as last loaded (None until it is)."""
         self.side = DEFAULT_SIZE
         """N of the reuse shown and of the next measurement."""
+        self.loop_view: Syntax | None = None
+        """The inner loop as shown (highlighted C++)."""
 
     def compose(self) -> ComposeResult:
         """Title and register budget on top; the parts of the lesson in tabs."""
@@ -120,7 +122,10 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-header", Static).update(Text(lesson.header, no_wrap=True))
         loop = self.query_one("#lesson-loop", Static)
         if lesson.loop:
-            loop.update(Syntax(lesson.loop, "cpp", theme="ansi_dark", background_color="default"))
+            self.loop_view = Syntax(
+                lesson.loop, "cpp", theme="ansi_dark", background_color="default"
+            )
+            loop.update(self.loop_view)
         else:
             loop.update("not ours to show: the host BLAS's kernels are its own assembly")
         self.query_one("#lesson-reuse", Static).update(reuse_text(lesson))
