@@ -35,6 +35,8 @@ class OuterSteps:
     """Whether time moves it (else only `tick` by hand)."""
     due: float = 0.0
     """Ticks owed by elapsed time, not yet applied."""
+    ticks: int = 0
+    """Rows done since the start (never wraps)."""
 
     @property
     def pace(self) -> float:
@@ -47,6 +49,7 @@ class OuterSteps:
 
     def tick(self) -> None:
         """Do one row: after the last row of a step, go on to the next p (wrapping at k)."""
+        self.ticks += 1
         self.r += 1
         if self.r == self.mr:
             self.r = 0
