@@ -36,7 +36,7 @@ class OuterProduct(Widget):
         "outer--acc",
         "outer--muted",
     }
-    MAX_FPS: ClassVar[float] = 4.0
+    MAX_FPS: ClassVar[float] = 3.0
     """Upper bound on repaints per second (the charts' throttle: bytes stay low over SSH)."""
 
     def __init__(self, steps: OuterSteps, *, packed: bool, reg: str, id: str | None = None) -> None:
@@ -103,8 +103,9 @@ class OuterProduct(Widget):
             for _ in range(s.vectors):
                 text.append(shade * s.lanes, now if row == s.r else acc)
                 text.append(" ")
-            text.append(f" c{row}: {s.filled(row)}/{s.k} of k\n", muted)
+            text.append("\n")
         text.append(
+            f"rows above ▶ hold {s.filled(0)} of {s.k} steps of k, the rest {s.p}\n"
             f"{s.mr}×{s.vectors} accumulators stay in registers for all {s.k} steps; "
             f"each B vector feeds {s.mr} FMAs, each broadcast {s.vectors}.",
             muted,
