@@ -16,8 +16,8 @@ from textual.widget import Widget
 
 from sshapp.tui.widgets.outer_state import OuterSteps
 
-SHADES = " ░▒▓█"
-"""Fill of an accumulator: none .. all of k."""
+FULL, EMPTY = "█", "░"
+"""An accumulator's vector fills left to right as its share of k is summed."""
 
 
 class OuterProduct(Widget):
@@ -98,10 +98,10 @@ class OuterProduct(Widget):
         for row in range(s.mr):
             mark = "▶" if row == s.r else " "
             text.append(f"{mark} a{row} bcast ", now if row == s.r else muted)
-            share = s.filled(row) / s.k
-            shade = SHADES[min(int(share * (len(SHADES) - 1) + 0.999), len(SHADES) - 1)]
+            full = s.filled(row) * s.lanes // s.k  # lanes' worth of k summed so far
+            cells = FULL * full + EMPTY * (s.lanes - full)
             for _ in range(s.vectors):
-                text.append(shade * s.lanes, now if row == s.r else acc)
+                text.append(cells, now if row == s.r else acc)
                 text.append(" ")
             text.append("\n")
         text.append(
