@@ -14,6 +14,9 @@ def amx_refusal_reason(err: int) -> str:
 def list_kernels() -> list[dict[str, Any]]:
     """Return every compiled kernel as a dict, in table (ladder) order, with the model's blocking on this CPU."""  # noqa: E501
 
+def list_lessons() -> list[dict[str, str]]:
+    """Return every kernel's lesson, table order: id, source (the kernel file under native/src), header (its opening comment) and loop (its marked inner loop)."""  # noqa: E501
+
 def list_dtypes() -> list[dict[str, Any]]:
     """Return the element-type table: name, in_size and out_size (bytes of A/B and of C), in_format and out_format (buffer-protocol characters; bf16 crosses as uint16 bits)."""  # noqa: E501
 
@@ -65,6 +68,9 @@ def probe_fma(
     isa: str, dtype: str, *, seconds: float = 0.1, pin_core: int = -1, threads: int = 1
 ) -> float:
     """Return the GFLOP/s of independent FMAs of isa ('avx2', 'avx512') on dtype ('f32', 'f64'), or of dot products: 'avx512_bf16' on 'bf16', 'avx512_vnni' on 'int8', 'amx' on 'bf16' or 'int8' (GOP/s for int8; 2 per multiply-add), best of five runs lasting about seconds of CPU time in total; threads > 1: the sum over that many pinned threads running it at once. Raises ValueError for a dtype the probe does not measure, RuntimeError if this CPU lacks the ISA (nothing is executed)."""  # noqa: E501
+
+def probe_read(*, bytes: int, repeats: int = 5, pin_core: int = -1) -> float:
+    """Return GB/s one core reads from a buffer of bytes (16 KiB .. 1 GiB: sized to stay in one cache level) with 256-bit loads, best of repeats. Raises ValueError for a bad size, RuntimeError without AVX2 (nothing is executed)."""  # noqa: E501
 
 def probe_bandwidth(*, bytes: int = 301989888, repeats: int = 4, pin_core: int = -1) -> float:
     """Return single-core memory bandwidth in GB/s: a STREAM triad a = b + s*c over three arrays of bytes in total (24 bytes counted per element), best of repeats passes."""  # noqa: E501

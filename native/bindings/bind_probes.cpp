@@ -39,4 +39,14 @@ void register_probes(py::module_& m) {
         py::arg("pin_core") = -1,
         "Return single-core memory bandwidth in GB/s: a STREAM triad a = b + s*c over three "
         "arrays of bytes in total (24 bytes counted per element), best of repeats passes.");
+    m.def(
+        "probe_read",
+        [](std::size_t bytes, int repeats, int pin_core) {
+            py::gil_scoped_release release;
+            return mm::probe_read_gbs(bytes, repeats, pin_core);
+        },
+        py::kw_only(), py::arg("bytes"), py::arg("repeats") = 5, py::arg("pin_core") = -1,
+        "Return GB/s one core reads from a buffer of bytes (16 KiB .. 1 GiB: sized to stay in "
+        "one cache level) with 256-bit loads, best of repeats. Raises ValueError for a bad "
+        "size, RuntimeError without AVX2 (nothing is executed).");
 }

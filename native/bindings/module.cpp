@@ -8,6 +8,7 @@ void register_kernels(py::module_& m);
 void register_timing(py::module_& m);
 void register_probes(py::module_& m);
 void register_threads(py::module_& m);
+void register_lessons(py::module_& m);
 
 PYBIND11_MODULE(_native, m) {
     m.doc() = "sshapp's native matmul kernels, CPU detection and timing.";
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_native, m) {
     register_timing(m);
     register_probes(m);
     register_threads(m);
+    register_lessons(m);
 }

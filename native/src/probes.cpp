@@ -277,4 +277,35 @@ double probe_bandwidth_gbs(std::size_t bytes, int repeats, int pin_core) {
     return 3.0 * static_cast<double>(each) / best / 1e9;
 }
 
+double probe_read_gbs(std::size_t bytes, int repeats, int pin_core) {
+    if (bytes < (std::size_t{16} << 10) || bytes > (std::size_t{1} << 30)) {
+        throw std::invalid_argument("read probe size must be between 16 KiB and 1 GiB");
+    }
+    if (repeats < 1) throw std::invalid_argument("repeats must be >= 1");
+#if MM_HAVE_AVX2
+    if ((cpu().features & (FEAT_AVX2 | FEAT_FMA)) != (FEAT_AVX2 | FEAT_FMA)) {
+        throw std::runtime_error("the read probe needs AVX2, which this CPU lacks or masks");
+    }
+    const std::size_t n = bytes / sizeof(float) / 128 * 128;
+    AlignedBuffer buf = aligned_bytes(n * sizeof(float));
+    float* data = static_cast<float*>(buf.get());
+    CorePin pin(pin_core);
+    for (std::size_t i = 0; i < n; ++i) data[i] = 1e-3f * static_cast<float>(i % 7);
+    const std::int64_t passes =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>((std::size_t{64} << 20) / (n * 4)));
+    const auto count = static_cast<std::int64_t>(n);
+    g_sink = g_sink + avx2::read_sum_f32(data, count, 1);  // warm the level up
+    double best = 1e300;
+    for (int r = 0; r < repeats; ++r) {
+        const double t0 = thread_seconds();
+        g_sink = g_sink + avx2::read_sum_f32(data, count, passes);
+        best = std::min(best, thread_seconds() - t0);
+    }
+    return static_cast<double>(n * sizeof(float)) * static_cast<double>(passes) / best / 1e9;
+#else
+    (void)pin_core;
+    throw std::runtime_error("this build has no AVX2 read probe");
+#endif
+}
+
 }  // namespace mm

@@ -16,6 +16,8 @@ from sshapp.bench.blocking.store import HostBest, TuneCache, Tuned
 from sshapp.bench.history.database import History
 from sshapp.bench.host import peaks
 from sshapp.bench.host.queue import QUEUE_DIR, HostQueue
+from sshapp.bench.lesson import explain
+from sshapp.bench.lesson.model import Lesson, answer
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.events import Event
 from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
@@ -53,6 +55,7 @@ class Engine:
         """This CPU's tune results and best kernels."""
         self._cancel = threading.Event()
         self._probed = False
+        self._reads: dict[str, float | None] = {}
         self._runs = RunPipeline(
             settings,
             user,
@@ -218,3 +221,31 @@ class Engine:
                     yield event
         finally:
             runlog.log_run(self._user, run, last, time.monotonic() - started)
+
+    async def explain(self, kernel_id: str, size: int, *, measure: bool = False) -> Lesson:
+        """Return a kernel's lesson at size³; with `measure`, this host's answer too.
+
+        Measuring goes through the host queue: the peaks and cache read bandwidths (once per
+        process), then the kernel and the step before it (if this CPU runs it), 3 repetitions.
+
+        Raises:
+            SpecError: Unknown kernel, bad size, or a kernel this CPU cannot run (one line).
+            RuntimeError: A measuring run failed (one line).
+        """
+        kid = explain.resolve(kernel_id)
+        runs = self.expand(explain.spec(kid, size)) if measure else []
+        host = await self.measure_peaks() if measure else self.peak_cache.load()
+        if measure and not self._reads:
+            core = pick_core(self.settings.pin_core)
+            quota = self.settings.max_queued_per_user
+            self._reads = await explain.on_host(self.queue, self._user, quota, core)
+        lesson = explain.host_lesson(kid, size, host, self._reads, self.tuned(kid))
+        if not measure:
+            return lesson
+        gflops = await explain.best(self.run(runs[0]))
+        previous = None
+        if lesson.previous is not None and get(lesson.previous).supported:
+            previous = await explain.best(
+                self.run(self.expand(explain.spec(lesson.previous, size))[0])
+            )
+        return answer(lesson, gflops, previous)

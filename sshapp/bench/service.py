@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from sshapp.bench.blocking.jobs import Waiting
     from sshapp.bench.blocking.live import LiveControl, LiveEvent
     from sshapp.bench.blocking.store import Tuned
+    from sshapp.bench.lesson.model import Lesson
     from sshapp.kernels import Blocking, ModelReport
 
 
@@ -97,5 +98,14 @@ class BenchService(Protocol):
 
         Yields Waiting while queued, then what the job measures (see bench.blocking.live).
         Closing the iterator or cancelling its consumer stops the job and frees the host.
+        """
+        ...
+
+    async def explain(self, kernel_id: str, size: int, *, measure: bool = False) -> Lesson:
+        """Return a kernel's lesson at size³ (issue 24); with `measure`, this host's answer
+        (the kernel and the step before it, timed through the host queue).
+
+        Raises:
+            SpecError: Unknown kernel, bad size, or a kernel this CPU cannot run (one line).
         """
         ...

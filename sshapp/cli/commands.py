@@ -98,7 +98,7 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         Printer(out, as_json=args.json).kernels(kernel_rows(TuneCache(settings.state_dir)))
         return EXIT_OK
     from sshapp.bench.engine import Engine
-    from sshapp.cli import tuning
+    from sshapp.cli import explain, tuning
 
     engine = Engine(settings, current_user())
     handlers: dict[str, Callable[[], int]] = {
@@ -106,6 +106,7 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         "tune": lambda: tuning.tune(args, engine, out, err),
         "cpu": lambda: tuning.cpu(args, engine, out),
         "results": lambda: _results(args, engine, out),
+        "explain": lambda: explain.explain(args, engine, out, err),
     }
     if args.verb not in handlers:
         _error(err, f"unknown command {args.verb!r}")

@@ -157,6 +157,15 @@ def build_parser(out: TextIO, prog: str = "sshapp") -> _Parser:
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
     _add_tune(sub)
+    exp = sub.add_parser("explain", help="why a kernel is faster: its lesson (with --size: timed)")
+    exp.add_argument("kernel", metavar="KERNEL", help="kernel id (sshapp kernels lists them)")
+    exp.add_argument(
+        "--size",
+        type=whole_in(1, bounds.MAX_SIDE),
+        metavar="N",
+        help="time it and the step before at N³",
+    )
+    exp.add_argument("--json", action="store_true", help="the lesson as one JSON object")
     kernels = sub.add_parser("kernels", help="list kernels and whether they run here")
     _add_json(kernels, "one object per kernel")
     cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")

@@ -12,7 +12,14 @@ from sshapp.kernels.dtypes import TABLE as DTYPE_TABLE
 from sshapp.kernels.dtypes import DType, dtype
 from sshapp.kernels.errors import SizeLimitError, UnknownKernelError, UnsupportedKernelError
 from sshapp.kernels.gemm import Timing, check_size, footprint_bytes, gemm, time_kernel
-from sshapp.kernels.probes import Peaks, measure_bandwidth, measure_fma, measure_peaks
+from sshapp.kernels.lessons import LessonSource, lesson_ids, lesson_source
+from sshapp.kernels.probes import (
+    Peaks,
+    measure_bandwidth,
+    measure_cache_reads,
+    measure_fma,
+    measure_peaks,
+)
 from sshapp.kernels.registry import (
     DTYPES,
     Blocking,
@@ -41,6 +48,7 @@ __all__ = [
     "CpuInfo",
     "DType",
     "KernelInfo",
+    "LessonSource",
     "ModelReport",
     "Peaks",
     "SizeLimitError",
@@ -60,9 +68,12 @@ __all__ = [
     "gemm",
     "get",
     "ladder_top",
+    "lesson_ids",
+    "lesson_source",
     "list_kernels",
     "live_pool_threads",
     "measure_bandwidth",
+    "measure_cache_reads",
     "measure_fma",
     "measure_peaks",
     "narrow_blocking",

@@ -150,6 +150,37 @@ def measure_bandwidth(*, nbytes: int = BANDWIDTH_BYTES, pin_core: int = -1) -> f
     return _native.probe_bandwidth(bytes=nbytes, pin_core=pin_core)
 
 
+def measure_cache_reads(
+    l1: int, l2: int, l3: int, *, pin_core: int = -1
+) -> dict[str, float | None]:
+    """Measure how fast one core reads from each cache level (256-bit loads, 16 chains).
+
+    Each buffer is half of its level and larger than the level below, so it stays there
+    and misses the faster one; a level whose size is unknown stays None, and so do all
+    of them on a CPU (or build) without AVX2.
+
+    Args:
+        l1, l2, l3: Cache sizes in bytes (0: unknown).
+        pin_core: Core to pin the measuring thread to (-1: leave it).
+
+    Returns:
+        {"l1": GB/s, "l2": GB/s, "l3": GB/s}, None where not measured.
+    """
+    out: dict[str, float | None] = {"l1": None, "l2": None, "l3": None}
+    below = 0
+    for name, size in (("l1", l1), ("l2", l2), ("l3", l3)):
+        nbytes = min(size // 2, 2**30)
+        if size <= 0 or nbytes <= below or nbytes < 16 * 2**10:
+            continue
+        try:
+            out[name] = _native.probe_read(bytes=nbytes, pin_core=pin_core)
+        except RuntimeError as exc:  # no AVX2 here (nothing was executed)
+            log.info("cache read probe skipped: %s", exc)
+            return out
+        below = size
+    return out
+
+
 def measure_peaks(pin_core: int = -1) -> Peaks:
     """Measure every supported ceiling of the dtype table, on one core and (for the dtypes
     the threaded driver runs) on the scaling series's teams, and the memory bandwidth

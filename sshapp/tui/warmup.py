@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sshapp.bench.blocking.jobs import Waiting
     from sshapp.bench.blocking.live import LiveControl, LiveEvent
     from sshapp.bench.blocking.store import Tuned
+    from sshapp.bench.lesson.model import Lesson
     from sshapp.kernels import Blocking, ModelReport
 
 WARM_UP_SIZE = (100, 30)
@@ -49,6 +50,10 @@ class _WarmUpService:
         msg = "the warm-up runs nothing"
         raise SpecError(msg)
         yield  # pragma: no cover - makes this an async generator
+
+    async def explain(self, kernel_id: str, size: int, *, measure: bool = False) -> Lesson:  # noqa: ARG002
+        msg = "the warm-up explains nothing"
+        raise SpecError(msg)
 
     def cancel(self) -> None:
         """Nothing runs, nothing to cancel."""

@@ -171,3 +171,23 @@ def test_a_probe_missing_from_the_build_is_skipped_cleanly(
     assert set(probes.measure_peaks().fma_gflops) == {"avx2.f32", "avx2.f64"}
     with pytest.raises(kernels.UnsupportedKernelError, match="amx probe for int8 is not in this"):
         kernels.measure_fma("amx", "int8")
+
+
+def test_cache_reads_measure_each_level_that_has_a_size() -> None:
+    cpu = kernels.cpu_info()
+    reads = kernels.measure_cache_reads(cpu.l1d_bytes, cpu.l2_bytes, 0)
+    assert reads["l3"] is None  # size unknown: not measured, never guessed
+    if not cpu.features.get("avx2"):
+        assert reads == {"l1": None, "l2": None, "l3": None}
+        return
+    l1, l2 = reads["l1"], reads["l2"]
+    assert l1 is not None
+    assert 5 < l1 < 5000  # GB/s
+    if cpu.l2_bytes // 2 > cpu.l1d_bytes:
+        assert l2 is not None
+        assert 1 < l2 < 5000
+
+
+def test_cache_read_probe_refuses_bad_sizes() -> None:
+    with pytest.raises(ValueError, match="between 16 KiB and 1 GiB"):
+        _native.probe_read(bytes=1024)

@@ -15,6 +15,7 @@ from sshapp.bench.blocking.live import (
     LiveSample,
 )
 from sshapp.bench.blocking.store import Tuned
+from sshapp.bench.lesson.model import Lesson, answer, build
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.events import Cancelled, Event, Finished, Queued, Sampled, Started
 from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
@@ -153,6 +154,14 @@ def result_of(run: RunSpec, gflops: list[float]) -> BenchResult:
     )
 
 
+LESSON_PEAKS = {"avx2.f32": 64.0, "avx2.f64": 32.0}
+"""Peaks a lesson sees on the fake host (the PEAKS above, keyed as the probes are)."""
+LESSON_BANDWIDTHS = {"L1": 200.0, "L2": 100.0, "L3": 50.0, "memory": 12.5}
+"""Read bandwidths per level on the fake host, GB/s."""
+LESSON_BLOCKS = (72, 256, 4080)
+"""MC, KC, NC of a packed kernel's lesson (fixed: the model's depend on the CPU)."""
+
+
 class FakeService:
     """Implements BenchService with fixed data; runs sleep `delay` between samples."""
 
@@ -201,6 +210,8 @@ class FakeService:
         """Kernels a live job started for."""
         self.live_closed: list[str] = []
         """Kernels whose live job was closed or cancelled."""
+        self.explained: list[tuple[str, int, bool]] = []
+        """(kernel, size, measured) of every lesson asked for."""
 
     @property
     def user(self) -> str:
@@ -221,6 +232,26 @@ class FakeService:
             )
             for kid, dtype, summary, blocking, ok in self.rows
         ]
+
+    async def explain(self, kernel_id: str, size: int, *, measure: bool = False) -> Lesson:
+        """The real lesson of a real kernel on the fake host's caches and numbers."""
+        self.explained.append((kernel_id, size, measure))
+        try:
+            lesson = build(
+                kernel_id,
+                size,
+                caches={"L1": FAKE_CPU.l1d_bytes, "L2": FAKE_CPU.l2_bytes, "L3": FAKE_CPU.l3_bytes},
+                peaks=LESSON_PEAKS if self.measured else {},
+                bandwidths=LESSON_BANDWIDTHS if self.measured else {},
+                blocking=LESSON_BLOCKS,
+            )
+        except UnknownKernelError as exc:
+            raise SpecError(str(exc)) from None
+        if not measure:
+            return lesson
+        await asyncio.sleep(self.delay)
+        before = RATES.get(lesson.previous, 0.0) if lesson.previous else 0.0
+        return answer(lesson, RATES.get(kernel_id, 10.0), before or None)
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         rows = {r.id: r for r in self.kernels()}

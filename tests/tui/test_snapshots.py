@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from sshapp.tui.app import BenchApp
+from sshapp.tui.screens.lesson import LessonScreen
 from sshapp.tui.screens.quit import QuitScreen
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.tune import TuneScreen
@@ -163,3 +164,24 @@ def test_quit_asks_mid_batch(snap_compare: SnapCompare, size: tuple[int, int]) -
     service = FakeService(history=ladder_history(), queue_ahead=1, queue_delay=60)
     app = BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
     assert snap_compare(app, terminal_size=size, run_before=asked_to_quit)
+
+
+async def lesson_measured(pilot: Pilot[Any]) -> None:
+    """Open the lesson of the packed AVX2 step (e on the table) and time it at 512."""
+    await pilot.press("e")
+    app = pilot.app
+    await wait_for(lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson is not None)
+    await pilot.press("m")
+    await wait_for(lambda: "verdict" in str(app.screen.query_one("#lesson-answer").render()))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lesson(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The lesson of avx2.packed_6x16.f32 (real header and registers, fake host numbers)."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=keys("e"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lesson_measured(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=lesson_measured)

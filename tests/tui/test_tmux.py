@@ -68,3 +68,34 @@ def test_tune_screen_over_ssh_changes_a_block_and_the_trace_moves(
     moved = tmux.wait_for("app", f"KC {kc // 2}", "▲", timeout=30)
     assert f"KC={kc // 2}" in moved  # the note names the blocks being timed
     tmux("send-keys", "-t", "app", "q")
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="openssh-client is not installed")
+@pytest.mark.timeout(180)
+def test_lesson_of_the_15_register_kernel_over_ssh(tmux: Tmux, server_port: int) -> None:
+    """e on avx2.ukr_5x16.f32 opens its lesson; its register budget is on the first screen."""
+    ssh = (
+        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+        "-o LogLevel=ERROR -o PubkeyAuthentication=no "
+        f"-p {server_port} -tt erin@127.0.0.1"
+    )
+    tmux("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", f"env TERM=xterm-256color {ssh}")
+    tmux.wait_for("app", "kernel", "blocking", "summary")
+    # f32 is the first group; the cursor walks kernel lines only (headers are skipped).
+    f32 = [k.id for k in list_kernels() if k.dtype == "f32"]
+    tmux("send-keys", "-t", "app", "Home")
+    for _ in range(f32.index("avx2.ukr_5x16.f32")):
+        tmux("send-keys", "-t", "app", "Down")
+    tmux.wait_for("app", "avx2.ukr_5x16.f32  [f32]")  # the detail line names the cursor's row
+    tmux("send-keys", "-t", "app", "e")
+    screen = tmux.wait_for(
+        "app", "register budget: 10 accumulators + 2 B + 1 A broadcast = 13 of 16 ymm (3 free)"
+    )
+    assert "step before: avx2.ukr_4x16.f32" in screen
+    assert "ymm0   C   C   C   C   C   C   C   C   C   C   B   B   A   ·   ·   ·" in screen
+    assert "Step 4b of the ladder" in screen  # the file's header, first tab
+    tmux("send-keys", "-t", "app", "3")
+    tmux.wait_for("app", "a4 bcast", "5×2 accumulators stay in registers")
+    tmux("send-keys", "-t", "app", "Escape")
+    tmux.wait_for("app", "avx2.ukr_5x16.f32  [f32]")
+    tmux("send-keys", "-t", "app", "q")

@@ -34,4 +34,10 @@ double probe_fma_gflops(const std::string& isa,
 // total (24 bytes counted per element), best of `repeats` passes (thread CPU time).
 double probe_bandwidth_gbs(std::size_t bytes, int repeats, int pin_core);
 
+// GB/s one core reads from a buffer of `bytes` (16 KiB .. 1 GiB) that stays in one cache
+// level: 256-bit loads summed into 16 chains (kernels/avx2/read_peak.cpp), about 64 MiB read
+// per repetition, best of `repeats` (thread CPU time). Throws std::runtime_error when the CPU
+// or the build lacks AVX2 (nothing is executed), std::invalid_argument for a bad size.
+double probe_read_gbs(std::size_t bytes, int repeats, int pin_core);
+
 }  // namespace mm

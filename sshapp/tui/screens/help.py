@@ -34,6 +34,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("space", "mark / unmark a kernel"),
             ("a", "mark every kernel of this dtype"),
             ("enter", "set up a run with the marked kernels (or this one)"),
+            ("e", "the lesson: why this step is faster"),
         ],
     ),
     (
@@ -64,6 +65,17 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("1 2 3 4 5 6", "table, ladder, sweep, roofline, precision, scaling"),
             ("o / i", "next sort column / invert (or click a header)"),
             ("[ ] / d", "ladder, precision: previous / next size; ladder: next dtype"),
+            ("e", "lesson of the ladder's fastest step, or the row's"),
+        ],
+    ),
+    (
+        "lesson (e)",
+        [
+            ("1 2 3 4 5", "why, inner loop, outer product, reuse, this host"),
+            ("[ ]", "the step before / after in the ladder"),
+            ("space . + -", "outer product: play/pause, one row, faster, slower"),
+            ("m, enter", "time it and the step before at the size typed"),
+            ("escape", "back"),
         ],
     ),
 ]

@@ -23,6 +23,7 @@ class KernelsScreen(Screen[None]):
     CSS_PATH = "kernels.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "pick", "Set up run", show=True, priority=False),
+        Binding("e", "explain", "Explain"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -45,6 +46,7 @@ class KernelsScreen(Screen[None]):
     @on(KernelTable.Highlighted)
     def _show_detail(self, event: KernelTable.Highlighted) -> None:
         row = event.row
+        self._highlighted = row.id
         text = Text()
         text.append(row.id, "bold")
         text.append(f"  [{row.dtype}]  blocking {row.blocking}")
@@ -61,6 +63,14 @@ class KernelsScreen(Screen[None]):
     def _picked(self, event: KernelTable.Picked) -> None:
         self.session.selected = list(event.ids)
         self.post_message(KernelsPicked(list(event.ids)))
+
+    def action_explain(self) -> None:
+        """Open the lesson of the kernel under the cursor: why this step is faster."""
+        kernel_id = getattr(self, "_highlighted", "")
+        if kernel_id:
+            from sshapp.tui.screens.lesson import LessonScreen
+
+            self.app.push_screen(LessonScreen(self.session, kernel_id))
 
     def action_pick(self) -> None:
         """Confirm the marked kernels (same as enter on the table)."""

@@ -58,6 +58,7 @@ class ResultsScreen(Screen[None]):
         Binding("right_square_bracket", "group(1)", "Next size", show=False),
         Binding("left_square_bracket", "group(-1)", "Prev size", show=False),
         Binding("d", "next_dtype", "Next dtype", show=False),
+        Binding("e", "explain", "Explain", show=False),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -245,6 +246,24 @@ class ResultsScreen(Screen[None]):
         following = names[(names.index(current) + 1) % len(names)]
         self.group_index = next(i for i, (dtype, _) in enumerate(groups) if dtype == following)
         self._fill_ladder()
+
+    def action_explain(self) -> None:
+        """Open a lesson: the fastest step the ladder shows, or the table's cursor row."""
+        tab = self.query_one("#results-tabs", TabbedContent).active
+        kernel_id = ""
+        if tab == "ladder":
+            steps = [
+                r for r in self.query_one("#ladder-chart", LadderChart).rungs if not r.reference
+            ]
+            kernel_id = steps[-1].label if steps else ""
+        elif tab == "table":
+            table = self.query_one("#results-table", DataTable)
+            if table.row_count:
+                kernel_id = str(table.get_row_at(table.cursor_row)[0])
+        if kernel_id:
+            from sshapp.tui.screens.lesson import LessonScreen
+
+            self.app.push_screen(LessonScreen(self.session, kernel_id))
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """Clicking a column header sorts by it (clicking again inverts)."""

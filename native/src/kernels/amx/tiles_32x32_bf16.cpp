@@ -42,12 +42,14 @@ struct Bf16 {
     using In = std::uint16_t;
     using Out = float;
     static constexpr int G = 2;
+    // [lesson:loop]
     static void dot_2x2() {
         MM_TILE_DPBF16PS(0, 4, 6);
         MM_TILE_DPBF16PS(1, 4, 7);
         MM_TILE_DPBF16PS(2, 5, 6);
         MM_TILE_DPBF16PS(3, 5, 7);
     }
+    // [/lesson:loop]
 };
 
 }  // namespace

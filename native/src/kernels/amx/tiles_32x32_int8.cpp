@@ -28,12 +28,14 @@ struct Int8 {
     using In = std::int8_t;
     using Out = std::int32_t;
     static constexpr int G = 4;
+    // [lesson:loop]
     static void dot_2x2() {
         MM_TILE_DPBSSD(0, 4, 6);
         MM_TILE_DPBSSD(1, 4, 7);
         MM_TILE_DPBSSD(2, 5, 6);
         MM_TILE_DPBSSD(3, 5, 7);
     }
+    // [/lesson:loop]
 };
 
 }  // namespace

@@ -8,6 +8,10 @@
 
 namespace mm::avx2 {
 
+// Probe (read_peak.cpp): the sum of n floats (64-byte aligned, n a multiple of 128) read
+// `passes` times with 256-bit loads; the cache read bandwidth probe's loop.
+float read_sum_f32(const float* buf, std::int64_t n, std::int64_t passes);
+
 // Step 3 (simd.cpp): i-k-j with explicit 256-bit FMA, no register blocking.
 void gemm_simd_f32(const GemmArgs& args, const Blocking& blk);
 void gemm_simd_f64(const GemmArgs& args, const Blocking& blk);

@@ -72,6 +72,7 @@ void ukr_6x16_f32(std::int64_t k,
     __m256 c0[MR], c1[MR];
 #pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+    // [lesson:loop]
     // One step of k: 2 B loads, 6 broadcasts, 12 FMAs.
     auto step = [&](int u) __attribute__((always_inline)) {
         const __m256 b0 = _mm256_load_ps(b + u * NR);
@@ -83,6 +84,7 @@ void ukr_6x16_f32(std::int64_t k,
             c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
         }
     };
+    // [/lesson:loop]
     // Unrolled by UNROLL: fewer loop branches, and A (streaming in from L2) is
     // prefetched PF_A elements ahead, 2 lines per unrolled step (it eats 96 B).
     std::int64_t p = 0;

@@ -65,6 +65,7 @@ void ukr_6x8_f64(std::int64_t k,
     __m256d c0[MR], c1[MR];
 #pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm256_setzero_pd();
+    // [lesson:loop]
     // One step of k: 2 B loads, 6 broadcasts, 12 FMAs.
     auto step = [&](int u) __attribute__((always_inline)) {
         const __m256d b0 = _mm256_load_pd(b + u * NR);
@@ -76,6 +77,7 @@ void ukr_6x8_f64(std::int64_t k,
             c1[r] = _mm256_fmadd_pd(av, b1, c1[r]);
         }
     };
+    // [/lesson:loop]
     // Unrolled by UNROLL: fewer loop branches, and A (streaming in from L2) is
     // prefetched PF_A elements ahead, 3 lines per unrolled step (it eats 192 B).
     std::int64_t p = 0;

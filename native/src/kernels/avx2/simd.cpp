@@ -97,6 +97,7 @@ void simd(const GemmArgs& g) {
         T* c = C + i * g.ldc;
         const T* a = A + i * g.lda;
         std::fill(c, c + g.n, T(0));
+        // [lesson:loop]
         for (std::int64_t p = 0; p < g.k; ++p) {
             const V a0 = S::set1(a[p]);
             const T* b0 = B + p * g.ldb;
@@ -107,6 +108,7 @@ void simd(const GemmArgs& g) {
                 S::mstore(c + j, tail_mask, acc);
             }
         }
+        // [/lesson:loop]
     }
 }
 

@@ -61,6 +61,7 @@ void tile(std::int64_t k,
     for (int r = 0; r < ROWS; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
     const __m256i m0 = FULL ? __m256i{} : mask_lo(cols < 8 ? cols : 8);
     const __m256i m1 = FULL ? __m256i{} : mask_hi(cols > 8 ? cols : 8);
+    // [lesson:loop]
     for (std::int64_t p = 0; p < k; ++p) {
         const float* bp = b + p * ldb;
         // Rows of B are ldb apart (often on another page, where the hardware
@@ -79,6 +80,7 @@ void tile(std::int64_t k,
             acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
         }
     }
+    // [/lesson:loop]
 #pragma GCC unroll 8
     for (int r = 0; r < ROWS; ++r) {
         float* cr = c + r * ldc;

@@ -62,6 +62,7 @@ void tile(std::int64_t k,
     for (int r = 0; r < ROWS; ++r) acc0[r] = acc1[r] = _mm256_setzero_pd();
     const __m256i m0 = FULL ? __m256i{} : mask_lo(cols < 4 ? cols : 4);
     const __m256i m1 = FULL ? __m256i{} : mask_hi(cols > 4 ? cols : 4);
+    // [lesson:loop]
     for (std::int64_t p = 0; p < k; ++p) {
         const double* bp = b + p * ldb;
         // Rows of B are ldb apart (often on another page, where the hardware
@@ -80,6 +81,7 @@ void tile(std::int64_t k,
             acc1[r] = _mm256_fmadd_pd(av, b1, acc1[r]);
         }
     }
+    // [/lesson:loop]
 #pragma GCC unroll 8
     for (int r = 0; r < ROWS; ++r) {
         double* cr = c + r * ldc;

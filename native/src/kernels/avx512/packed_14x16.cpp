@@ -66,6 +66,7 @@ void ukr_14x16_f64(std::int64_t k,
     __m512d c0[MR], c1[MR];
 #pragma GCC unroll 14
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_pd();
+    // [lesson:loop]
     // One step of k: 2 B loads, 14 broadcasts, 28 FMAs.
     auto step = [&](int u) __attribute__((always_inline)) {
         const __m512d b0 = _mm512_load_pd(b + u * NR);
@@ -77,6 +78,7 @@ void ukr_14x16_f64(std::int64_t k,
             c1[r] = _mm512_fmadd_pd(av, b1, c1[r]);
         }
     };
+    // [/lesson:loop]
     // Unrolled by UNROLL: fewer loop branches, and A (streaming in from L2) is
     // prefetched PF_A elements ahead, PF_LINES lines per unrolled step
     // (which eats 224 B of A).

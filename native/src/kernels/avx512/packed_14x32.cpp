@@ -85,6 +85,7 @@ void ukr_14x32_f32(std::int64_t k,
     __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+    // [lesson:loop]
     // One step of k: 2 B loads, 14 broadcasts, 28 FMAs.
     auto step = [&](int u) __attribute__((always_inline)) {
         const __m512 b0 = _mm512_load_ps(b + u * NR);
@@ -96,6 +97,7 @@ void ukr_14x32_f32(std::int64_t k,
             c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
         }
     };
+    // [/lesson:loop]
     // Unrolled by UNROLL: fewer loop branches, and A (streaming in from L2) is
     // prefetched PF_A elements ahead, PF_LINES lines per unrolled step
     // (which eats 112 B of A).

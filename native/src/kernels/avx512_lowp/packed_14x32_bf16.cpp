@@ -97,6 +97,7 @@ void ukr_14x32_bf16(std::int64_t groups,
     __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+    // [lesson:loop]
     // One pair of k: 2 B loads, 14 broadcasts, 28 dot products.
     auto step = [&](int u) __attribute__((always_inline)) {
         const __m512bh b0 = (__m512bh)_mm512_load_si512(b + u * NR);
@@ -108,6 +109,7 @@ void ukr_14x32_bf16(std::int64_t groups,
             c1[r] = _mm512_dpbf16_ps(c1[r], av, b1);
         }
     };
+    // [/lesson:loop]
     std::int64_t p = 0;
     const std::int64_t near = groups - PF_C;
     for (; p + UNROLL <= near; p += UNROLL) {

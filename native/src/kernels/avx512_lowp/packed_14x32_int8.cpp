@@ -82,6 +82,7 @@ void ukr_14x32_int8(std::int64_t groups,
     __v16si c0[MR], c1[MR];
 #pragma GCC unroll 14
     for (int r = 0; r < MR; ++r) c0[r] = c1[r] = (__v16si)_mm512_setzero_si512();
+    // [lesson:loop]
     // One quad of k: 2 B loads, 14 broadcasts, 28 dot products.
     auto step = [&](int u) __attribute__((always_inline)) {
         const __m512i b0 = _mm512_load_si512(b + u * NR);
@@ -93,6 +94,7 @@ void ukr_14x32_int8(std::int64_t groups,
             c1[r] = (__v16si)_mm512_dpbusd_epi32((__m512i)c1[r], av, b1);
         }
     };
+    // [/lesson:loop]
     std::int64_t p = 0;
     const std::int64_t near = groups - PF_C;
     for (; p + UNROLL <= near; p += UNROLL) {

@@ -18,6 +18,7 @@ void naive(const GemmArgs& g) {
     const T* A = static_cast<const T*>(g.a);
     const T* B = static_cast<const T*>(g.b);
     T* C = static_cast<T*>(g.c);
+    // [lesson:loop]
     for (std::int64_t i = 0; i < g.m; ++i) {
         for (std::int64_t j = 0; j < g.n; ++j) {
             T sum = 0;
@@ -25,6 +26,7 @@ void naive(const GemmArgs& g) {
             C[i * g.ldc + j] = sum;
         }
     }
+    // [/lesson:loop]
 }
 
 }  // namespace

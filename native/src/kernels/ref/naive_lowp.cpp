@@ -24,6 +24,7 @@ void gemm_naive_bf16(const GemmArgs& g, const Blocking& /*blk*/) {
     const auto* A = static_cast<const std::uint16_t*>(g.a);
     const auto* B = static_cast<const std::uint16_t*>(g.b);
     auto* C = static_cast<float*>(g.c);
+    // [lesson:loop]
     for (std::int64_t i = 0; i < g.m; ++i) {
         for (std::int64_t j = 0; j < g.n; ++j) {
             float sum = 0;
@@ -33,6 +34,7 @@ void gemm_naive_bf16(const GemmArgs& g, const Blocking& /*blk*/) {
             C[i * g.ldc + j] = sum;
         }
     }
+    // [/lesson:loop]
 }
 
 void gemm_naive_int8(const GemmArgs& g, const Blocking& /*blk*/) {

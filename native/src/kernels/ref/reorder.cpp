@@ -18,6 +18,7 @@ void reorder(const GemmArgs& g) {
     const T* A = static_cast<const T*>(g.a);
     const T* B = static_cast<const T*>(g.b);
     T* C = static_cast<T*>(g.c);
+    // [lesson:loop]
     for (std::int64_t i = 0; i < g.m; ++i) {
         T* __restrict c = C + i * g.ldc;
         std::fill(c, c + g.n, T(0));
@@ -27,6 +28,7 @@ void reorder(const GemmArgs& g) {
             for (std::int64_t j = 0; j < g.n; ++j) c[j] += a * b[j];
         }
     }
+    // [/lesson:loop]
 }
 
 }  // namespace
