@@ -37,7 +37,10 @@ class LessonError(Exception):
 
 
 def table_rows(registry: str) -> list[tuple[str, str]]:
-    """Return (kernel id, function name) for every row of the kernel table, table order."""
+    """Return (kernel id, function name) for every row of the kernel table, table order.
+
+    The name keeps its namespace qualifier (`avx2::gemm_…`): two ISAs may define a
+    kernel of the same shape under the same name in their own namespaces."""
     rows = []
     for match in ROW_START.finditer(registry):
         depth, pos, in_string = 1, match.end(), False
@@ -57,7 +60,7 @@ def table_rows(registry: str) -> list[tuple[str, str]]:
         if not names:
             msg = f"registry.cpp: row {match.group(1)} names no function"
             raise LessonError(msg)
-        rows.append((match.group(1), names[-1].rsplit("::", 1)[-1]))
+        rows.append((match.group(1), names[-1]))
     if not rows:
         msg = "registry.cpp: no kernel rows found"
         raise LessonError(msg)
@@ -65,9 +68,16 @@ def table_rows(registry: str) -> list[tuple[str, str]]:
 
 
 def defining_file(function: str, sources: list[Path], src_dir: Path) -> Path:
-    """Return the kernel file that defines `function` (exactly one must)."""
-    pattern = re.compile(rf"^void\s+{re.escape(function)}\s*\(", re.MULTILINE)
+    """Return the kernel file that defines `function` (exactly one must).
+
+    `function` may be qualified (`avx2::gemm_…`): when several files define its name,
+    the one that opens that namespace (`namespace mm::avx2`) is meant."""
+    qualifier, _, name = function.rpartition("::")
+    pattern = re.compile(rf"^void\s+{re.escape(name)}\s*\(", re.MULTILINE)
+    opens = re.compile(rf"^namespace\s+mm::{re.escape(qualifier)}\s*\{{", re.MULTILINE)
     found = [p for p in sources if pattern.search(p.read_text(encoding="utf-8"))]
+    if len(found) > 1 and qualifier:
+        found = [p for p in found if opens.search(p.read_text(encoding="utf-8"))]
     if len(found) != 1:
         where = ", ".join(str(p.relative_to(src_dir)) for p in found) or "no kernel file"
         msg = f"{function}: defined in {where} (expected exactly one file under kernels/)"

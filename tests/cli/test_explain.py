@@ -129,7 +129,7 @@ def test_explain_is_a_remote_verb_with_help(settings: Settings) -> None:
         err_io,
         settings,
         env={"SSH_ORIGINAL_COMMAND": "explain avx2.simd.f32 --json"},
-        run_command=lambda argv: main(argv, None, out_io, err_io),
+        run_command=lambda argv, prog: main(argv, None, out_io, err_io, prog=prog),
     )
     assert code == 0, err_io.getvalue()
     assert json.loads(out_io.getvalue())["id"] == "avx2.simd.f32"
