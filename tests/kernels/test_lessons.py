@@ -96,9 +96,10 @@ def test_the_build_tool_carries_header_and_loop(tmp_path: Path) -> None:
 
 def test_two_isas_may_name_a_kernel_alike_in_their_own_namespaces(tmp_path: Path) -> None:
     """avx2::gemm_x and avx_vnni::gemm_x: the row's qualifier picks the file."""
-    registry, src = tree(tmp_path, "namespace mm::avx2 {\n" + GOOD + "}\n")
+    head, body = GOOD.split("#include <x>\n")
+    registry, src = tree(tmp_path, head + "namespace mm::avx2 {\n" + body + "}\n")
     (src / "kernels" / "avx_vnni").mkdir()
-    other = "// Another step.\nnamespace mm::avx_vnni {\n" + GOOD.split("\n", 2)[2] + "}\n"
+    other = "// Another step.\nnamespace mm::avx_vnni {\n" + body + "}\n"
     (src / "kernels" / "avx_vnni" / "new_8x8.cpp").write_text(other)
     out = tmp_path / "lessons_gen.cpp"
     done = run_tool(registry, src, out)
