@@ -46,6 +46,12 @@ class Session:
         except Exception:
             return []
 
+    def newest_first(self) -> list[BenchResult]:
+        """Return this session's results newest first, then the stored ones (newest first)."""
+        mine = set(map(id, self.results))
+        results = self.all_results()
+        return list(reversed(self.results)) + [r for r in results if id(r) not in mine]
+
     def all_results(self) -> list[BenchResult]:
         """Return this session's results then stored ones not already among them."""
         seen = {id(r) for r in self.results}

@@ -63,6 +63,16 @@ LOWP_KERNELS = [
     ("ref.naive.int8", "int8", "i-j-k triple loop, int32 wrapping sum", "-", True),
 ]
 """Low-precision rows a Zen 4-like host would list (AMX unsupported)."""
+SIDE_KERNELS = [
+    (
+        "avx2.skinny.f32",
+        "f32",
+        "skinny path (m=1, n=1, small k): streams the matrix once",
+        "-",
+        True,
+    ),
+]
+"""A side path: a row of the table, not a step of the ladder (its row sits after simd)."""
 RATES = {
     "avx2.packed_6x16.f32": 52.0,
     "avx2.ukr_6x16.f32": 31.0,
@@ -165,6 +175,7 @@ class FakeService:
         history: list[HistoryEntry] | None = None,
         measured: bool = True,
         lowp: bool = False,
+        side_paths: bool = False,
     ) -> None:
         """Create the fake.
 
@@ -175,8 +186,13 @@ class FakeService:
             history: Stored runs to report.
             measured: Whether peaks and bandwidth are known.
             lowp: Also list the bf16 / int8 kernels and their peaks.
+            side_paths: Also list avx2.skinny.f32 (after avx2.simd.f32, as the table does).
         """
-        self.rows = KERNELS + (LOWP_KERNELS if lowp else [])
+        rows = list(KERNELS)
+        if side_paths:
+            at = next(i for i, row in enumerate(rows) if row[0] == "avx2.simd.f32") + 1
+            rows[at:at] = SIDE_KERNELS
+        self.rows = rows + (LOWP_KERNELS if lowp else [])
         self.peaks = LOWP_PEAKS if lowp else PEAKS
         self.delay = delay
         self.queue_ahead = queue_ahead
@@ -210,6 +226,7 @@ class FakeService:
                 summary=summary,
                 blocking=blocking,
                 supported=ok,
+                ladder_step=".skinny." not in kid and not kid.startswith("blas."),
                 reason=""
                 if ok
                 else f"CPU has no {'amx_tile' if kid.startswith('amx') else 'avx512f'}",
@@ -391,6 +408,20 @@ def ladder_history() -> list[HistoryEntry]:
     return entries
 
 
+def rerun_history() -> list[HistoryEntry]:
+    """Newest first: a rerun of the f32 ladder at 1024 in which the packed kernel ran slow
+    (20 GF/s), then the older ladder history and a skinny-path run at 1024 (40 GF/s)."""
+    newest: list[HistoryEntry] = []
+    for kid, dtype, *_ in KERNELS:
+        if dtype == "f32" and kid in RATES:
+            rate = 20.0 if kid == "avx2.packed_6x16.f32" else RATES[kid]
+            run = RunSpec(kid, dtype, Shape(1024, 1024, 1024), 2)
+            newest.append(HistoryEntry(result_of(run, [rate, rate * 0.9]), "tester", 1.8e9, ""))
+    skinny = RunSpec("avx2.skinny.f32", "f32", Shape(1024, 1024, 1024), 2)
+    older = [HistoryEntry(result_of(skinny, [40.0, 39.0]), "tester", 1.6e9, FAKE_CPU.brand)]
+    return newest + ladder_history() + older
+
+
 def lowp_history() -> list[HistoryEntry]:
     """The f32 ladder history plus the bf16 and int8 ladders at 1024 and 512."""
     entries = ladder_history()
@@ -399,4 +430,13 @@ def lowp_history() -> list[HistoryEntry]:
             run = RunSpec(kid, dtype, Shape(side, side, side), 5)
             gflops = [RATES[kid] * w for w in WIGGLE[:5]]
             entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
+    return entries
+
+
+def oracle_history() -> list[HistoryEntry]:
+    """The f32/f64 ladders plus bf16 and int8 at 1024 where only the oracles ran."""
+    entries = ladder_history()
+    for kid, dtype in (("ref.naive.bf16", "bf16"), ("ref.naive.int8", "int8")):
+        run = RunSpec(kid, dtype, Shape(1024, 1024, 1024), 2)
+        entries.append(HistoryEntry(result_of(run, [RATES[kid]] * 2), "tester", 1.8e9, ""))
     return entries

@@ -12,7 +12,14 @@ from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.tune import TuneScreen
 from tests.tui.conftest import wait_for
-from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history, lowp_history
+from tests.tui.fakes import (
+    FAKE_CPU,
+    FakeService,
+    ladder_history,
+    lowp_history,
+    oracle_history,
+    rerun_history,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 """Terminal sizes every main screen must look right at."""
@@ -121,3 +128,21 @@ async def mid_tune(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_tune_mid_tune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=mid_tune)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_ladder_newest_run(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.2: a rerun where packed ran slow, and a skinny-path run in history."""
+    app = BenchApp(
+        FakeService(history=rerun_history(), side_paths=True), "tester", host="bench", cpu=FAKE_CPU
+    )
+    assert snap_compare(app, terminal_size=size, run_before=keys("r", "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_precision_oracles_only(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.3: bf16 and int8 ran only their naive oracles."""
+    app = BenchApp(
+        FakeService(history=oracle_history(), lowp=True), "tester", host="bench", cpu=FAKE_CPU
+    )
+    assert snap_compare(app, terminal_size=size, run_before=keys("r", "5"))

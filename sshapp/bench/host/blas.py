@@ -45,6 +45,7 @@ def rows() -> list[KernelRow]:
             blocking="-",
             supported=True,
             reason="",
+            ladder_step=False,
         )
         for kid in IDS
     ]

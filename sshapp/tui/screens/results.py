@@ -10,10 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
+from sshapp.bench.protocol.rows import KernelRow
 from sshapp.bench.protocol.spec import BenchResult
 from sshapp.tui.analysis import (
     ladder,
     ladder_groups,
+    oracle_footnote,
     precision_rungs,
     precision_shapes,
     roofline_series,
@@ -35,7 +37,7 @@ SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
     ("newest", lambda _r: 0),
 ]
 """Sort orders the `o` key cycles through: (column, key)."""
-PRECISION_NOTE = "best kernel per dtype: what lower precision buys on this core (int8: GOP/s)"
+PRECISION_NOTE = "fastest kernel that ran per dtype (newest runs; int8 GOP/s): what it buys"
 """The line above the precision view."""
 TABS = ("table", "ladder", "sweep", "roofline", "precision", "scaling")
 """Tab ids, in order."""
@@ -65,7 +67,9 @@ class ResultsScreen(Screen[None]):
         self.session = session
         """The app's session."""
         self.results: list[BenchResult] = []
-        """Session results then history, as last loaded."""
+        """Session results (newest first) then history (newest first), as last loaded."""
+        self.rows: list[KernelRow] = []
+        """The kernel table (its order is the ladder's), as last loaded."""
         self.sort_index = 0
         """Index into SORTS."""
         self.reverse = False
@@ -113,7 +117,8 @@ class ResultsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Reload session results and history (they change while other screens run)."""
-        self.results = self.session.all_results()
+        self.results = self.session.newest_first()
+        self.rows = list(self.session.service.kernels())
         self._fill_table()
         self._fill_ladder()
         # Ladder, sweep, roofline and precision are about one core; teams have their own view.
@@ -167,7 +172,7 @@ class ResultsScreen(Screen[None]):
 
     def _fill_ladder(self) -> None:
         single = self._single()
-        groups = ladder_groups(single)
+        groups = ladder_groups(single, self.rows)
         chart = self.query_one("#ladder-chart", LadderChart)
         if not groups:
             chart.set_rungs([], "")
@@ -175,7 +180,8 @@ class ResultsScreen(Screen[None]):
         self.group_index %= len(groups)
         dtype, shape = groups[self.group_index]
         caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] sizes, d dtype)"
-        chart.set_rungs(ladder(single, dtype, shape), caption)
+        footnote = "each step's newest run; └ what the step adds"
+        chart.set_rungs(ladder(single, self.rows, dtype, shape), caption, footnote)
 
     def _fill_precision(self) -> None:
         single = self._single()
@@ -187,7 +193,8 @@ class ResultsScreen(Screen[None]):
         self.precision_index %= len(shapes)
         shape = shapes[self.precision_index]
         caption = f"precision at {shape} ({self.precision_index + 1}/{len(shapes)}, [ ] sizes)"
-        chart.set_rungs(precision_rungs(single, shape), caption)
+        rungs = precision_rungs(single, shape)
+        chart.set_rungs(rungs, caption, oracle_footnote(rungs))
 
     def action_tab(self, tab: str) -> None:
         """Show one of the six views."""
@@ -214,7 +221,7 @@ class ResultsScreen(Screen[None]):
 
     def action_next_dtype(self) -> None:
         """Show the ladder of the next dtype that has results (its most-run size)."""
-        groups = ladder_groups(self._single())
+        groups = ladder_groups(self._single(), self.rows)
         if not groups:
             return
         current = groups[self.group_index % len(groups)][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from sshapp.tui.app import BenchApp
@@ -9,7 +10,7 @@ from sshapp.tui.screens.results import SORTS, ResultsScreen
 from sshapp.tui.widgets.ladder import LadderChart
 from sshapp.tui.widgets.line_chart import LineChart
 from tests.tui.conftest import wait_for
-from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history
+from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history, rerun_history
 
 
 async def test_table_sorts_and_inverts(app: BenchApp) -> None:
@@ -74,3 +75,29 @@ async def test_a_scaling_series_from_setup_lands_in_the_scaling_view() -> None:
         assert "1: 52 · 2: 97 (93%)" in notes
         table = app.screen.query_one(DataTable)
         assert [c.label.plain for c in table.ordered_columns][3] == "thr"
+
+
+async def test_ladder_runs_in_ladder_order_with_the_newest_figures() -> None:
+    """Not sorted by the best run ever: naive → reorder → simd → ukr → packed, then BLAS;
+    the newest run of each step; the skinny side path left out; what each step adds."""
+    service = FakeService(history=rerun_history(), side_paths=True)
+    app = BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r", "2")
+        await pilot.pause()
+        chart = app.screen.query_one("#ladder-chart", LadderChart)
+        assert chart.caption.startswith("f32 at 1024")
+        assert [r.label for r in chart.rungs] == [
+            "ref.naive.f32",
+            "ref.reorder.f32",
+            "avx2.simd.f32",
+            "avx2.ukr_6x16.f32",
+            "avx2.packed_6x16.f32",
+            "blas.numpy.f32",
+        ]
+        packed = chart.rungs[4]
+        assert packed.gflops == pytest.approx(20.0)  # the newest run, not the best (52)
+        text = str(chart.render())
+        assert "skinny" not in text
+        assert "ikj loop order: unit-stride inner loop" in text  # what reorder adds
+        assert f"×{20.0 / 31.0:.3g}" in text  # packed over ukr: the newest run lost
