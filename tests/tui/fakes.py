@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 
 from sshapp.bench.blocking.jobs import Waiting
 from sshapp.bench.blocking.live import (
@@ -142,13 +143,24 @@ FAKE_CPU = CpuInfo(
 """A fixed CPU description for deterministic screens."""
 
 
+def fake_peak(
+    peaks: dict[tuple[str, str], float], isa: str, dtype: str, threads: int
+) -> float | None:
+    """The engine's rule on fake peaks: the ISA's own probe, else (ref) the best of the
+    dtype; N threads are held against N cores' peak (the fake's: N times one core's)."""
+    own = peaks.get((isa, dtype))
+    best = max((v for (_, d), v in peaks.items() if d == dtype), default=None)
+    one = own if own is not None else best if isa == "ref" else None
+    return one * threads if one else None
+
+
 def result_of(run: RunSpec, gflops: list[float]) -> BenchResult:
     """Build the result a run with these GFLOP/s samples would have."""
     seconds = tuple(run.shape.flops / g / 1e9 for g in gflops)
     stats = Stats.of(seconds)
     best = run.shape.flops / stats.best_seconds / 1e9
     isa = run.kernel_id.split(".", 1)[0]
-    peak = LOWP_PEAKS.get((isa, run.dtype))
+    peak = fake_peak(LOWP_PEAKS, isa, run.dtype, run.threads)
     blas = RATES.get(f"blas.numpy.{run.dtype}")
     return BenchResult(
         run=run,
@@ -279,7 +291,8 @@ class FakeService:
                 value = rate * WIGGLE[index % len(WIGGLE)]
                 gflops.append(value)
                 yield Sampled(run, index, run.shape.flops / value / 1e9, value)
-            yield Finished(result_of(run, gflops))
+            result = result_of(run, gflops)
+            yield Finished(result if self.measured else replace(result, peak_fraction=None))
         except (asyncio.CancelledError, GeneratorExit):
             self.cancelled.append(run)
             raise
@@ -295,7 +308,7 @@ class FakeService:
         return self.stored[offset : offset + limit]
 
     def peak_gflops(self, isa: str, dtype: str, threads: int = 1) -> float | None:
-        return self.peaks.get((isa, dtype), 0.0) * threads or None if self.measured else None
+        return fake_peak(self.peaks, isa, dtype, threads) if self.measured else None
 
     def bandwidth_gbs(self) -> float | None:
         return 12.5 if self.measured else None

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from sshapp.bench.protocol.rows import KernelRow
 from sshapp.bench.protocol.spec import BenchResult
+from sshapp.kernels import dtype as dtype_row
 from sshapp.tui.analysis import (
     ladder,
     ladder_groups,
@@ -29,7 +30,7 @@ from sshapp.tui.widgets.ladder import LadderChart
 from sshapp.tui.widgets.line_chart import LineChart
 
 SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
-    ("best GF/s", lambda r: -r.best_gflops),
+    ("best", lambda r: -r.best_gflops),
     ("kernel", lambda r: r.run.kernel_id),
     ("size", lambda r: r.run.shape.flops),
     ("% peak", lambda r: -(r.peak_fraction or 0.0)),
@@ -37,6 +38,8 @@ SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
     ("newest", lambda _r: 0),
 ]
 """Sort orders the `o` key cycles through: (column, key)."""
+UNITS = "GF/s, int8: GOP/s"
+"""What the best and median columns count."""
 PRECISION_NOTE = "fastest kernel that ran per dtype (newest runs; int8 GOP/s): what it buys"
 """The line above the precision view."""
 TABS = ("table", "ladder", "sweep", "roofline", "precision", "scaling")
@@ -105,7 +108,7 @@ class ResultsScreen(Screen[None]):
     def on_mount(self) -> None:
         """Columns, then the data."""
         table = self.query_one("#results-table", DataTable)
-        columns = ("kernel", "size", "dtype", "thr", "best GF/s", "median", "% peak", "vs BLAS")
+        columns = ("kernel", "size", "dtype", "thr", "best", "median", "% peak", "vs BLAS")
         for name in (*columns, "from"):
             table.add_column(name, key=name)
         self.query_one("#sweep-chart", LineChart).empty_text = "no runs yet: try a sweep"
@@ -163,7 +166,7 @@ class ResultsScreen(Screen[None]):
             )
         order = " (inverted)" if self.reverse else ""
         self.query_one("#sort-line", Static).update(
-            f"{len(ordered)} runs · sorted by {name}{order} · o: next sort, i: invert"
+            f"{len(ordered)} runs ({UNITS}) · sorted by {name}{order} · o: next sort, i: invert"
         )
 
     def _single(self) -> list[BenchResult]:
@@ -181,7 +184,8 @@ class ResultsScreen(Screen[None]):
         dtype, shape = groups[self.group_index]
         caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] sizes, d dtype)"
         footnote = "each step's newest run; └ what the step adds"
-        chart.set_rungs(ladder(single, self.rows, dtype, shape), caption, footnote)
+        rungs = ladder(single, self.rows, dtype, shape)
+        chart.set_rungs(rungs, caption, footnote, unit=dtype_row(dtype).short_unit)
 
     def _fill_precision(self) -> None:
         single = self._single()

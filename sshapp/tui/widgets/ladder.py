@@ -54,9 +54,14 @@ class LadderChart(Widget):
         """One line above the bars (size and dtype)."""
         self.footnote = ""
         """One line under the scale ("" = none)."""
+        self.unit = "GF/s"
+        """What the figures count ("GOP/s" for int8)."""
 
-    def set_rungs(self, rungs: list[Rung], caption: str, footnote: str = "") -> None:
+    def set_rungs(
+        self, rungs: list[Rung], caption: str, footnote: str = "", *, unit: str = "GF/s"
+    ) -> None:
         """Show these kernels in this order (×prev compares each with the one above)."""
+        self.unit = unit
         self.rungs = list(rungs)
         self.caption = caption
         self.footnote = footnote
@@ -86,7 +91,7 @@ class LadderChart(Widget):
         low = min(r.gflops for r in self.rungs)
         high = max(r.gflops for r in self.rungs)
         axis = Axis(low / 2, high, bar_w * 8, log=True)
-        text.append(f"{self.caption}   (bars: log scale)  GF/s  {base_name}  ×prev\n", muted)
+        text.append(f"{self.caption}   (bars: log scale)  {self.unit}  {base_name}  ×prev\n", muted)
         previous: Rung | None = None
         for rung in self.rungs:
             eighths = max(axis.position(rung.gflops), 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input, Select, TabbedContent
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.results import ResultsScreen
@@ -129,3 +129,18 @@ async def test_precision_view_keeps_the_table_order_when_packed_kernels_ran(
         chart = lowp_app.screen.query_one("#precision-chart", LadderChart)
         assert [r.label.split()[0] for r in chart.rungs] == ["f64", "f32", "bf16", "int8"]
         assert "oracle" not in str(chart.render())
+
+
+async def test_the_results_table_does_not_call_int8_rows_gflops(lowp_app: BenchApp) -> None:
+    """Issue 26.15: "best GF/s" stood over int8 rows counted in GOP/s."""
+    async with lowp_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        table = lowp_app.screen.query_one("#results-table", DataTable)
+        labels = [c.label.plain for c in table.ordered_columns]
+        assert not [label for label in labels if "GF/s" in label]
+        assert "int8: GOP/s" in str(lowp_app.screen.query_one("#sort-line", Static).render())
+        await pilot.press("2", "d", "d", "d")  # the int8 ladder says its unit
+        ladder = lowp_app.screen.query_one("#ladder-chart", LadderChart)
+        assert ladder.caption.startswith("int8")
+        assert "GOP/s" in str(ladder.render()).splitlines()[0]

@@ -1,0 +1,59 @@
+"""Provides the words for "% of peak" and "× BLAS": which peak a run is held against, and
+why a figure is missing (no Textual)."""
+
+from __future__ import annotations
+
+from sshapp.bench.service import BenchService
+from sshapp.kernels import DTYPE_TABLE
+from sshapp.kernels import dtype as dtype_row
+from sshapp.kernels.probes import peak_key
+
+
+def _cores(threads: int) -> str:
+    return f"{threads}-core " if threads > 1 else ""
+
+
+def held_against(
+    service: BenchService, isa: str, dtype: str, threads: int = 1
+) -> tuple[float, str] | None:
+    """Return the peak a run is compared with and its name (None: none is measured).
+
+    A kernel of an ISA with a probe of its own is held against that probe ("the avx2.f32
+    peak"); ref and BLAS kernels against the best peak of their dtype, named with the
+    probe it came from. A run on N threads is held against the peak measured on N cores.
+    """
+    peak = service.peak_gflops(isa, dtype, threads)
+    if not peak:
+        return None
+    own = peak_key(isa, dtype)
+    if own is not None:
+        return peak, f"the {_cores(threads)}{own} peak"
+    source = next(
+        (
+            f"{p.probe}.{dtype}"
+            for p in dtype_row(dtype).peaks
+            if service.peak_gflops(p.family, dtype, threads) == peak
+        ),
+        "",
+    )
+    named = f" ({source})" if source else ""
+    return peak, f"the best {_cores(threads)}{dtype} peak{named}"
+
+
+def why_no_peak(service: BenchService, dtype: str, threads: int = 1) -> str:
+    """Return why a run of `dtype` on `threads` threads has no "% of peak"."""
+    measured = any(
+        service.peak_gflops(p.family, row.name) for row in DTYPE_TABLE for p in row.peaks
+    )
+    if not measured:
+        return "peak not measured yet"
+    if threads > 1 and any(service.peak_gflops(p.family, dtype) for p in dtype_row(dtype).peaks):
+        return f"no {threads}-core peak measured"
+    return f"no {dtype} peak on this CPU"
+
+
+def why_no_blas(dtype: str) -> str:
+    """Return why a run of `dtype` has no "× BLAS"."""
+    if not dtype_row(dtype).host_blas:
+        return f"no host BLAS for {dtype}"
+    return "BLAS not timed"
