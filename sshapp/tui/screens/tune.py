@@ -24,6 +24,9 @@ from sshapp.tui.widgets.block_bars import BLOCKS, BarsState, BlockBars
 from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.tune_trace import TuneTrace
 
+AGAIN = "; e types again"
+"""Appended to the error of a typed value."""
+
 
 class TuneScreen(Screen[None]):
     """MR×NR and MC, KC, NC against the caches, keys to change them, a live GFLOP/s trace."""
@@ -178,21 +181,24 @@ class TuneScreen(Screen[None]):
 
     @on(Input.Submitted, "#tune-input")
     def _typed(self, event: Input.Submitted) -> None:
+        """Enter always leaves the field: the value is applied, or its error is shown in
+        the note line the field covered (the keys are the screen's again either way)."""
         value = blockedit.parse(event.value)
+        self.action_close_input()
         if value is None:
             self._say(
-                f"{self.tune.selected}: {event.value.strip()!r} is not a positive whole number",
+                f"{self.tune.selected}: {event.value.strip()!r} is not a positive whole number"
+                f"{AGAIN}",
                 error=True,
             )
             return
-        self.action_close_input()
-        self._apply(value)
+        self._apply(value, again=AGAIN)
 
-    def _apply(self, value: int) -> None:
+    def _apply(self, value: int, *, again: str = "") -> None:
         try:
             text, changed = self.tune.apply(self.session.service, value)
         except SpecError as exc:
-            self._say(str(exc), error=True)
+            self._say(f"{exc}{again}", error=True)
             return
         self._say(text)
         if changed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.tune import TuneScreen
@@ -171,3 +172,26 @@ async def test_closing_the_app_while_samples_stream_is_clean() -> None:
         screen = await opened(pilot, app)
         await wait_for(lambda: screen.query_one(TuneTrace).samples >= 20)
     assert service.live_closed == [KERNEL]
+
+
+async def test_enter_on_a_bad_value_shows_the_error_at_once_and_leaves_the_field() -> None:
+    """Issue 26.7: Enter on a bad value kept the field and its focus, and hid the error
+    until Escape (which help says cancels)."""
+    app = make(FakeService())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        field = screen.query_one("#tune-input", Input)
+        for typed, error in (("abc", "not a positive whole number"), ("7", "multiple of MR")):
+            await pilot.press("down", "e", *typed, "enter")  # MC
+            await pilot.pause(0.1)
+            note = screen.query_one("#tune-note", Static)
+            assert error in screen.note
+            assert note.has_class("-error")
+            assert note.display  # shown now, not after Escape
+            assert note.region.height == 1
+            assert app.focused is not field
+            assert field.disabled
+            assert "e types again" in screen.note
+            await pilot.press("up")
+        await pilot.press("a")  # the screen's keys work again: autotune starts
+        await wait_for(lambda: screen.tune.state.startswith("autotune"))
