@@ -365,6 +365,7 @@ class FakeService:
     async def _autotune(self, kernel_id: str, control: LiveControl) -> AsyncIterator[LiveEvent]:
         """A short deterministic search: KC, MC, NC halved and doubled once each."""
         best, _, _ = control.current()
+        start = best
         for phase in ("KC", "MC", "NC"):
             for factor in (0.5, 2.0):
                 await asyncio.sleep(self.live_delay * 3)
@@ -383,7 +384,7 @@ class FakeService:
                     best = cand
         control.set(best, "winner")
         yield AutotuneEnded(
-            Tuned(kernel_id, best.MC, best.KC, best.NC, fake_rate(best), 50.0, 1024)
+            Tuned(kernel_id, best.MC, best.KC, best.NC, fake_rate(best), fake_rate(start), 1024)
         )
 
 

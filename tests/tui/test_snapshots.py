@@ -146,3 +146,26 @@ def test_results_precision_oracles_only(snap_compare: SnapCompare, size: tuple[i
         FakeService(history=oracle_history(), lowp=True), "tester", host="bench", cpu=FAKE_CPU
     )
     assert snap_compare(app, terminal_size=size, run_before=keys("r", "5"))
+
+
+async def after_autotune(pilot: Pilot[Any]) -> None:
+    """Open Tune, run the (fake, deterministic) autotune, wait for the winner's sample."""
+    app = pilot.app
+    assert isinstance(app, BenchApp)
+    service = app.session.service
+    assert isinstance(service, FakeService)
+    service.live_per_change = 1
+    await pilot.press("t")
+    screen = app.screen
+    assert isinstance(screen, TuneScreen)
+    await wait_for(lambda: screen.tune.now_gflops is not None)
+    await pilot.press("a")
+    await wait_for(lambda: screen.tune.verdict is not None)
+    await wait_for(lambda: screen.tune.first_samples[-1].label == "winner")
+    await pilot.pause(0.4)  # the throttled trace repaints
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tune_after_autotune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.4: the verdict line and the numbers under it tell one story."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=after_autotune)

@@ -136,7 +136,7 @@ class TuneScreen(Screen[None]):
     def _on_event(self, event: object) -> None:
         t = self.tune
         if isinstance(event, Waiting):
-            t.state = f"queued: {event.position} ahead (someone else holds the host)"
+            t.state = f"queued: {event.position} ahead (host busy)"
         elif isinstance(event, BlasMeasured):
             t.blas_gflops = event.gflops
             t.peak = t.host_peak(self.session.service)  # measured before the job's first call
@@ -218,7 +218,7 @@ class TuneScreen(Screen[None]):
             self._say("nothing is running", error=True)
             return
         t.control.autotune()
-        t.state = "autotune: searching KC, MC, NC"
+        t.autotune_started()
         self._say("autotune started; x stops it")
 
     def action_stop_autotune(self) -> None:
@@ -262,7 +262,7 @@ class TuneScreen(Screen[None]):
             self.query_one("#tune-title", Static).update(f"Tune · {t.kernel_id or '-'}")
             return
         self.query_one("#tune-title", Static).update(
-            f"Tune {t.kernel_id} · MR×NR {b.MR}×{b.NR} · {self.session.tune_size}³ · {t.state}"
+            f"Tune {t.kernel_id} · {b.MR}×{b.NR} · {self.session.tune_size}³ · {t.state}"
         )
         state = BarsState(b, m.blocking, m.cache_bytes, m.element_bytes, t.selected)
         self.query_one(BlockBars).show(state)

@@ -7,6 +7,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from sshapp.bench.blocking.store import Tuned
+from sshapp.kernels import Blocking
+from sshapp.tui import tunetext
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.tune import TuneScreen
 from sshapp.tui.widgets.tune_trace import TuneTrace
@@ -195,3 +198,44 @@ async def test_enter_on_a_bad_value_shows_the_error_at_once_and_leaves_the_field
             await pilot.press("up")
         await pilot.press("a")  # the screen's keys work again: autotune starts
         await wait_for(lambda: screen.tune.state.startswith("autotune"))
+
+
+async def test_autotune_counts_its_candidates_fits_80_columns_and_agrees_with_the_numbers() -> None:
+    """Issue 26.4: "winner …: 56.6 GF/s (model 54.4)" stood beside "model's 72.8" and a
+    "best so far" at other blocks; the search showed no progress; the title was cut."""
+    service = FakeService()
+    service.live_delay = 0.05
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        await pilot.press("a")
+        await wait_for(lambda: "candidate 2 of ≤" in screen.tune.state)
+        title = str(screen.query_one("#tune-title", Static).render())
+        assert "candidate 2 of ≤" in title
+        assert len(title) <= 78  # the title line holds 78 columns inside its padding
+        await wait_for(lambda: screen.tune.verdict is not None)
+        verdict = screen.tune.verdict
+        assert verdict is not None
+        await wait_for(
+            lambda: screen.tune.now_gflops is not None and screen.tune.state == "running"
+        )
+        # The fake's search finds nothing better than the model's blocks it starts from.
+        assert screen.note.startswith("autotune kept the model's MC=")
+        assert "head-to-head" in screen.note
+        assert f"{verdict.model_gflops:.1f}" not in screen.note  # not set beside live figures
+        numbers = str(screen.query_one("#tune-numbers", Static).render())
+        # "best so far" and "model's" come from the live series only, never a search figure.
+        live = {s.blocking for s in screen.tune.first_samples if not s.label.startswith("tune")}
+        best_at = numbers.rsplit(" at ", maxsplit=1)[-1].split("  (", maxsplit=1)[0]
+        assert any(best_at == tunetext.blocks(b) for b in live | {screen.tune.current})
+
+
+def test_a_winner_is_reported_as_a_ratio_from_its_head_to_head() -> None:
+    model = Blocking(6, 16, 252, 256, 8192)
+    won = Tuned(KERNEL, 192, 384, 8192, 56.6, 54.4, 1024)
+    line = tunetext.verdict(won, model)
+    assert line.startswith("autotune winner MC=192 KC=384 NC=8192: ×1.04 the model head-to-head")
+    assert "56.6" not in line  # the search's absolute figures are not the live ones
+    assert "54.4" not in line
+    kept = Tuned(KERNEL, 252, 256, 8192, 54.4, 54.4, 1024)
+    assert tunetext.verdict(kept, model).startswith("autotune kept the model's MC=252")
