@@ -151,6 +151,25 @@ def oracle_footnote(rungs: list[Rung]) -> str:
     )
 
 
+def plotted(batch: list[BenchResult], results: list[BenchResult]) -> tuple[list[BenchResult], str]:
+    """Return what the sweep and roofline plot, and a caption saying so.
+
+    The latest batch of this session if it has one-thread runs (the sweep just run),
+    else each kernel's newest stored run per size, never every run ever made.
+
+    Args:
+        batch: The session's latest batch.
+        results: Every known one-thread result, newest first.
+    """
+    single = [r for r in batch if r.run.threads == 1]
+    if single:
+        return single, f"the latest batch: {len(single)} runs (s sets up another)"
+    newest = list(newest_per(results).values())
+    if not newest:
+        return [], ""
+    return newest, "stored runs, each kernel's newest per size (no batch run in this session)"
+
+
 def sweep_series(results: list[BenchResult]) -> list[Series]:
     """Return one line per kernel: best GFLOP/s against size (∛mnk)."""
     lines: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -159,8 +178,9 @@ def sweep_series(results: list[BenchResult]) -> list[Series]:
     return [Series(k, sorted(p)) for k, p in sorted(lines.items()) if p]
 
 
-ROOF_COLORS = ("bright_white", "bright_black", "bright_cyan", "bright_magenta")
-"""One colour per dtype roof, in sorted dtype-name order."""
+MARKERS = "●▲■◆✚○△"
+"""Marker glyphs: 7 against the chart's 12 colours, so no (marker, colour) pair repeats
+before 84 series."""
 
 
 def roofline_series(
@@ -186,9 +206,8 @@ def roofline_series(
         peak = peak_of(isa, dtype)
         if peak and peak > peaks.get(dtype, ("", 0.0))[1]:
             peaks[dtype] = (isa, peak)
-    markers = "●▲■◆✚○△□"
     series = [
-        Series(k, p, lines=False, marker=markers[i % len(markers)])
+        Series(k, p, lines=False, marker=MARKERS[i % len(MARKERS)])
         for i, (k, p) in enumerate(sorted(points.items()))
     ]
     if not points:
@@ -203,9 +222,9 @@ def roofline_series(
         low = min(low, min(peak for _, peak in peaks.values()) / bandwidth / 4)  # ridge points
     grid = [low * (high / low) ** (i / 40) for i in range(41)]
     roofs, parts = [], []
-    for i, (dtype, (isa, peak)) in enumerate(sorted(peaks.items())):
+    for dtype, (isa, peak) in sorted(peaks.items()):
         roof = [(x, min(peak, bandwidth * x) if bandwidth else peak) for x in grid]
-        roofs.append(Series(f"roof {dtype}", roof, color=ROOF_COLORS[i % len(ROOF_COLORS)]))
+        roofs.append(Series(f"roof {dtype}", roof))
         label = peak_key(isa, dtype) or f"{isa}.{dtype}"
         parts.append(f"{label} peak {peak:.1f} {dtype_row(dtype).unit}")
     caption = "roofs: " + ", ".join(parts)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.run import RunScreen
@@ -169,3 +170,25 @@ async def after_autotune(pilot: Pilot[Any]) -> None:
 def test_tune_after_autotune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     """Issue 26.4: the verdict line and the numbers under it tell one story."""
     assert snap_compare(make_app(), terminal_size=size, run_before=after_autotune)
+
+
+async def swept(pilot: Pilot[Any]) -> None:
+    """Sweep two kernels over three sizes, then open the sweep view."""
+    app = pilot.app
+    assert isinstance(app, BenchApp)
+    await pilot.press("s")
+    await pilot.pause()
+    app.screen.query_one("#kernels", Input).value = "avx2.ukr_6x16.f32 avx2.simd.f32"
+    app.screen.query_one("#sweep", Input).value = "64 128 192"
+    await pilot.pause()
+    await pilot.press("ctrl+r")
+    await wait_for(lambda: len(app.session.results) == 6)
+    await wait_for(lambda: not app.screen.busy)  # type: ignore[attr-defined]
+    await pilot.press("r", "3")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_sweep_after_a_sweep(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.10: the sweep just run, in colours that stay apart, with round ticks."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=swept)

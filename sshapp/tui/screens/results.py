@@ -17,6 +17,7 @@ from sshapp.tui.analysis import (
     ladder,
     ladder_groups,
     oracle_footnote,
+    plotted,
     precision_rungs,
     precision_shapes,
     roofline_series,
@@ -92,6 +93,7 @@ class ResultsScreen(Screen[None]):
             with TabPane("2 Ladder", id="ladder"):
                 yield LadderChart(id="ladder-chart")
             with TabPane("3 Sweep", id="sweep"):
+                yield Static(id="sweep-caption")
                 yield LineChart(id="sweep-chart")
             with TabPane("4 Roofline", id="roofline"):
                 yield Static(id="roof-caption")
@@ -127,12 +129,14 @@ class ResultsScreen(Screen[None]):
         # Ladder, sweep, roofline and precision are about one core; teams have their own view.
         single = self._single()
         self._fill_precision()
-        series = sweep_series(single)
+        shown, source = plotted(self.session.latest_batch(), single)
+        series = sweep_series(shown)
         self.query_one("#sweep-chart", LineChart).set_series(series, "size ∛(m·n·k) → GF/s")
+        self.query_one("#sweep-caption", Static).update(source)
         service = self.session.service
-        roof, caption = roofline_series(single, service.peak_gflops, service.bandwidth_gbs())
+        roof, caption = roofline_series(shown, service.peak_gflops, service.bandwidth_gbs())
         self.query_one("#roof-chart", LineChart).set_series(roof, "flops/byte → GF/s")
-        self.query_one("#roof-caption", Static).update(caption)
+        self.query_one("#roof-caption", Static).update(f"{caption}\n{source}" if caption else "")
         lines, caption, notes = scaling_chart(self.results, service.peak_gflops)
         self.query_one("#scaling-chart", LineChart).set_series(lines, "threads → GF/s")
         self.query_one("#scaling-caption", Static).update(caption)

@@ -120,6 +120,7 @@ class RunScreen(Screen[None]):
             await self._run_all(runs)
 
     async def _run_all(self, runs: list[RunSpec]) -> None:
+        self.session.batch_start = len(self.session.results)  # the views show this batch
         service = self.session.service
         for run in runs:
             gflops: list[float] = []

@@ -94,3 +94,31 @@ async def test_line_chart_draws_lines_markers_and_legend() -> None:
         assert any("\u2800" < ch <= "\u28ff" for ch in text)
         assert "━ a" in text
         assert "▲ b" in text
+
+
+def test_series_colours_stay_apart_in_256_and_16_colours() -> None:
+    """Issue 26.10: three series fell on one colour in 256 colours, and one was drawn in
+    the text colour under TERM=xterm (16 colours)."""
+    from rich.color import Color, ColorSystem
+
+    from sshapp.tui.widgets.line_chart import PALETTE
+
+    assert len(PALETTE) >= 12
+    for system in (ColorSystem.EIGHT_BIT, ColorSystem.STANDARD):
+        numbers = [Color.parse(c).downgrade(system).number for c in PALETTE]
+        assert len(set(numbers)) == len(numbers), system
+    standard = {Color.parse(c).downgrade(ColorSystem.STANDARD).number for c in PALETTE}
+    assert not standard & {0, 7, 8, 15}  # black, white, greys: the background and text
+
+
+async def test_line_chart_labels_the_decades_between_its_ends() -> None:
+    """Issue 26.10: the axes had labels only at their two ends."""
+    chart = LineChart()
+    async with Host(chart).run_test(size=(60, 20)) as pilot:
+        chart.set_series([Series("a", [(1.0, 1.0), (1000.0, 1000.0)])], "x")
+        await pilot.pause()
+        drawn = lines(chart)
+        y_labels = [line.split("│")[0].strip() for line in drawn if "│" in line]
+        assert {"10", "100"} <= set(y_labels)
+        x_axis = next(line for line in drawn if "└" in line).split()
+        assert {"10", "100"} <= set(x_axis)
