@@ -70,6 +70,10 @@ class Settings:
     """Longest one run may take (estimated before it starts, enforced while it runs)."""
     max_queued_per_user: int = 4
     """Most runs one user may have queued or running on the host at once (0 = no limit)."""
+    operators: tuple[str, ...] = ()
+    """Users who may store hand-picked cache blocks as this host's defaults (Tune's w);
+    anyone may store a search's verdict, as `tune` does. `sshapp tui` at the host adds
+    the local user."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -97,5 +101,8 @@ class Settings:
             max_run_bytes=_int(env, "SSHAPP_MAX_RUN_BYTES", GIB, 1),
             max_run_seconds=_float(env, "SSHAPP_MAX_RUN_SECONDS", 30.0),
             max_queued_per_user=_int(env, "SSHAPP_MAX_QUEUED_PER_USER", 4, 0),
+            operators=tuple(
+                n.strip() for n in env.get("SSHAPP_OPERATORS", "").split(",") if n.strip()
+            ),
         )
         return replace(settings, **overrides) if overrides else settings

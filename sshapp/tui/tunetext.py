@@ -22,6 +22,20 @@ def verdict(tuned: Tuned, model: Blocking | None) -> str:
     return f"autotune winner {b}: ×{gain:.2f} the model head-to-head; w saves"
 
 
+def rights(operator: bool) -> str:
+    """Return what w may store for this user (shown when the screen starts)."""
+    if operator:
+        return "w stores any blocks as the host default (you are an operator)"
+    return "w stores autotune winners only (hand-picked: operators)"
+
+
+def default(saved: Tuned | None) -> str:
+    """Return the host's default blocks of the kernel, as every user's runs get them."""
+    if saved is None:
+        return "host default: the model's blocks"
+    return f"host default: MC={saved.mc} KC={saved.kc} NC={saved.nc} (tuned)"
+
+
 def _gf(v: float | None) -> str:
     return f"{v:.1f}" if v else "-"
 

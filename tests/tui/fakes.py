@@ -15,7 +15,7 @@ from sshapp.bench.blocking.live import (
     LiveEvent,
     LiveSample,
 )
-from sshapp.bench.blocking.store import Tuned
+from sshapp.bench.blocking.store import NOT_OPERATOR, Tuned
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.events import Event, Finished, Queued, Sampled, Started
 from sshapp.bench.protocol.rows import HistoryEntry, KernelRow
@@ -188,6 +188,7 @@ class FakeService:
         measured: bool = True,
         lowp: bool = False,
         side_paths: bool = False,
+        operators: tuple[str, ...] = (),
     ) -> None:
         """Create the fake.
 
@@ -199,7 +200,9 @@ class FakeService:
             measured: Whether peaks and bandwidth are known.
             lowp: Also list the bf16 / int8 kernels and their peaks.
             side_paths: Also list avx2.skinny.f32 (after avx2.simd.f32, as the table does).
+            operators: Users who may store hand-picked blocks as host defaults.
         """
+        self.operators = operators
         rows = list(KERNELS)
         if side_paths:
             at = next(i for i, row in enumerate(rows) if row[0] == "avx2.simd.f32") + 1
@@ -217,6 +220,8 @@ class FakeService:
         """Seconds between live tuning samples."""
         self.saved: dict[str, Tuned] = {}
         """Blocks stored with save_tuned, by kernel id."""
+        self.save_calls: list[tuple[Tuned, bool]] = []
+        """Every save_tuned call: (verdict, searched)."""
         self.live_per_change: int | None = None
         """Samples per change of blocks, then the fake waits for the next (None: no limit);
         makes the trace deterministic for snapshots."""
@@ -236,7 +241,7 @@ class FakeService:
                 isa=kid.split(".", 1)[0],
                 dtype=dtype,
                 summary=summary,
-                blocking=blocking,
+                blocking=self._blocking(kid, blocking),
                 supported=ok,
                 ladder_step=".skinny." not in kid and not kid.startswith("blas."),
                 reason=""
@@ -245,6 +250,15 @@ class FakeService:
             )
             for kid, dtype, summary, blocking, ok in self.rows
         ]
+
+    def _blocking(self, kernel_id: str, text: str) -> str:
+        """The row's blocking text; saved blocks replace it as the catalog does."""
+        t = self.saved.get(kernel_id)
+        return f"{text.split(maxsplit=1)[0]} MC={t.mc} KC={t.kc} NC={t.nc} (tuned)" if t else text
+
+    @property
+    def may_set_defaults(self) -> bool:
+        return self.user in self.operators
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         rows = {r.id: r for r in self.kernels()}
@@ -330,7 +344,14 @@ class FakeService:
     def tuned(self, kernel_id: str) -> Tuned | None:
         return self.saved.get(kernel_id)
 
-    def save_tuned(self, tuned: Tuned) -> None:
+    def save_tuned(self, tuned: Tuned, *, searched: bool = False) -> None:
+        self.save_calls.append((tuned, searched))
+        if not searched and not self.may_set_defaults:
+            raise PermissionError(NOT_OPERATOR)
+        model = self.blocking_model(tuned.kernel_id).blocking
+        if (tuned.mc, tuned.kc, tuned.nc) == (model.MC, model.KC, model.NC):
+            self.saved.pop(tuned.kernel_id, None)
+            return
         self.saved[tuned.kernel_id] = tuned
 
     async def live(

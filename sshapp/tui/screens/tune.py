@@ -111,8 +111,18 @@ class TuneScreen(Screen[None]):
             self._say(f"cannot tune {t.kernel_id}: {exc}", error=True)
             return
         assert t.control is not None
-        self._say(f"started at the {'saved' if saved else 'model'} blocks")
+        service = self.session.service
+        self._say(
+            f"started at the {'saved' if saved else 'model'} blocks · "
+            + tunetext.rights(service.may_set_defaults)
+        )
+        self._show_default()
         self._live(t.kernel_id, t.control)
+
+    def _show_default(self) -> None:
+        """Name the host's default blocks under the trace (every user's runs use them)."""
+        saved = self.session.service.tuned(self.tune.kernel_id)
+        self.query_one(TuneTrace).border_subtitle = tunetext.default(saved)
 
     @work(exclusive=True, group="live")
     async def _live(self, kernel_id: str, control: LiveControl) -> None:
@@ -229,17 +239,25 @@ class TuneScreen(Screen[None]):
             self._say("stopping autotune…")
 
     def action_save(self) -> None:
-        """Store the current blocks as this host's default for the kernel."""
+        """Store the current blocks as this host's default for the kernel, for every user.
+
+        A search's winner anyone may store; hand-picked blocks only an operator; the
+        model's blocks drop the stored ones (see BenchService.save_tuned).
+        """
         t = self.tune
         verdict = t.to_save(self.session.tune_size)
         if verdict is None or t.current is None:
             return
         try:
-            self.session.service.save_tuned(verdict)
-        except OSError as exc:
+            self.session.service.save_tuned(verdict, searched=verdict is t.verdict)
+        except OSError as exc:  # PermissionError included: its message says who may
             self._say(f"not saved: {exc}", error=True)
             return
-        self._say(f"saved {tunetext.blocks(t.current)} as this host's default for {t.kernel_id}")
+        self._show_default()
+        if self.session.service.tuned(t.kernel_id) is None:
+            self._say(f"{t.kernel_id} is back to the model's blocks for every user")
+        else:
+            self._say(f"saved {tunetext.blocks(t.current)} as the host default for every user")
 
     def action_next_kernel(self) -> None:
         """Tune the next packed kernel."""

@@ -29,6 +29,7 @@ from sshapp.tui.widgets.kernel_rows import (
     column_widths,
     first_cursor,
     group_lines,
+    refreshed,
     row_cells,
 )
 
@@ -137,6 +138,14 @@ class KernelTable(ScrollView, can_focus=True):
         """Keep the content exactly as wide as the widget (the summary is cut to fit)."""
         self.virtual_size = Size(self.size.width, len(self.lines) + 1)
         self._scroll_cursor_visible()
+
+    def update_rows(self, rows: Sequence[KernelRow]) -> None:
+        """Show what the same kernels' rows say now (blocks stored since); cursor kept."""
+        fresh = {row.id: row for row in rows}
+        if fresh.keys() == self.rows_by_id.keys() and fresh != self.rows_by_id:
+            self.rows_by_id, (self.lines, self._widths) = fresh, refreshed(self.lines, fresh)
+            self.refresh()
+            self._highlight()
 
     # Drawing.
 

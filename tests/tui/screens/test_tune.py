@@ -12,6 +12,7 @@ from sshapp.kernels import Blocking
 from sshapp.tui import tunetext
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.tune import TuneScreen
+from sshapp.tui.widgets.kernel_table import KernelTable
 from sshapp.tui.widgets.tune_trace import TuneTrace
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import FAKE_CPU, FakeService
@@ -131,8 +132,8 @@ async def test_autotune_runs_on_the_trace_and_ends_on_the_winner_then_saves() ->
         assert screen.tune.changes[-1][1] == "winner"
         await pilot.press("w")
         await pilot.pause()
-        assert service.saved[KERNEL] == verdict
-        assert "saved" in screen.note
+        assert service.save_calls[-1] == (verdict, True)
+        assert "for every user" in screen.note
 
 
 async def test_autotune_can_be_cancelled() -> None:
@@ -239,3 +240,63 @@ def test_a_winner_is_reported_as_a_ratio_from_its_head_to_head() -> None:
     assert "54.4" not in line
     kept = Tuned(KERNEL, 252, 256, 8192, 54.4, 54.4, 1024)
     assert tunetext.verdict(kept, model).startswith("autotune kept the model's MC=252")
+
+
+async def test_hand_picked_blocks_need_an_operator_and_the_reason_is_shown() -> None:
+    """Issue 26.8: any user's w changed every user's default without asking."""
+    service = FakeService()  # "tester" is not among its operators
+    app = make(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, app)
+        assert "w stores autotune winners only" in screen.note  # said before anything
+        kc = screen.tune.current.KC if screen.tune.current else 0
+        await pilot.press("left")
+        await changed_and_sampled(screen, f"KC {kc // 2}")
+        await pilot.press("w")
+        await pilot.pause()
+        assert service.saved == {}
+        assert "only SSHAPP_OPERATORS store hand-picked blocks" in screen.note
+        assert screen.query_one("#tune-note").has_class("-error")
+        await pilot.press("a")  # a measured verdict: anyone may store it, as `tune` does
+        await wait_for(lambda: screen.tune.verdict is not None)
+        await pilot.press("w")
+        await pilot.pause()
+        assert service.save_calls[-1] == (screen.tune.verdict, True)
+        assert "for every user" in screen.note
+        assert not screen.query_one("#tune-note").has_class("-error")
+
+
+async def test_an_operator_saves_sees_it_everywhere_and_can_go_back_to_the_model() -> None:
+    """Issue 26.8: open screens kept the old blocks; o then w stored the model's values
+    marked "tuned" instead of going back to the model."""
+    service = FakeService(operators=("tester",))
+    app = make(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot, app)
+        assert "w stores any blocks" in screen.note
+        trace = screen.query_one(TuneTrace)
+        assert str(trace.border_subtitle).startswith("host default: the model's")
+        kc = screen.tune.current.KC if screen.tune.current else 0
+        await pilot.press("left")
+        await changed_and_sampled(screen, f"KC {kc // 2}")
+        await pilot.press("w")
+        await pilot.pause()
+        assert service.saved[KERNEL].kc == kc // 2
+        assert f"KC={kc // 2}" in str(trace.border_subtitle)
+        assert "(tuned)" in str(trace.border_subtitle)
+        await pilot.press("k")  # the kernel table shows the new default at once
+        await pilot.pause()
+        table = app.screen.query_one(KernelTable)
+        assert f"KC={kc // 2}" in table.cells(KERNEL)[2]
+        await pilot.press("t")
+        await wait_for(lambda: screen.tune.now_gflops is not None)
+        await pilot.press("o")
+        await changed_and_sampled(screen, "model")
+        await pilot.press("w")
+        await pilot.pause()
+        assert KERNEL not in service.saved  # back to the model, not "tuned" at its values
+        assert "back to the model's blocks" in screen.note
+        assert str(trace.border_subtitle).startswith("host default: the model's")
+        await pilot.press("k")
+        await pilot.pause()
+        assert "(tuned)" not in app.screen.query_one(KernelTable).cells(KERNEL)[2]
