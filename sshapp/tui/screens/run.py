@@ -28,6 +28,7 @@ from sshapp.tui.messages import (
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.sample_chart import SampleChart
+from sshapp.tui.widgets.scale import short
 
 
 def pct(value: float | None) -> str:
@@ -194,7 +195,7 @@ class RunScreen(Screen[None]):
             peak = peaktext.why_no_peak(service, run.dtype, run.threads)
         else:
             cores = f"{run.threads}-core " if run.threads > 1 else ""
-            peak = f"{pct(result.peak_fraction)} of the {cores}peak"
+            peak = f"{pct(result.peak_fraction)} of {cores}peak"
         blas = ratio(result.blas_ratio) + " BLAS" if result.blas_ratio is not None else ""
         return f"{peak}, {blas or peaktext.why_no_blas(run.dtype)}"
 
@@ -250,7 +251,7 @@ class RunScreen(Screen[None]):
                 isa = run.kernel_id.split(".", 1)[0]
                 held = peaktext.held_against(self.session.service, isa, run.dtype, run.threads)
                 if held is not None:
-                    text.append(f"{best / held[0]:.0%} of {held[1]} {held[0]:.1f}  ")
+                    text.append(f"{best / held[0]:.0%} of {held[1]} {short(held[0])}  ")
             text.append(f"reps {len(self.samples)}")
         if self.note:
             text.append("\n" if self.samples else "")
