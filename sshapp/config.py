@@ -89,6 +89,10 @@ class Settings:
     public_name: str = ""
     """How users reach this host, `[USER@]HOST[:PORT]`, for hints such as `ssh HOST bench`
     ("" = the address each client connected to)."""
+    operators: tuple[str, ...] = ()
+    """Users who may store hand-picked cache blocks as this host's defaults (Tune's w);
+    anyone may store a search's verdict, as `tune` does. `sshapp tui` at the host adds
+    the local user."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -117,5 +121,8 @@ class Settings:
             max_run_seconds=_float(env, "SSHAPP_MAX_RUN_SECONDS", 30.0),
             max_queued_per_user=_int(env, "SSHAPP_MAX_QUEUED_PER_USER", 4, 0),
             public_name=_public_name(env),
+            operators=tuple(
+                n.strip() for n in env.get("SSHAPP_OPERATORS", "").split(",") if n.strip()
+            ),
         )
         return replace(settings, **overrides) if overrides else settings

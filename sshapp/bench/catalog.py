@@ -38,6 +38,7 @@ def kernel_rows(cache: TuneCache | None = None) -> list[KernelRow]:
                 blocking=blocking,
                 supported=k.supported,
                 reason=k.reason,
+                ladder_step=k.ladder_step,
                 host_best=tuple(c for c, kid in classes.items() if kid == k.id),
             )
         )

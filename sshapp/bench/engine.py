@@ -12,7 +12,7 @@ from typing import Any
 from sshapp.bench import catalog
 from sshapp.bench.blocking import jobs, live
 from sshapp.bench.blocking.blocks import run_blocking
-from sshapp.bench.blocking.store import HostBest, TuneCache, Tuned
+from sshapp.bench.blocking.store import NOT_OPERATOR, HostBest, TuneCache, Tuned
 from sshapp.bench.history.database import History
 from sshapp.bench.host import peaks
 from sshapp.bench.host.queue import QUEUE_DIR, HostQueue
@@ -122,8 +122,27 @@ class Engine:
         """Return this CPU's stored blocks of a kernel (None: never tuned or saved)."""
         return self.tune_cache.tuned(kernel_id)
 
-    def save_tuned(self, tuned: Tuned) -> None:
-        """Store blocks as this CPU's default for a kernel (the `sshapp tune` store)."""
+    @property
+    def may_set_defaults(self) -> bool:
+        """Whether this user may store hand-picked blocks as the host's defaults."""
+        return self._user in self.settings.operators
+
+    def save_tuned(self, tuned: Tuned, *, searched: bool = False) -> None:
+        """Store blocks as this CPU's default for a kernel, for every user.
+
+        A search's verdict (searched=True) anyone may store, as `sshapp tune` does;
+        hand-picked blocks only an operator. Blocks equal to the model's drop the stored
+        ones: the kernel goes back to the model instead of "tuned" at the model's values.
+
+        Raises:
+            PermissionError: Hand-picked blocks from a user who is not an operator.
+        """
+        if not searched and not self.may_set_defaults:
+            raise PermissionError(NOT_OPERATOR)
+        model = get(tuned.kernel_id).blocking
+        if (tuned.mc, tuned.kc, tuned.nc) == (model.MC, model.KC, model.NC):
+            self.tune_cache.forget_tuned(tuned.kernel_id)
+            return
         self.tune_cache.store_tuned(tuned)
 
     def live(

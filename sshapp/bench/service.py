@@ -87,8 +87,21 @@ class BenchService(Protocol):
         """Return this host's stored default blocks of a kernel (None: the model's)."""
         ...
 
-    def save_tuned(self, tuned: Tuned) -> None:
-        """Store blocks as this host's default for a kernel (as `sshapp tune` does)."""
+    @property
+    def may_set_defaults(self) -> bool:
+        """Whether this user may store hand-picked blocks as the host's defaults."""
+        ...
+
+    def save_tuned(self, tuned: Tuned, *, searched: bool = False) -> None:
+        """Store blocks as this host's default for a kernel, for every user.
+
+        searched: the blocks are a search's verdict (anyone may store those, as
+        `sshapp tune` does); hand-picked ones need an operator. Blocks equal to the
+        model's drop the stored ones (back to the model).
+
+        Raises:
+            PermissionError: Hand-picked blocks from a user who is not an operator.
+        """
         ...
 
     def live(

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
 from sshapp.bench.blocking.store import TuneCache
@@ -129,11 +130,19 @@ def _results(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
     return EXIT_OK
 
 
-def tui(settings: Settings, err: TextIO) -> int:
-    """Run the terminal app, if this build has it."""
+def tui(settings: Settings, err: TextIO, *, at_host: bool = False) -> int:
+    """Run the terminal app, if this build has it.
+
+    at_host: started by `sshapp tui` at the host's own shell (never over SSH: `session`
+    starts the app for SSH users), whose user owns the state directory and so counts as
+    an operator of it.
+    """
     try:
         tui_main = importlib.import_module("sshapp.tui.app").main
     except (ImportError, AttributeError) as exc:
         _error(err, f"the terminal app is not available in this build ({exc})")
         return EXIT_FAILURE
-    return int(tui_main(user=current_user(), settings=settings))
+    user = current_user()
+    if at_host:
+        settings = replace(settings, operators=(*settings.operators, user))
+    return int(tui_main(user=user, settings=settings))

@@ -102,7 +102,7 @@ def _dispatch(
             run_command=lambda argv, prog: main(argv, stdin, stdout, stderr, prog=prog),
         )
     if args.verb == "tui":
-        return commands.tui(settings, stderr)
+        return commands.tui(settings, stderr, at_host=True)
     # Engine warnings reach the user as one line each (the TUI shows its own).
     handler = logging.StreamHandler(stderr)
     handler.setFormatter(_OneLine())

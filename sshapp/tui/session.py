@@ -25,6 +25,8 @@ class Session:
     """Kernel ids picked in the kernel table, in table order."""
     results: list[BenchResult] = field(default_factory=list)
     """Runs finished in this session, oldest first."""
+    batch_start: int = 0
+    """Index in `results` where the latest batch's results begin."""
     pending: list[RunSpec] = field(default_factory=list)
     """Runs submitted by the setup screen and not yet started by the run screen."""
     cpu: CpuInfo | None = None
@@ -58,6 +60,16 @@ class Session:
             return list(self.service.history(mine=True, limit=200))
         except Exception:
             return []
+
+    def latest_batch(self) -> list[BenchResult]:
+        """Return the results of the batch run last (or running) in this session."""
+        return self.results[self.batch_start :]
+
+    def newest_first(self) -> list[BenchResult]:
+        """Return this session's results newest first, then the stored ones (newest first)."""
+        mine = set(map(id, self.results))
+        results = self.all_results()
+        return list(reversed(self.results)) + [r for r in results if id(r) not in mine]
 
     def all_results(self) -> list[BenchResult]:
         """Return this session's results then stored ones not already among them."""

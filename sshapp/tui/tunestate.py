@@ -7,8 +7,10 @@ check of a new blocking goes through the bench service, so nothing invalid is ti
 from __future__ import annotations
 
 import contextlib
+import statistics
 
 from sshapp.bench.blocking.live import LiveControl, LiveSample
+from sshapp.bench.blocking.search import MAX_CANDIDATES
 from sshapp.bench.blocking.store import Tuned
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.service import BenchService
@@ -19,6 +21,10 @@ from sshapp.tui import blockedit, tunetext
 def packed_kernels(service: BenchService) -> list[str]:
     """Return the ids of the packed kernels this host can run (the ones with blocks)."""
     return [r.id for r in service.kernels() if r.supported and "MC=" in r.blocking]
+
+
+SERIES_KEPT = 200
+"""Live samples kept per blocking for its median (~4 s at 1024³)."""
 
 
 class TuneState:
@@ -37,7 +43,11 @@ class TuneState:
         self.control: LiveControl | None = None
         """The running live job's control (None: not running)."""
         self.measured: dict[Blocking, float] = {}
-        """Best GFLOP/s seen per blocking."""
+        """Median GFLOP/s of the live series per blocking (the search's candidates are
+        timed apart, so they are not mixed in: they show on the trace)."""
+        self._series: dict[Blocking, list[float]] = {}
+        self.candidates = 0
+        """Candidates the running search reported."""
         self.now_gflops: float | None = None
         """Latest sample."""
         self.blas_gflops: float | None = None
@@ -73,6 +83,7 @@ class TuneState:
     def reset(self) -> None:
         """Forget what was measured (a new run starts)."""
         self.measured, self.now_gflops, self.verdict = {}, None, None
+        self._series, self.candidates = {}, 0
         self.changes, self.first_samples = [], []
 
     def begin(self, service: BenchService) -> bool:
@@ -104,10 +115,17 @@ class TuneState:
 
     def record(self, s: LiveSample) -> None:
         """Record a sample: the latest figure, the best per blocking, the change log."""
-        if not self.state.startswith("autotune"):
-            self.state = "running"
         self.now_gflops = s.gflops
-        self.measured[s.blocking] = max(self.measured.get(s.blocking, 0.0), s.gflops)
+        if s.label.startswith("tune"):
+            self.candidates += 1
+            self.state = f"autotune: candidate {self.candidates} of ≤{MAX_CANDIDATES}"
+        else:
+            if not self.state.startswith("autotune"):
+                self.state = "running"
+            series = self._series.setdefault(s.blocking, [])
+            series.append(s.gflops)
+            del series[:-SERIES_KEPT]
+            self.measured[s.blocking] = statistics.median(series)
         if (
             self.changes
             and s.change == self.changes[-1][0]
@@ -118,6 +136,11 @@ class TuneState:
             self.changes.append((s.change, s.label))
             self.first_samples.append(s)
 
+    def autotune_started(self) -> None:
+        """A search was asked for: count its candidates from one."""
+        self.candidates = 0
+        self.state = "autotune: starting"
+
     def autotune_ended(self, tuned: Tuned | None) -> str:
         """Take the search's winner (None: it was cancelled); return the line to show."""
         self.state = "running"
@@ -127,10 +150,7 @@ class TuneState:
         assert self.control is not None
         self.current, change, label = self.control.current()
         self.changes.append((change, label))
-        return (
-            f"autotune winner {tunetext.blocks(self.current)}: {tuned.gflops:.1f} GF/s "
-            f"(model {tuned.model_gflops:.1f}); w saves it"
-        )
+        return tunetext.verdict(tuned, self.model.blocking if self.model else None)
 
     def apply(self, service: BenchService, value: int) -> tuple[str, bool]:
         """Set the selected block to `value` if the service accepts it.

@@ -86,7 +86,11 @@ class _WarmUpService:
     def tuned(self, kernel_id: str) -> Tuned | None:  # noqa: ARG002 - protocol
         return None
 
-    def save_tuned(self, tuned: Tuned) -> None:  # noqa: ARG002 - protocol
+    @property
+    def may_set_defaults(self) -> bool:
+        return False
+
+    def save_tuned(self, tuned: Tuned, *, searched: bool = False) -> None:  # noqa: ARG002
         return
 
     async def live(

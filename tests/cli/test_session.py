@@ -144,3 +144,24 @@ def test_remote_help_lists_only_remote_verbs(settings: Settings) -> None:
     code, out, _ = _session("help bench", settings)
     assert code == 0
     assert "--sweep" in out
+
+
+def test_an_ssh_user_is_no_operator_but_the_host_shell_user_is(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 26.8: who may store hand-picked blocks as the host's defaults."""
+    seen: list[Settings | None] = []
+
+    def fake_tui_main(user: str, settings: Settings | None = None) -> int:
+        seen.append(settings)
+        return 0
+
+    fake = type(sys)("sshapp.tui.app")
+    fake.main = fake_tui_main  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sshapp.tui.app", fake)
+    monkeypatch.setenv("SSHAPP_USER", "carol")
+    assert run_session(FakeTty(), FakeTty(), io.StringIO(), settings, env={}, run_command=main) == 0
+    from sshapp.cli.commands import tui
+
+    assert tui(settings, io.StringIO(), at_host=True) == 0
+    assert [s.operators if s else None for s in seen] == [(), ("carol",)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 
 from sshapp.bench.blocking.jobs import Waiting
 from sshapp.bench.blocking.live import (
@@ -14,7 +15,7 @@ from sshapp.bench.blocking.live import (
     LiveEvent,
     LiveSample,
 )
-from sshapp.bench.blocking.store import Tuned
+from sshapp.bench.blocking.store import NOT_OPERATOR, Tuned
 from sshapp.bench.lesson.model import Lesson, answer, build
 from sshapp.bench.protocol.errors import SpecError
 from sshapp.bench.protocol.events import Cancelled, Event, Finished, Queued, Sampled, Started
@@ -64,6 +65,16 @@ LOWP_KERNELS = [
     ("ref.naive.int8", "int8", "i-j-k triple loop, int32 wrapping sum", "-", True),
 ]
 """Low-precision rows a Zen 4-like host would list (AMX unsupported)."""
+SIDE_KERNELS = [
+    (
+        "avx2.skinny.f32",
+        "f32",
+        "skinny path (m=1, n=1, small k): streams the matrix once",
+        "-",
+        True,
+    ),
+]
+"""A side path: a row of the table, not a step of the ladder (its row sits after simd)."""
 RATES = {
     "avx2.packed_6x16.f32": 52.0,
     "avx2.ukr_6x16.f32": 31.0,
@@ -133,13 +144,24 @@ FAKE_CPU = CpuInfo(
 """A fixed CPU description for deterministic screens."""
 
 
+def fake_peak(
+    peaks: dict[tuple[str, str], float], isa: str, dtype: str, threads: int
+) -> float | None:
+    """The engine's rule on fake peaks: the ISA's own probe, else (ref) the best of the
+    dtype; N threads are held against N cores' peak (the fake's: N times one core's)."""
+    own = peaks.get((isa, dtype))
+    best = max((v for (_, d), v in peaks.items() if d == dtype), default=None)
+    one = own if own is not None else best if isa == "ref" else None
+    return one * threads if one else None
+
+
 def result_of(run: RunSpec, gflops: list[float]) -> BenchResult:
     """Build the result a run with these GFLOP/s samples would have."""
     seconds = tuple(run.shape.flops / g / 1e9 for g in gflops)
     stats = Stats.of(seconds)
     best = run.shape.flops / stats.best_seconds / 1e9
     isa = run.kernel_id.split(".", 1)[0]
-    peak = LOWP_PEAKS.get((isa, run.dtype))
+    peak = fake_peak(LOWP_PEAKS, isa, run.dtype, run.threads)
     blas = RATES.get(f"blas.numpy.{run.dtype}")
     return BenchResult(
         run=run,
@@ -174,6 +196,8 @@ class FakeService:
         history: list[HistoryEntry] | None = None,
         measured: bool = True,
         lowp: bool = False,
+        side_paths: bool = False,
+        operators: tuple[str, ...] = (),
     ) -> None:
         """Create the fake.
 
@@ -184,8 +208,15 @@ class FakeService:
             history: Stored runs to report.
             measured: Whether peaks and bandwidth are known.
             lowp: Also list the bf16 / int8 kernels and their peaks.
+            side_paths: Also list avx2.skinny.f32 (after avx2.simd.f32, as the table does).
+            operators: Users who may store hand-picked blocks as host defaults.
         """
-        self.rows = KERNELS + (LOWP_KERNELS if lowp else [])
+        self.operators = operators
+        rows = list(KERNELS)
+        if side_paths:
+            at = next(i for i, row in enumerate(rows) if row[0] == "avx2.simd.f32") + 1
+            rows[at:at] = SIDE_KERNELS
+        self.rows = rows + (LOWP_KERNELS if lowp else [])
         self.peaks = LOWP_PEAKS if lowp else PEAKS
         self.delay = delay
         self.queue_ahead = queue_ahead
@@ -203,6 +234,8 @@ class FakeService:
         """Seconds between live tuning samples."""
         self.saved: dict[str, Tuned] = {}
         """Blocks stored with save_tuned, by kernel id."""
+        self.save_calls: list[tuple[Tuned, bool]] = []
+        """Every save_tuned call: (verdict, searched)."""
         self.live_per_change: int | None = None
         """Samples per change of blocks, then the fake waits for the next (None: no limit);
         makes the trace deterministic for snapshots."""
@@ -224,8 +257,9 @@ class FakeService:
                 isa=kid.split(".", 1)[0],
                 dtype=dtype,
                 summary=summary,
-                blocking=blocking,
+                blocking=self._blocking(kid, blocking),
                 supported=ok,
+                ladder_step=".skinny." not in kid and not kid.startswith("blas."),
                 reason=""
                 if ok
                 else f"CPU has no {'amx_tile' if kid.startswith('amx') else 'avx512f'}",
@@ -252,6 +286,15 @@ class FakeService:
         await asyncio.sleep(self.delay)
         before = RATES.get(lesson.previous, 0.0) if lesson.previous else 0.0
         return answer(lesson, RATES.get(kernel_id, 10.0), before or None)
+
+    def _blocking(self, kernel_id: str, text: str) -> str:
+        """The row's blocking text; saved blocks replace it as the catalog does."""
+        t = self.saved.get(kernel_id)
+        return f"{text.split(maxsplit=1)[0]} MC={t.mc} KC={t.kc} NC={t.nc} (tuned)" if t else text
+
+    @property
+    def may_set_defaults(self) -> bool:
+        return self.user in self.operators
 
     def expand(self, spec: BenchSpec) -> list[RunSpec]:
         rows = {r.id: r for r in self.kernels()}
@@ -308,7 +351,8 @@ class FakeService:
                 value = rate * WIGGLE[index % len(WIGGLE)]
                 gflops.append(value)
                 yield Sampled(run, index, run.shape.flops / value / 1e9, value)
-            yield Finished(result_of(run, gflops))
+            result = result_of(run, gflops)
+            yield Finished(result if self.measured else replace(result, peak_fraction=None))
         except (asyncio.CancelledError, GeneratorExit):
             self.cancelled.append(run)
             raise
@@ -328,7 +372,7 @@ class FakeService:
         return self.stored[offset : offset + limit]
 
     def peak_gflops(self, isa: str, dtype: str, threads: int = 1) -> float | None:
-        return self.peaks.get((isa, dtype), 0.0) * threads or None if self.measured else None
+        return fake_peak(self.peaks, isa, dtype, threads) if self.measured else None
 
     def bandwidth_gbs(self) -> float | None:
         return 12.5 if self.measured else None
@@ -350,7 +394,14 @@ class FakeService:
     def tuned(self, kernel_id: str) -> Tuned | None:
         return self.saved.get(kernel_id)
 
-    def save_tuned(self, tuned: Tuned) -> None:
+    def save_tuned(self, tuned: Tuned, *, searched: bool = False) -> None:
+        self.save_calls.append((tuned, searched))
+        if not searched and not self.may_set_defaults:
+            raise PermissionError(NOT_OPERATOR)
+        model = self.blocking_model(tuned.kernel_id).blocking
+        if (tuned.mc, tuned.kc, tuned.nc) == (model.MC, model.KC, model.NC):
+            self.saved.pop(tuned.kernel_id, None)
+            return
         self.saved[tuned.kernel_id] = tuned
 
     async def live(
@@ -385,6 +436,7 @@ class FakeService:
     async def _autotune(self, kernel_id: str, control: LiveControl) -> AsyncIterator[LiveEvent]:
         """A short deterministic search: KC, MC, NC halved and doubled once each."""
         best, _, _ = control.current()
+        start = best
         for phase in ("KC", "MC", "NC"):
             for factor in (0.5, 2.0):
                 await asyncio.sleep(self.live_delay * 3)
@@ -403,7 +455,7 @@ class FakeService:
                     best = cand
         control.set(best, "winner")
         yield AutotuneEnded(
-            Tuned(kernel_id, best.MC, best.KC, best.NC, fake_rate(best), 50.0, 1024)
+            Tuned(kernel_id, best.MC, best.KC, best.NC, fake_rate(best), fake_rate(start), 1024)
         )
 
 
@@ -441,6 +493,20 @@ def ladder_history() -> list[HistoryEntry]:
     return entries
 
 
+def rerun_history() -> list[HistoryEntry]:
+    """Newest first: a rerun of the f32 ladder at 1024 in which the packed kernel ran slow
+    (20 GF/s), then the older ladder history and a skinny-path run at 1024 (40 GF/s)."""
+    newest: list[HistoryEntry] = []
+    for kid, dtype, *_ in KERNELS:
+        if dtype == "f32" and kid in RATES:
+            rate = 20.0 if kid == "avx2.packed_6x16.f32" else RATES[kid]
+            run = RunSpec(kid, dtype, Shape(1024, 1024, 1024), 2)
+            newest.append(HistoryEntry(result_of(run, [rate, rate * 0.9]), "tester", 1.8e9, ""))
+    skinny = RunSpec("avx2.skinny.f32", "f32", Shape(1024, 1024, 1024), 2)
+    older = [HistoryEntry(result_of(skinny, [40.0, 39.0]), "tester", 1.6e9, FAKE_CPU.brand)]
+    return newest + ladder_history() + older
+
+
 def lowp_history() -> list[HistoryEntry]:
     """The f32 ladder history plus the bf16 and int8 ladders at 1024 and 512."""
     entries = ladder_history()
@@ -449,4 +515,13 @@ def lowp_history() -> list[HistoryEntry]:
             run = RunSpec(kid, dtype, Shape(side, side, side), 5)
             gflops = [RATES[kid] * w for w in WIGGLE[:5]]
             entries.append(HistoryEntry(result_of(run, gflops), "tester", 1.7e9, FAKE_CPU.brand))
+    return entries
+
+
+def oracle_history() -> list[HistoryEntry]:
+    """The f32/f64 ladders plus bf16 and int8 at 1024 where only the oracles ran."""
+    entries = ladder_history()
+    for kid, dtype in (("ref.naive.bf16", "bf16"), ("ref.naive.int8", "int8")):
+        run = RunSpec(kid, dtype, Shape(1024, 1024, 1024), 2)
+        entries.append(HistoryEntry(result_of(run, [RATES[kid]] * 2), "tester", 1.8e9, ""))
     return entries

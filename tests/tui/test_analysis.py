@@ -14,7 +14,7 @@ from sshapp.tui.analysis import (
     roofline_series,
     sweep_series,
 )
-from tests.tui.fakes import ladder_history, lowp_history, result_of
+from tests.tui.fakes import FakeService, ladder_history, lowp_history, result_of
 
 
 def test_intensity_is_flops_per_byte_of_a_b_c() -> None:
@@ -30,30 +30,33 @@ def test_precision_rungs_take_our_best_per_dtype_with_f32_as_base() -> None:
     results = [e.result for e in lowp_history()]
     assert precision_shapes(results)[:2] == [Shape(1024, 1024, 1024), Shape(512, 512, 512)]
     rungs = precision_rungs(results, Shape(1024, 1024, 1024))
-    assert [r.label for r in rungs] == [
-        "f32  avx2.packed_6x16.f32",  # the host BLAS (58) is faster but is not ours
+    assert [r.label for r in rungs] == [  # widest type first, as the README lists them
         "f64  avx2.packed_4x8.f64",
+        "f32  avx2.packed_6x16.f32",  # the host BLAS (58) is faster but is not ours
         "bf16 avx512.dot_14x32.bf16",
         "int8 avx512.vnni_14x32.int8",
     ]
-    assert [r.base for r in rungs] == [True, False, False, False]
+    assert [r.base for r in rungs] == [False, True, False, False]
+    assert all(r.compare for r in rungs)
     only_lowp = [r for r in results if r.run.dtype in ("bf16", "int8")]
     assert precision_rungs(only_lowp, Shape(512, 512, 512))[0].label.startswith("bf16")
 
 
-def test_ladder_takes_best_per_kernel_and_marks_blas() -> None:
+def test_ladder_takes_the_newest_run_per_kernel_and_marks_blas() -> None:
     results = [e.result for e in ladder_history()]
     run = RunSpec("ref.naive.f32", "f32", Shape(1024, 1024, 1024))
-    results.append(result_of(run, [100.0]))  # a faster naive run: the ladder keeps the best
-    rungs = {r.label: r for r in ladder(results, "f32", Shape(1024, 1024, 1024))}
-    assert rungs["ref.naive.f32"].gflops == pytest.approx(100.0)
+    results.insert(0, result_of(run, [0.5]))  # a newer, slower naive run: the ladder shows it
+    results.append(result_of(run, [100.0]))  # an older, faster one: not the ladder's figure
+    rows = FakeService().kernels()
+    rungs = {r.label: r for r in ladder(results, rows, "f32", Shape(1024, 1024, 1024))}
+    assert rungs["ref.naive.f32"].gflops == pytest.approx(0.5)
     assert rungs["blas.numpy.f32"].reference
     assert not rungs["avx2.packed_6x16.f32"].reference
     assert "avx2.packed_4x8.f64" not in rungs
 
 
 def test_ladder_groups_prefer_most_kernels_then_largest() -> None:
-    groups = ladder_groups([e.result for e in ladder_history()])
+    groups = ladder_groups([e.result for e in ladder_history()], FakeService().kernels())
     assert groups[0] == ("f32", Shape(1024, 1024, 1024))
 
 

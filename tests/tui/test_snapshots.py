@@ -16,7 +16,14 @@ from sshapp.tui.screens.quit import QuitScreen
 from sshapp.tui.screens.run import RunScreen
 from sshapp.tui.screens.tune import TuneScreen
 from tests.tui.conftest import wait_for
-from tests.tui.fakes import FAKE_CPU, FakeService, ladder_history, lowp_history
+from tests.tui.fakes import (
+    FAKE_CPU,
+    FakeService,
+    ladder_history,
+    lowp_history,
+    oracle_history,
+    rerun_history,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 """Terminal sizes every main screen must look right at."""
@@ -177,6 +184,63 @@ async def lesson_measured(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_results_ladder_newest_run(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.2: a rerun where packed ran slow, and a skinny-path run in history."""
+    app = BenchApp(
+        FakeService(history=rerun_history(), side_paths=True), "tester", host="bench", cpu=FAKE_CPU
+    )
+    assert snap_compare(app, terminal_size=size, run_before=keys("r", "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_precision_oracles_only(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.3: bf16 and int8 ran only their naive oracles."""
+    app = BenchApp(
+        FakeService(history=oracle_history(), lowp=True), "tester", host="bench", cpu=FAKE_CPU
+    )
+    assert snap_compare(app, terminal_size=size, run_before=keys("r", "5"))
+
+
+async def after_autotune(pilot: Pilot[Any]) -> None:
+    """Open Tune, run the (fake, deterministic) autotune, wait for the winner's sample."""
+    app = pilot.app
+    assert isinstance(app, BenchApp)
+    service = app.session.service
+    assert isinstance(service, FakeService)
+    service.live_per_change = 1
+    await pilot.press("t")
+    screen = app.screen
+    assert isinstance(screen, TuneScreen)
+    await wait_for(lambda: screen.tune.now_gflops is not None)
+    await pilot.press("a")
+    await wait_for(lambda: screen.tune.verdict is not None)
+    await wait_for(lambda: screen.tune.first_samples[-1].label == "winner")
+    await pilot.pause(0.4)  # the throttled trace repaints
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tune_after_autotune(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.4: the verdict line and the numbers under it tell one story."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=after_autotune)
+
+
+async def swept(pilot: Pilot[Any]) -> None:
+    """Sweep two kernels over three sizes, then open the sweep view."""
+    app = pilot.app
+    assert isinstance(app, BenchApp)
+    await pilot.press("s")
+    await pilot.pause()
+    app.screen.query_one("#kernels", Input).value = "avx2.ukr_6x16.f32 avx2.simd.f32"
+    app.screen.query_one("#sweep", Input).value = "64 128 192"
+    await pilot.pause()
+    await pilot.press("ctrl+r")
+    await wait_for(lambda: len(app.session.results) == 6)
+    await wait_for(lambda: not app.screen.busy)  # type: ignore[attr-defined]
+    await pilot.press("r", "3")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_lesson(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     """The lesson of avx2.packed_6x16.f32 (real header and registers, fake host numbers)."""
     assert snap_compare(make_app(), terminal_size=size, run_before=keys("e"))
@@ -185,3 +249,9 @@ def test_lesson(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_lesson_measured(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=lesson_measured)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results_sweep_after_a_sweep(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Issue 26.10: the sweep just run, in colours that stay apart, with round ticks."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=swept)

@@ -32,6 +32,9 @@ KEEP_GAIN = 1.01
 """The winner must beat the model by this much in the head-to-head to be stored."""
 HEAD_TO_HEAD_ROUNDS = 4
 """Alternating samples of model and winner in the final comparison."""
+MAX_CANDIDATES = 2 + PASSES * 3 * len(FACTORS) + 1
+"""Most candidates one search reports: model, file, each factor of each block per pass,
+and the final head-to-head (a budget or no gain ends it sooner)."""
 DEFAULT_BUDGET = 60.0
 """Seconds `sshapp tune` spends in total by default."""
 

@@ -27,6 +27,10 @@ def cpu_key() -> str:
     return f"{cpu.brand} [{hashlib.sha256(ident.encode()).hexdigest()[:16]}]"
 
 
+NOT_OPERATOR = "only SSHAPP_OPERATORS store hand-picked blocks; autotune (a) instead"
+"""Why a user's hand-picked blocks were not stored."""
+
+
 @dataclass(frozen=True, slots=True)
 class Tuned:
     """The tuner's verdict for one kernel on this CPU."""
@@ -100,6 +104,14 @@ class TuneCache:
         entry.setdefault("blocking", {})[tuned.kernel_id] = asdict(tuned)
         data[cpu_key()] = entry
         write_json(self.path, data)
+
+    def forget_tuned(self, kernel_id: str) -> None:
+        """Drop this CPU's blocks of a kernel: it runs with the model's again."""
+        data = read_json(self.path)
+        entry = self._entry(data)
+        if entry.get("blocking", {}).pop(kernel_id, None) is not None:
+            data[cpu_key()] = entry
+            write_json(self.path, data)
 
     def host_best(self) -> HostBest | None:
         """Return this CPU's measured best kernels (None if never measured here)."""

@@ -55,6 +55,7 @@ def rows() -> list[KernelRow]:
             blocking="-",
             supported=True,
             reason="",
+            ladder_step=False,
         )
         for kid in IDS
     ]

@@ -25,6 +25,9 @@ class KernelRow:
     """Whether it can run on this host."""
     reason: str
     """Why not, when unsupported."""
+    ladder_step: bool = True
+    """Whether it is a step of its dtype's ladder (False: a side path such as
+    avx2.skinny.*, or a BLAS reference row)."""
     host_best: tuple[str, ...] = ()
     """Shape classes ("small", "large", "skinny") this kernel is the host's measured
     best of, for its dtype (empty: it is not, or nothing was measured yet)."""

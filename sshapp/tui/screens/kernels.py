@@ -43,6 +43,10 @@ class KernelsScreen(Screen[None]):
         """Focus the table."""
         self.query_one(KernelTable).focus()
 
+    def on_screen_resume(self) -> None:
+        """Show blocks stored since the table was built (Tune's w, or another session's)."""
+        self.query_one(KernelTable).update_rows(self.session.service.kernels())
+
     @on(KernelTable.Highlighted)
     def _show_detail(self, event: KernelTable.Highlighted) -> None:
         row = event.row

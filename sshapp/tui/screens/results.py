@@ -11,10 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
+from sshapp.bench.protocol.rows import KernelRow
 from sshapp.bench.protocol.spec import BenchResult
+from sshapp.kernels import dtype as dtype_row
 from sshapp.tui.analysis import (
     ladder,
     ladder_groups,
+    oracle_footnote,
+    plotted,
     precision_rungs,
     precision_shapes,
     roofline_series,
@@ -28,7 +32,7 @@ from sshapp.tui.widgets.ladder import LadderChart
 from sshapp.tui.widgets.line_chart import LineChart
 
 SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
-    ("best GF/s", lambda r: -r.best_gflops),
+    ("best", lambda r: -r.best_gflops),
     ("kernel", lambda r: r.run.kernel_id),
     ("size", lambda r: r.run.shape.flops),
     ("% peak", lambda r: -(r.peak_fraction or 0.0)),
@@ -36,7 +40,9 @@ SORTS: list[tuple[str, Callable[[BenchResult], object]]] = [
     ("newest", lambda _r: 0),
 ]
 """Sort orders the `o` key cycles through: (column, key)."""
-PRECISION_NOTE = "best kernel per dtype: what lower precision buys on this core (int8: GOP/s)"
+UNITS = "GF/s, int8: GOP/s"
+"""What the best and median columns count."""
+PRECISION_NOTE = "fastest kernel that ran per dtype (newest runs; int8 GOP/s): what it buys"
 """The line above the precision view."""
 TABS = ("table", "ladder", "sweep", "roofline", "precision", "scaling")
 """Tab ids, in order."""
@@ -67,7 +73,9 @@ class ResultsScreen(Screen[None]):
         self.session = session
         """The app's session."""
         self.results: list[BenchResult] = []
-        """Session results then history, as last loaded."""
+        """Session results (newest first) then history (newest first), as last loaded."""
+        self.rows: list[KernelRow] = []
+        """The kernel table (its order is the ladder's), as last loaded."""
         self.sort_index = 0
         """Index into SORTS."""
         self.reverse = False
@@ -92,6 +100,7 @@ class ResultsScreen(Screen[None]):
             with TabPane("2 Ladder", id="ladder"):
                 yield LadderChart(id="ladder-chart")
             with TabPane("3 Sweep", id="sweep"):
+                yield Static(id="sweep-caption")
                 yield LineChart(id="sweep-chart")
             with TabPane("4 Roofline", id="roofline"):
                 yield Static(id="roof-caption")
@@ -116,18 +125,21 @@ class ResultsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Reload session results and history (they change while other screens run)."""
-        self.results = self.session.all_results()
+        self.results = self.session.newest_first()
+        self.rows = list(self.session.service.kernels())
         self._fill_table()
         self._fill_ladder()
         # Ladder, sweep, roofline and precision are about one core; teams have their own view.
         single = self._single()
         self._fill_precision()
-        series = sweep_series(single)
+        shown, source = plotted(self.session.latest_batch(), single)
+        series = sweep_series(shown)
         self.query_one("#sweep-chart", LineChart).set_series(series, "size ∛(m·n·k) → GF/s")
+        self.query_one("#sweep-caption", Static).update(source)
         service = self.session.service
-        roof, caption = roofline_series(single, service.peak_gflops, service.bandwidth_gbs())
+        roof, caption = roofline_series(shown, service.peak_gflops, service.bandwidth_gbs())
         self.query_one("#roof-chart", LineChart).set_series(roof, "flops/byte → GF/s")
-        self.query_one("#roof-caption", Static).update(caption)
+        self.query_one("#roof-caption", Static).update(f"{caption}\n{source}" if caption else "")
         lines, caption, notes = scaling_chart(self.results, service.peak_gflops)
         self.query_one("#scaling-chart", LineChart).set_series(lines, "threads → GF/s")
         self.query_one("#scaling-caption", Static).update(caption)
@@ -167,7 +179,7 @@ class ResultsScreen(Screen[None]):
         self._show_detail(table.cursor_row)
         order = " (inverted)" if self.reverse else ""
         self.query_one("#sort-line", Static).update(
-            f"{len(ordered)} runs · sorted by {name}{order} · o: next sort, i: invert"
+            f"{len(ordered)} runs ({UNITS}) · sorted by {name}{order} · o: next sort, i: invert"
         )
 
     def on_resize(self) -> None:
@@ -191,7 +203,7 @@ class ResultsScreen(Screen[None]):
 
     def _fill_ladder(self) -> None:
         single = self._single()
-        groups = ladder_groups(single)
+        groups = ladder_groups(single, self.rows)
         chart = self.query_one("#ladder-chart", LadderChart)
         if not groups:
             chart.set_rungs([], "")
@@ -199,7 +211,9 @@ class ResultsScreen(Screen[None]):
         self.group_index %= len(groups)
         dtype, shape = groups[self.group_index]
         caption = f"{dtype} at {shape} ({self.group_index + 1}/{len(groups)}, [ ] sizes, d dtype)"
-        chart.set_rungs(ladder(single, dtype, shape), caption)
+        footnote = "each step's newest run; └ what the step adds"
+        rungs = ladder(single, self.rows, dtype, shape)
+        chart.set_rungs(rungs, caption, footnote, unit=dtype_row(dtype).short_unit)
 
     def _fill_precision(self) -> None:
         single = self._single()
@@ -211,7 +225,8 @@ class ResultsScreen(Screen[None]):
         self.precision_index %= len(shapes)
         shape = shapes[self.precision_index]
         caption = f"precision at {shape} ({self.precision_index + 1}/{len(shapes)}, [ ] sizes)"
-        chart.set_rungs(precision_rungs(single, shape), caption)
+        rungs = precision_rungs(single, shape)
+        chart.set_rungs(rungs, caption, oracle_footnote(rungs))
 
     def action_tab(self, tab: str) -> None:
         """Show one of the six views."""
@@ -238,7 +253,7 @@ class ResultsScreen(Screen[None]):
 
     def action_next_dtype(self) -> None:
         """Show the ladder of the next dtype that has results (its most-run size)."""
-        groups = ladder_groups(self._single())
+        groups = ladder_groups(self._single(), self.rows)
         if not groups:
             return
         current = groups[self.group_index % len(groups)][0]

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Static
 from sshapp.bench.protocol.events import Cancelled, Failed, Finished, Queued, Sampled, Started
 from sshapp.bench.protocol.spec import BenchResult, RunSpec
 from sshapp.kernels import dtype
+from sshapp.tui import peaktext
 from sshapp.tui.messages import (
     RunCancelled,
     RunFailed,
@@ -29,6 +30,7 @@ from sshapp.tui.messages import (
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.sample_chart import SampleChart
+from sshapp.tui.widgets.scale import short
 
 
 def pct(value: float | None) -> str:
@@ -91,7 +93,7 @@ class RunScreen(Screen[None]):
     def on_mount(self) -> None:
         """Prepare the log table, start the stats timer, pick up pending runs."""
         log = self.query_one("#run-log", DataTable)
-        for name in ("kernel", "size", "best GF/s", "median", "% peak", "vs BLAS", "check"):
+        for name in ("kernel", "size", "best", "median", "% peak", "vs BLAS", "check"):
             log.add_column(name, key=name)
         self.query_one(SampleChart).border_title = "GFLOP/s per repetition"
         self.set_interval(1 / self.STATS_FPS, self._flush)
@@ -135,6 +137,7 @@ class RunScreen(Screen[None]):
             self.refresh_bindings()
 
     async def _run_all(self, runs: list[RunSpec]) -> None:
+        self.session.batch_start = len(self.session.results)  # the views show this batch
         service = self.session.service
         for run in runs:
             if self._cancelling:
@@ -222,10 +225,21 @@ class RunScreen(Screen[None]):
         self.done += 1
         self.note = (
             f"{result.run.kernel_id} at {result.run.shape}: best {result.best_gflops:.2f} "
-            f"{dtype(result.run.dtype).short_unit}, {pct(result.peak_fraction)} of peak, "
-            f"{ratio(result.blas_ratio)} BLAS" + (f"\n⚠ {result.notice}" if result.notice else "")
+            f"{dtype(result.run.dtype).short_unit}, {self._verdict(result)}"
+            + (f"\n⚠ {result.notice}" if result.notice else "")
         )
         self._log(result)
+
+    def _verdict(self, result: BenchResult) -> str:
+        """Return "% of which peak, × BLAS", or why each is missing."""
+        run, service = result.run, self.session.service
+        if result.peak_fraction is None:
+            peak = peaktext.why_no_peak(service, run.dtype, run.threads)
+        else:
+            cores = f"{run.threads}-core " if run.threads > 1 else ""
+            peak = f"{pct(result.peak_fraction)} of {cores}peak"
+        blas = ratio(result.blas_ratio) + " BLAS" if result.blas_ratio is not None else ""
+        return f"{peak}, {blas or peaktext.why_no_blas(run.dtype)}"
 
     def on_run_failed(self, message: RunFailed) -> None:
         """Show the error line."""
@@ -283,10 +297,11 @@ class RunScreen(Screen[None]):
             unit = dtype(self.current.dtype).short_unit if self.current else ""
             text.append(f"median {statistics.median(self.samples):.2f} {unit}  ")
             if self.current is not None:
-                isa = self.current.kernel_id.split(".", 1)[0]
-                peak = self.session.service.peak_gflops(isa, self.current.dtype)
-                if peak:
-                    text.append(f"{best / peak * 100:.0f}% of {isa} peak {peak:.1f}  ")
+                run = self.current
+                isa = run.kernel_id.split(".", 1)[0]
+                held = peaktext.held_against(self.session.service, isa, run.dtype, run.threads)
+                if held is not None:
+                    text.append(f"{best / held[0]:.0%} of {held[1]} {short(held[0])}  ")
             text.append(f"reps {len(self.samples)}")
             if self.current is not None and self.current.budget_seconds is None:
                 text.append(f" of {self.current.repeats}")

@@ -24,6 +24,9 @@ from sshapp.tui.widgets.block_bars import BLOCKS, BarsState, BlockBars
 from sshapp.tui.widgets.key_bar import KeyBar
 from sshapp.tui.widgets.tune_trace import TuneTrace
 
+AGAIN = "; e types again"
+"""Appended to the error of a typed value."""
+
 
 class TuneScreen(Screen[None]):
     """MR×NR and MC, KC, NC against the caches, keys to change them, a live GFLOP/s trace."""
@@ -108,8 +111,18 @@ class TuneScreen(Screen[None]):
             self._say(f"cannot tune {t.kernel_id}: {exc}", error=True)
             return
         assert t.control is not None
-        self._say(f"started at the {'saved' if saved else 'model'} blocks")
+        service = self.session.service
+        self._say(
+            f"started at the {'saved' if saved else 'model'} blocks · "
+            + tunetext.rights(service.may_set_defaults)
+        )
+        self._show_default()
         self._live(t.kernel_id, t.control)
+
+    def _show_default(self) -> None:
+        """Name the host's default blocks under the trace (every user's runs use them)."""
+        saved = self.session.service.tuned(self.tune.kernel_id)
+        self.query_one(TuneTrace).border_subtitle = tunetext.default(saved)
 
     @work(exclusive=True, group="live")
     async def _live(self, kernel_id: str, control: LiveControl) -> None:
@@ -133,7 +146,7 @@ class TuneScreen(Screen[None]):
     def _on_event(self, event: object) -> None:
         t = self.tune
         if isinstance(event, Waiting):
-            t.state = f"queued: {event.position} ahead (someone else holds the host)"
+            t.state = f"queued: {event.position} ahead (host busy)"
         elif isinstance(event, BlasMeasured):
             t.blas_gflops = event.gflops
             t.peak = t.host_peak(self.session.service)  # measured before the job's first call
@@ -178,21 +191,24 @@ class TuneScreen(Screen[None]):
 
     @on(Input.Submitted, "#tune-input")
     def _typed(self, event: Input.Submitted) -> None:
+        """Enter always leaves the field: the value is applied, or its error is shown in
+        the note line the field covered (the keys are the screen's again either way)."""
         value = blockedit.parse(event.value)
+        self.action_close_input()
         if value is None:
             self._say(
-                f"{self.tune.selected}: {event.value.strip()!r} is not a positive whole number",
+                f"{self.tune.selected}: {event.value.strip()!r} is not a positive whole number"
+                f"{AGAIN}",
                 error=True,
             )
             return
-        self.action_close_input()
-        self._apply(value)
+        self._apply(value, again=AGAIN)
 
-    def _apply(self, value: int) -> None:
+    def _apply(self, value: int, *, again: str = "") -> None:
         try:
             text, changed = self.tune.apply(self.session.service, value)
         except SpecError as exc:
-            self._say(str(exc), error=True)
+            self._say(f"{exc}{again}", error=True)
             return
         self._say(text)
         if changed:
@@ -212,7 +228,7 @@ class TuneScreen(Screen[None]):
             self._say("nothing is running", error=True)
             return
         t.control.autotune()
-        t.state = "autotune: searching KC, MC, NC"
+        t.autotune_started()
         self._say("autotune started; x stops it")
 
     def action_stop_autotune(self) -> None:
@@ -223,17 +239,25 @@ class TuneScreen(Screen[None]):
             self._say("stopping autotune…")
 
     def action_save(self) -> None:
-        """Store the current blocks as this host's default for the kernel."""
+        """Store the current blocks as this host's default for the kernel, for every user.
+
+        A search's winner anyone may store; hand-picked blocks only an operator; the
+        model's blocks drop the stored ones (see BenchService.save_tuned).
+        """
         t = self.tune
         verdict = t.to_save(self.session.tune_size)
         if verdict is None or t.current is None:
             return
         try:
-            self.session.service.save_tuned(verdict)
-        except OSError as exc:
+            self.session.service.save_tuned(verdict, searched=verdict is t.verdict)
+        except OSError as exc:  # PermissionError included: its message says who may
             self._say(f"not saved: {exc}", error=True)
             return
-        self._say(f"saved {tunetext.blocks(t.current)} as this host's default for {t.kernel_id}")
+        self._show_default()
+        if self.session.service.tuned(t.kernel_id) is None:
+            self._say(f"{t.kernel_id} is back to the model's blocks for every user")
+        else:
+            self._say(f"saved {tunetext.blocks(t.current)} as the host default for every user")
 
     def action_next_kernel(self) -> None:
         """Tune the next packed kernel."""
@@ -256,7 +280,7 @@ class TuneScreen(Screen[None]):
             self.query_one("#tune-title", Static).update(f"Tune · {t.kernel_id or '-'}")
             return
         self.query_one("#tune-title", Static).update(
-            f"Tune {t.kernel_id} · MR×NR {b.MR}×{b.NR} · {self.session.tune_size}³ · {t.state}"
+            f"Tune {t.kernel_id} · {b.MR}×{b.NR} · {self.session.tune_size}³ · {t.state}"
         )
         state = BarsState(b, m.blocking, m.cache_bytes, m.element_bytes, t.selected)
         self.query_one(BlockBars).show(state)

@@ -84,7 +84,9 @@ class CpuPanel(Static):
             shown = f"{value:.1f}" if value else "not measured"
             peaks.append(f"{key} {shown}   ")
         later = "not measured yet (measured before the first run)"
-        grid.add_row("peak GF/s", peaks if self.peaks else Text(later, "dim"))
+        grid.add_row("peak, 1 core", peaks if self.peaks else Text(later, "dim"))
+        teams = "GF/s (int8 GOP/s); runs on N threads are held against the peak measured on N cores"
+        grid.add_row("", Text(teams, "dim"))
         bandwidth = f"{self.bandwidth_gbs:.1f} GB/s" if self.bandwidth_gbs else later
         grid.add_row("bandwidth", bandwidth)
         return grid

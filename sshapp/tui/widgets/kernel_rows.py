@@ -7,7 +7,7 @@ over them; what a line says and where the cursor starts is decided here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.cells import cell_len, set_cell_size
 
@@ -33,6 +33,17 @@ class TableLine:
     """The kernel row (None for a header)."""
     title: str = ""
     """A header's text."""
+
+
+def refreshed(
+    lines: list[TableLine], rows: dict[str, KernelRow]
+) -> tuple[list[TableLine], tuple[int, int, int]]:
+    """Return `lines` with each kernel line's row replaced by the one in `rows`, and the
+    column widths the new text needs."""
+    fresh = [
+        line if line.kernel is None else replace(line, kernel=rows[line.key]) for line in lines
+    ]
+    return fresh, column_widths(list(rows.values()))
 
 
 def group_lines(rows: Sequence[KernelRow]) -> list[TableLine]:

@@ -31,6 +31,7 @@ from sshapp.tui.widgets.kernel_rows import (
     first_cursor,
     fit,
     group_lines,
+    refreshed,
     row_cells,
     short_blocking,
 )
@@ -147,6 +148,14 @@ class KernelTable(ScrollView, can_focus=True):
         cut to fit): any wider and a horizontal scrollbar covers the bottom row."""
         self.virtual_size = Size(self.view_size.width, len(self.lines) + 1)
         self._scroll_cursor_visible()
+
+    def update_rows(self, rows: Sequence[KernelRow]) -> None:
+        """Show what the same kernels' rows say now (blocks stored since); cursor kept."""
+        fresh = {row.id: row for row in rows}
+        if fresh.keys() == self.rows_by_id.keys() and fresh != self.rows_by_id:
+            self.rows_by_id, (self.lines, self._widths) = fresh, refreshed(self.lines, fresh)
+            self.refresh()
+            self._highlight()
 
     # Drawing.
 

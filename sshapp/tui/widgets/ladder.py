@@ -28,10 +28,14 @@ class Rung:
     base: bool = False
     """True for the rung speed-ups are measured from (default: the naive kernel); its
     label's first word names the column ("×f32")."""
+    compare: bool = True
+    """False: shown without speed-ups (e.g. an oracle among packed kernels)."""
+    note: str = ""
+    """One muted line under the bar: what the step adds, or why it is not compared."""
 
 
 class LadderChart(Widget):
-    """Kernels slowest first; bar length on a log scale; ×naive and ×previous step."""
+    """Kernels in the order given; bar length on a log scale; ×naive and ×previous step."""
 
     DEFAULT_CSS = """
     LadderChart { height: auto; min-height: 3; }
@@ -45,14 +49,22 @@ class LadderChart(Widget):
         """Create an empty ladder."""
         super().__init__(id=id)
         self.rungs: list[Rung] = []
-        """Rungs, slowest first."""
+        """Rungs, in the order drawn (the ladder's, not a ranking)."""
         self.caption = ""
         """One line above the bars (size and dtype)."""
+        self.footnote = ""
+        """One line under the scale ("" = none)."""
+        self.unit = "GF/s"
+        """What the figures count ("GOP/s" for int8)."""
 
-    def set_rungs(self, rungs: list[Rung], caption: str) -> None:
-        """Show these kernels (any order; they are sorted slowest first)."""
-        self.rungs = sorted(rungs, key=lambda r: r.gflops)
+    def set_rungs(
+        self, rungs: list[Rung], caption: str, footnote: str = "", *, unit: str = "GF/s"
+    ) -> None:
+        """Show these kernels in this order (×prev compares each with the one above)."""
+        self.unit = unit
+        self.rungs = list(rungs)
         self.caption = caption
+        self.footnote = footnote
         self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -68,7 +80,7 @@ class LadderChart(Widget):
         label_w = min(max(len(r.label) for r in self.rungs), max(width // 3, 10))
         tail_w = 24  # " 1234.5  ×123.4  ×12.34"
         bar_w = max(width - label_w - tail_w - 2, 4)
-        steps = [r for r in self.rungs if not r.reference]
+        steps = [r for r in self.rungs if not r.reference and r.compare]
         naive = next((r for r in steps if r.base), None)
         if naive is not None:
             base_name = f"×{naive.label.split()[0]}"
@@ -79,7 +91,7 @@ class LadderChart(Widget):
         low = min(r.gflops for r in self.rungs)
         high = max(r.gflops for r in self.rungs)
         axis = Axis(low / 2, high, bar_w * 8, log=True)
-        text.append(f"{self.caption}   (bars: log scale)  GF/s  {base_name}  ×prev\n", muted)
+        text.append(f"{self.caption}   (bars: log scale)  {self.unit}  {base_name}  ×prev\n", muted)
         previous: Rung | None = None
         for rung in self.rungs:
             eighths = max(axis.position(rung.gflops), 1)
@@ -88,15 +100,19 @@ class LadderChart(Widget):
             text.append(f"{label:<{label_w}} ", ref_style if rung.reference else None)
             text.append(f"{bar:<{bar_w}}", ref_style if rung.reference else bar_style)
             text.append(f" {short(rung.gflops):>6}")
-            over_naive = f"×{rung.gflops / naive.gflops:.3g}" if naive else "-"
-            if rung.reference or previous is None:
+            compared = rung.compare and naive is not None and naive.compare
+            over_naive = f"×{rung.gflops / naive.gflops:.3g}" if compared and naive else "-"
+            if rung.reference or previous is None or not compared:
                 over_prev = "-"
             else:
                 over_prev = f"×{rung.gflops / previous.gflops:.3g}"
             text.append(f"  {over_naive:>7} {over_prev:>7}\n", muted if rung.reference else None)
-            if not rung.reference:
+            if rung.note:
+                text.append(f"  └ {rung.note}\n", muted)
+            if not rung.reference and rung.compare:
                 previous = rung
         decades = math.log10(high / (low / 2))
         text.append(f"{'':<{label_w}} {short(low / 2)} … {short(high)} ({decades:.1f} decades)")
-        text.append("", muted)
+        if self.footnote:
+            text.append(f"\n{self.footnote}", muted)
         return text

@@ -10,12 +10,27 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from sshapp.tui.widgets.scale import Axis, short
+from sshapp.tui.widgets.scale import Axis, short, ticks
 
 DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """Braille dot bits by (row 0..3, column 0..1) inside one cell."""
-PALETTE = ("green", "yellow", "cyan", "magenta", "red", "blue", "bright_green", "bright_white")
-"""Series colours: the 16 ANSI colours, so charts read the same without truecolor."""
+PALETTE = (
+    "#5fd700",
+    "#ffd700",
+    "#00d7ff",
+    "#ff5fff",
+    "#ff5f5f",
+    "#5f87ff",
+    "#00af00",
+    "#afaf00",
+    "#00afaf",
+    "#af00af",
+    "#d70000",
+    "#0000d7",
+)
+"""Series colours, chosen so that each stays a colour of its own when the terminal has
+only 256 (xterm-256color) or 16 (xterm, linux) colours, and none becomes the text or
+background colour (tests/tui/widgets/test_charts.py checks both downgrades)."""
 LABEL_WIDTH = 7
 """Columns reserved for the y-axis labels."""
 
@@ -90,7 +105,7 @@ class LineChart(Widget):
             return text
         cols = max(self.size.width - LABEL_WIDTH - 1, 4)
         legend = self._legend(self.size.width)
-        rows = max(self.size.height - 1 - len(legend), 2)
+        rows = max(self.size.height - 1 - bool(self.x_title) - len(legend), 2)
         x0, x1, y0, y1 = self._bounds()
         if self.log_y:
             y0, y1 = y0 / 1.5, y1 * 1.5
@@ -109,18 +124,16 @@ class LineChart(Widget):
                     canvas.dot(ax + (bx - ax) * i // steps, ay + (by - ay) * i // steps, one.color)
             if len(pts) == 1:
                 canvas.dot(*pts[0], one.color)
+        labels = _y_labels(ya, rows)
         for row in range(rows):
-            label = {0: short(ya.high), rows - 1: short(ya.low)}.get(row, "")
-            if row == rows // 2 and self.log_y:
-                label = "log"
-            text.append(f"{label:>{LABEL_WIDTH - 1}} │", axis_style)
+            text.append(f"{labels.get(row, ''):>{LABEL_WIDTH - 1}} │", axis_style)
             canvas.draw_row(row, text)
             text.append("\n")
-        left, right = short(xa.low), short(xa.high)
-        middle = f" {self.x_title} " if self.x_title else ""
-        gap = max(cols - len(left) - len(right) - len(middle), 1)
-        text.append(f"{'':>{LABEL_WIDTH - 1}} └{left}{' ' * (gap // 2)}{middle}", axis_style)
-        text.append(f"{' ' * (gap - gap // 2)}{right}", axis_style)
+        text.append(f"{'':>{LABEL_WIDTH - 1}} └{_x_labels(xa, cols)}", axis_style)
+        if self.x_title:
+            scale = "log-log" if self.log_x and self.log_y else "log" if self.log_y else ""
+            text.append(f"\n{'':>{LABEL_WIDTH}}{self.x_title}", axis_style)
+            text.append(f"  ({scale} axes)" if scale else "", axis_style)
         for line in legend:
             text.append("\n" + " " * LABEL_WIDTH)
             for one in line:
@@ -140,6 +153,35 @@ class LineChart(Widget):
             lines[-1].append(one)
             used += need
         return lines[: max(self.size.height // 3, 1)]
+
+
+def _y_labels(ya: Axis, rows: int) -> dict[int, str]:
+    """Return row → label: both ends, and the round values between that have room."""
+    labels = {0: short(ya.high), rows - 1: short(ya.low)}
+    for value in ticks(ya.low, ya.high, log=ya.log):
+        row = (rows * 4 - 1 - ya.position(value)) // 4
+        if all(abs(row - taken) > 1 for taken in labels):
+            labels[row] = short(value)
+    return labels
+
+
+def _x_labels(xa: Axis, cols: int) -> str:
+    """Return the x axis line: both ends and the round values between that have room."""
+    line = [" "] * cols
+    placed: list[tuple[int, int]] = []
+
+    def put(at: int, label: str) -> None:
+        at = min(max(at, 0), cols - len(label))
+        if all(at + len(label) + 1 < a or b + 1 < at for a, b in placed):
+            line[at : at + len(label)] = label
+            placed.append((at, at + len(label)))
+
+    put(0, short(xa.low))
+    put(cols, short(xa.high))
+    for value in ticks(xa.low, xa.high, log=xa.log):
+        label = short(value)
+        put(xa.position(value) // 2 - len(label) // 2, label)
+    return "".join(line).rstrip()
 
 
 class _Canvas:

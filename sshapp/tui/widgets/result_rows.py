@@ -17,7 +17,7 @@ COLUMNS = (
     "kernel",
     "size",
     "thr",
-    "best GF/s",
+    "best",
     "median",
     "% peak",
     "vs BLAS",

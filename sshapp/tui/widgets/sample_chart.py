@@ -83,6 +83,6 @@ class SampleChart(BarChart):
         ticks = f"{first + 1}"
         last = f"{len(self.samples)}"
         gap = len(shown) * cell - len(ticks) - len(last)
-        axis += ticks + (" " * gap + last if gap > 0 else "")
+        axis += ticks + (" " * gap + last if gap > 0 and len(shown) > 1 else "")
         text.append(axis, axis_style)
         return text

@@ -73,3 +73,28 @@ class Axis:
     def fraction(self, value: float) -> float:
         """Return where `value` lies, 0 at low and 1 at high (clamped)."""
         return min(max(self._t(value), 0.0), 1.0)
+
+
+def ticks(low: float, high: float, *, log: bool) -> list[float]:
+    """Return round values inside [low, high] to label an axis between its ends.
+
+    Log: the powers of ten (with 2× and 5× when fewer than three fit). Linear: steps of
+    1, 2 or 5 times a power of ten, about five of them.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return []
+    if log:
+        low = max(low, 1e-12)
+        first, last = math.ceil(math.log10(low)), math.floor(math.log10(high))
+        decades = [10.0**e for e in range(first, last + 1)]
+        if len(decades) >= 3:
+            return decades
+        spread = range(first - 1, last + 1)
+        values = sorted(m * 10.0**e for e in spread for m in (1, 2, 5))
+        return [v for v in values if low <= v <= high]
+    raw = (high - low) / 5
+    base = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
+    start = math.ceil(low / step) * step
+    count = int((high - start) / step + 1e-9) + 1
+    return [start + i * step for i in range(count)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input, Select, TabbedContent
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from sshapp.tui.app import BenchApp
 from sshapp.tui.screens.results import ResultsScreen
@@ -12,7 +12,7 @@ from sshapp.tui.screens.setup import SetupScreen
 from sshapp.tui.widgets.cpu_panel import CpuPanel
 from sshapp.tui.widgets.kernel_table import KernelTable
 from sshapp.tui.widgets.ladder import LadderChart
-from tests.tui.fakes import FAKE_CPU, RATES, FakeService, lowp_history
+from tests.tui.fakes import FAKE_CPU, RATES, FakeService, lowp_history, oracle_history
 
 
 @pytest.fixture
@@ -48,7 +48,9 @@ async def test_precision_view_compares_the_best_of_each_dtype(lowp_app: BenchApp
         assert screen.query_one(TabbedContent).active == "precision"
         chart = screen.query_one("#precision-chart", LadderChart)
         assert chart.caption.startswith("precision at 1024 (1/3")
-        assert "what lower precision buys" in str(screen.query_one("#precision-note").render())
+        assert "fastest kernel that ran per dtype" in str(
+            screen.query_one("#precision-note").render()
+        )
         best = {r.label.split()[0]: (r.label.split()[1], r.gflops) for r in chart.rungs}
         assert best["f32"] == ("avx2.packed_6x16.f32", pytest.approx(RATES["avx2.packed_6x16.f32"]))
         assert best["bf16"][0] == "avx512.dot_14x32.bf16"
@@ -98,3 +100,47 @@ async def test_setup_offers_every_dtype(lowp_app: BenchApp) -> None:
         await pilot.pause()
         assert screen.error == ""
         assert [r.kernel_id for r in screen.runs] == ["avx512.vnni_14x32.int8", "ref.naive.int8"]
+
+
+async def test_precision_view_runs_wide_to_narrow_and_names_oracle_only_rows() -> None:
+    """f64 → f32 → bf16 → int8 (the README's order), and a dtype whose only run is its
+    naive oracle is not set against packed f32 ("×0.02" would read as 50× slower)."""
+    service = FakeService(history=oracle_history(), lowp=True)
+    app = BenchApp(service, "tester", host="bench", cpu=FAKE_CPU)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r", "5")
+        await pilot.pause()
+        chart = app.screen.query_one("#precision-chart", LadderChart)
+        assert [r.label.split()[0] for r in chart.rungs] == ["f64", "f32", "bf16", "int8"]
+        text = str(chart.render())
+        assert "bf16 and int8: only their naive oracles ran" in text
+        assert f"×{1.1 / 52.0:.3g}" not in text
+        assert f"×{RATES['avx2.packed_4x8.f64'] / 52.0:.3g}" in text  # f64 packed vs f32 packed
+        note = str(app.screen.query_one("#precision-note").render())
+        assert "fastest kernel that ran" in note
+
+
+async def test_precision_view_keeps_the_table_order_when_packed_kernels_ran(
+    lowp_app: BenchApp,
+) -> None:
+    async with lowp_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r", "5")
+        await pilot.pause()
+        chart = lowp_app.screen.query_one("#precision-chart", LadderChart)
+        assert [r.label.split()[0] for r in chart.rungs] == ["f64", "f32", "bf16", "int8"]
+        assert "oracle" not in str(chart.render())
+
+
+async def test_the_results_table_does_not_call_int8_rows_gflops(lowp_app: BenchApp) -> None:
+    """Issue 26.15: "best GF/s" stood over int8 rows counted in GOP/s."""
+    async with lowp_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        table = lowp_app.screen.query_one("#results-table", DataTable)
+        labels = [c.label.plain for c in table.ordered_columns]
+        assert not [label for label in labels if "GF/s" in label]
+        assert "int8: GOP/s" in str(lowp_app.screen.query_one("#sort-line", Static).render())
+        await pilot.press("2", "d", "d", "d")  # the int8 ladder says its unit
+        ladder = lowp_app.screen.query_one("#ladder-chart", LadderChart)
+        assert ladder.caption.startswith("int8")
+        assert "GOP/s" in str(ladder.render()).splitlines()[0]

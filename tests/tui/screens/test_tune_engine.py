@@ -26,7 +26,8 @@ async def test_saved_blocks_are_used_by_the_next_bench_run(
 ) -> None:
     state = tmp_path / "state"
     monkeypatch.setenv("SSHAPP_STATE_DIR", str(state))
-    engine = Engine(Settings.from_env({"SSHAPP_STATE_DIR": str(state)}), "tester")
+    env = {"SSHAPP_STATE_DIR": str(state), "SSHAPP_OPERATORS": "tester"}  # w stores hand picks
+    engine = Engine(Settings.from_env(env), "tester")
     app = BenchApp(engine, "tester")
     app.session.tune_size = 96  # small: quick on any CPU
     async with app.run_test(size=(80, 24)) as pilot:

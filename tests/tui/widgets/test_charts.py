@@ -51,13 +51,15 @@ async def test_sample_chart_grows_and_repaints_on_its_timer() -> None:
         assert drawn[-1].rstrip().endswith("500")  # the newest on the right, old ones scroll off
 
 
-async def test_ladder_sorts_slowest_first_with_speedups() -> None:
+async def test_ladder_keeps_the_given_order_with_speedups_and_notes() -> None:
+    """The ladder's order is the table's, not a ranking: a slower step stays in place."""
     chart = LadderChart()
     async with Host(chart).run_test(size=(80, 12)) as pilot:
         chart.set_rungs(
             [
+                Rung("ref.naive.f32", 1.0, note="the triple loop"),
                 Rung("avx2.simd.f32", 10.0),
-                Rung("ref.naive.f32", 1.0),
+                Rung("avx2.ukr_6x16.f32", 5.0),
                 Rung("blas.numpy.f32", 50.0, True),
             ],
             "f32 at 1024",
@@ -65,9 +67,13 @@ async def test_ladder_sorts_slowest_first_with_speedups() -> None:
         await pilot.pause()
         drawn = lines(chart)
         assert drawn[1].startswith("ref.naive.f32")
-        assert "×10" in drawn[2]
-        assert drawn[3].startswith("blas.numpy.f32")
-        assert "×50" in drawn[3]
+        assert drawn[2] == "  └ the triple loop"
+        assert drawn[3].startswith("avx2.simd.f32")
+        assert "×10" in drawn[3]
+        assert drawn[4].startswith("avx2.ukr_6x16.f32")
+        assert drawn[4].split()[-1] == "×0.5"  # over the step above it
+        assert drawn[5].startswith("blas.numpy.f32")
+        assert "×50" in drawn[5]
         assert all(len(line) <= 80 for line in drawn)
 
 
@@ -88,3 +94,31 @@ async def test_line_chart_draws_lines_markers_and_legend() -> None:
         assert any("\u2800" < ch <= "\u28ff" for ch in text)
         assert "━ a" in text
         assert "▲ b" in text
+
+
+def test_series_colours_stay_apart_in_256_and_16_colours() -> None:
+    """Issue 26.10: three series fell on one colour in 256 colours, and one was drawn in
+    the text colour under TERM=xterm (16 colours)."""
+    from rich.color import Color, ColorSystem
+
+    from sshapp.tui.widgets.line_chart import PALETTE
+
+    assert len(PALETTE) >= 12
+    for system in (ColorSystem.EIGHT_BIT, ColorSystem.STANDARD):
+        numbers = [Color.parse(c).downgrade(system).number for c in PALETTE]
+        assert len(set(numbers)) == len(numbers), system
+    standard = {Color.parse(c).downgrade(ColorSystem.STANDARD).number for c in PALETTE}
+    assert not standard & {0, 7, 8, 15}  # black, white, greys: the background and text
+
+
+async def test_line_chart_labels_the_decades_between_its_ends() -> None:
+    """Issue 26.10: the axes had labels only at their two ends."""
+    chart = LineChart()
+    async with Host(chart).run_test(size=(60, 20)) as pilot:
+        chart.set_series([Series("a", [(1.0, 1.0), (1000.0, 1000.0)])], "x")
+        await pilot.pause()
+        drawn = lines(chart)
+        y_labels = [line.split("│")[0].strip() for line in drawn if "│" in line]
+        assert {"10", "100"} <= set(y_labels)
+        x_axis = next(line for line in drawn if "└" in line).split()
+        assert {"10", "100"} <= set(x_axis)
