@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from typing import ClassVar
 
@@ -27,24 +26,16 @@ from sshapp.tui.messages import (
     RunRequested,
     RunStarted,
 )
+from sshapp.tui.runtext import samples_line
 from sshapp.tui.session import Session
 from sshapp.tui.widgets.key_bar import KeyBar
+from sshapp.tui.widgets.result_rows import pct, ratio
 from sshapp.tui.widgets.sample_chart import SampleChart
-from sshapp.tui.widgets.scale import short
-
-
-def pct(value: float | None) -> str:
-    """Return a fraction as a percentage, or "-"."""
-    return f"{value * 100:.0f}%" if value is not None else "-"
-
-
-def ratio(value: float | None) -> str:
-    """Return a ratio as "×1.23", or "-"."""
-    return f"×{value:.2f}" if value is not None else "-"
-
 
 ENDED = frozenset({"finished", "failed", "cancelled"})
 """States a run ends in."""
+STATS_WIDTH = 78
+"""Columns of the samples line: an 80-column terminal less the panel's padding."""
 
 
 class RunScreen(Screen[None]):
@@ -292,19 +283,7 @@ class RunScreen(Screen[None]):
     def _stats(self) -> Text:
         text = Text()
         if self.samples:
-            best = max(self.samples)
-            text.append(f"now {self.samples[-1]:.2f}  best {best:.2f}  ")
-            unit = dtype(self.current.dtype).short_unit if self.current else ""
-            text.append(f"median {statistics.median(self.samples):.2f} {unit}  ")
-            if self.current is not None:
-                run = self.current
-                isa = run.kernel_id.split(".", 1)[0]
-                held = peaktext.held_against(self.session.service, isa, run.dtype, run.threads)
-                if held is not None:
-                    text.append(f"{best / held[0]:.0%} of {held[1]} {short(held[0])}  ")
-            text.append(f"reps {len(self.samples)}")
-            if self.current is not None and self.current.budget_seconds is None:
-                text.append(f" of {self.current.repeats}")
+            text.append(samples_line(self.samples, self.current, self.session.service, STATS_WIDTH))
         if self.note:
             text.append("\n" if self.samples else "")
             text.append(self.note, "italic")

@@ -102,3 +102,28 @@ def row_cells(row: KernelRow, marked: Sequence[str]) -> tuple[str, str, str, str
     mark = "●" if row.id in marked else "★" if row.host_best else " "
     summary = row.summary if row.supported else f"unsupported: {row.reason}"
     return mark, row.id, row.blocking, summary
+
+
+GAP = 2
+"""Spaces between columns."""
+
+
+def layout(
+    texts: Sequence[str], widths: Sequence[int], width: int, rows: Sequence[KernelRow]
+) -> str:
+    """Return one table line: cells at the column widths, the last one taking what is left
+    (cut after a whole word, marked …). Where the full blocking would leave the summary
+    less than MIN_SUMMARY cells, the blocking column shows the short form."""
+    cols = list(widths)
+    narrow = width - 1 - sum(cols) - GAP * len(cols) < MIN_SUMMARY
+    if narrow and len(texts) == len(HEADINGS):
+        texts = (*texts[:2], short_blocking(texts[2]), *texts[3:])
+        cols[2] = max(cell_len(short_blocking(r.blocking)) for r in rows)
+        cols[2] = max(cols[2], cell_len(HEADINGS[2]))
+    out: list[str] = []
+    for text, column in zip(texts, cols, strict=False):
+        out.append(set_cell_size(text, column) + " " * GAP)
+    used = sum(cols[: len(out)]) + GAP * len(out)
+    rest = max(0, width - used - 1)
+    tail = texts[len(out)] if len(texts) > len(out) else ""
+    return " " + "".join(out) + set_cell_size(fit(tail, rest), rest)

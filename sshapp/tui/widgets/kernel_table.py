@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -25,19 +24,14 @@ from textual.strip import Strip
 from sshapp.bench.protocol.rows import KernelRow
 from sshapp.tui.widgets.kernel_rows import (
     HEADINGS,
-    MIN_SUMMARY,
     TableLine,
     column_widths,
     first_cursor,
-    fit,
     group_lines,
+    layout,
     refreshed,
     row_cells,
-    short_blocking,
 )
-
-GAP = 2
-"""Spaces between columns."""
 
 
 class KernelTable(ScrollView, can_focus=True):
@@ -166,25 +160,8 @@ class KernelTable(ScrollView, can_focus=True):
             return Style(dim=True)
         return Style(italic=True) if line.kernel.isa == "blas" else Style()
 
-    def _narrow(self, width: int) -> bool:
-        """Whether the full blocking would leave the summary less than MIN_SUMMARY cells."""
-        return width - 1 - sum(self._widths) - GAP * len(self._widths) < MIN_SUMMARY
-
     def _segments(self, texts: Sequence[str], width: int) -> list[Segment]:
-        """Cells laid out at the column widths, the last one taking what is left (cut after
-        a whole word, marked …)."""
-        widths = list(self._widths)
-        if self._narrow(width) and len(texts) == len(HEADINGS):
-            texts = (*texts[:2], short_blocking(texts[2]), *texts[3:])
-            widths[2] = max(cell_len(short_blocking(r.blocking)) for r in self.rows_by_id.values())
-            widths[2] = max(widths[2], cell_len(HEADINGS[2]))
-        out: list[str] = []
-        for text, column in zip(texts, widths, strict=False):
-            out.append(set_cell_size(text, column) + " " * GAP)
-        used = sum(widths[: len(out)]) + GAP * len(out)
-        rest = max(0, width - used - 1)
-        tail = texts[len(out)] if len(texts) > len(out) else ""
-        return [Segment(" " + "".join(out) + set_cell_size(fit(tail, rest), rest))]
+        return [Segment(layout(texts, self._widths, width, list(self.rows_by_id.values())))]
 
     def render_line(self, y: int) -> Strip:
         """Line y of the widget: the column headings, then table lines from the scroll offset."""
