@@ -269,6 +269,9 @@ class RunScreen(Screen[None]):
             title.append(run.kernel_id, "bold")
             title.append(f"  {run.shape} {run.dtype}  ")
             title.append(f"run {min(self.done + 1, self.total)}/{self.total}  ")
+            if self.samples:  # of how many, unless a time budget decides
+                of = "" if run.budget_seconds is not None else f"/{run.repeats}"
+                title.append(f"rep {len(self.samples)}{of}  ")
             title.append(f"● {self.state}", "bold")
             if self.busy and self.state not in ENDED:
                 title.append(f" · {waited} s")
@@ -287,9 +290,6 @@ class RunScreen(Screen[None]):
                 peak = self.session.service.peak_gflops(isa, self.current.dtype)
                 if peak:
                     text.append(f"{best / peak * 100:.0f}% of {isa} peak {peak:.1f}  ")
-            text.append(f"reps {len(self.samples)}")
-            if self.current is not None and self.current.budget_seconds is None:
-                text.append(f" of {self.current.repeats}")
         if self.note:
             text.append("\n" if self.samples else "")
             text.append(self.note, "italic")
