@@ -1,4 +1,4 @@
-"""Provides the run view's samples line: best, median, share of peak and repetitions."""
+"""Provides the run view's samples line: now, best, median and the share of peak."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def samples_line(
     """Return the samples' line, two spaces apart, in `width` columns.
 
     When it is longer, "now" goes first, then the second spaces: a threaded run's peak
-    label beside "reps N of M" made 82 columns.
+    label made the line 82 columns with the repetition count (now in the title).
     """
     best = max(samples)
     unit = dtype(run.dtype).short_unit if run is not None else ""
@@ -29,10 +29,6 @@ def samples_line(
         held = peaktext.held_against(service, isa, run.dtype, run.threads)
         if held is not None:
             parts.append(f"{best / held[0]:.0%} of {held[1]} {short(held[0])}")
-    reps = f"reps {len(samples)}"
-    if run is not None and run.budget_seconds is None:
-        reps += f" of {run.repeats}"
-    parts.append(reps)
     for line in ("  ".join([now, *parts]), "  ".join(parts)):
         if len(line) <= width:
             return line

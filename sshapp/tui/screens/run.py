@@ -274,6 +274,9 @@ class RunScreen(Screen[None]):
             title.append(run.kernel_id, "bold")
             title.append(f"  {run.shape} {run.dtype}  ")
             title.append(f"run {min(self.done + 1, self.total)}/{self.total}  ")
+            if self.samples:  # of how many, unless a time budget decides
+                of = "" if run.budget_seconds is not None else f"/{run.repeats}"
+                title.append(f"rep {len(self.samples)}{of}  ")
             title.append(f"● {self.state}", "bold")
             if self.busy and self.state not in ENDED:
                 title.append(f" · {waited} s")
