@@ -1,0 +1,147 @@
+// Step 3 of the bf16 ladder on AVX2: keep B in bf16 in its packed panels and widen it
+// inside the micro-kernel. The previous step (widen_pack_6x16.cpp) widens in the
+// packers, so its panels are as large as f32 ones; here the B panels stay 2 bytes an
+// element, which halves the cache footprint of what the micro-kernel streams most: the
+// KC x 16 B micro-panel that every 6-row tile of a jr step reads again. For the same
+// share of L1, KC doubles, so C is loaded and stored half as often (k / KC passes), and
+// the packed B block of a jc step takes half the L3 and half the packing stores.
+//
+// Operation: C[m x n] = A[m x k] . B[k x n], A and B bfloat16 bit patterns, C float,
+// row-major; f32 FMAs on exact widenings, within the dtype table's bf16 bound.
+//
+// Packed layouts (bf16_loops.cpp drives; zero-padded):
+//
+//   a_packed (6 rows per panel, f32)      b_packed (16 columns per panel, bf16)
+//   p=0: f(a0) .. f(a5)                   p=0: b0 b1 b2 b3 b8 b9 b10 b11 | b4 .. b7 b12 .. b15
+//   ...                                   (32 bytes = 1 ymm, 64-bit quarters 0 2 1 3)
+//
+//   per k step: x = load(B row)
+//     vpunpcklwd(0, x) -> the low 4 words of each 128-bit lane into the top halves of
+//                         dwords: f32 of columns 0..7
+//     vpunpckhwd(0, x) -> the high 4 words: columns 8..15
+//   (the packer's quarter order is what makes both results whole columns in order)
+//
+// Why widen B and not A: B's row is widened once per k step and used by 6 broadcasts
+// (2 shuffles per 12 FMAs). A is broadcast element by element: from f32 that is a plain
+// load (VBROADCASTSS m32 needs no ALU), from 16 bits it would be VPBROADCASTW plus a mask
+// (the broadcast word fills both halves of each dword), 2 ALU operations per broadcast,
+// 12 per 12 FMAs. So A is widened in the packer (its block lives in L2, where twice the
+// bytes cost little) and only B, which L1 must hold, stays narrow.
+//
+// Register budget: 12 accumulators + 1 zero + 2 widened B vectors (the second reuses the
+// loaded row) + 1 broadcast = 16 of 16 ymm.
+//
+// Cache blocks (model, mm/blocking.hpp, with each operand at its packed size: B 2 bytes,
+// A 4): KC so the KC x 16 bf16 micro-panel fills half of L1, MC so the MC x KC f32 A block
+// fills half of L2, NC so the KC x NC bf16 B block fills a quarter of L3. Zen 3 (L1d
+// 32 KiB, L2 512 KiB): KC 512, MC 126 (the table's reference); Zen 5 (48 KiB, 1 MiB): KC
+// 768, MC 168, NC 5456.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/avx2/avx2.hpp"
+#include "kernels/avx2/bf16_loops.hpp"
+
+namespace mm::avx2 {
+namespace {
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int UNROLL = 4;
+constexpr int PF_A = 32 * MR;  // prefetch distance in A: 32 k steps (768 B), as the f32 kernel
+
+// The kc x nc block of B into 16-column panels of bf16, each row's 64-bit quarters in
+// the order 0 2 1 3 (see the picture above).
+void pack_b_16_bf16(std::int64_t kc,
+                    std::int64_t nc,
+                    const std::uint16_t* b,
+                    std::int64_t ldb,
+                    void* dst_v) {
+    auto* dst = static_cast<std::uint16_t*>(dst_v);
+    for (std::int64_t jp = 0; jp < nc; jp += NR) {
+        const std::int64_t nr = std::min<std::int64_t>(NR, nc - jp);
+        std::uint16_t* __restrict d = dst + jp * kc;
+        const std::uint16_t* src = b + jp;
+        for (std::int64_t p = 0; p < kc; ++p, src += ldb, d += NR) {
+            __m256i x;
+            if (nr == NR) {
+                x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+            } else {
+                alignas(32) std::uint16_t w[NR] = {};
+                for (std::int64_t j = 0; j < nr; ++j) w[j] = src[j];
+                x = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+            }
+            x = _mm256_permute4x64_epi64(x, 0xD8);  // quarters 0 2 1 3
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), x);
+        }
+    }
+}
+
+void ukr_6x16_bf16(std::int64_t k,
+                   const void* a_panel,
+                   const void* b_panel,
+                   float* c,
+                   std::int64_t ldc,
+                   bool accumulate) {
+    const float* __restrict a = static_cast<const float*>(__builtin_assume_aligned(a_panel, 64));
+    const std::uint16_t* __restrict b =
+        static_cast<const std::uint16_t*>(__builtin_assume_aligned(b_panel, 32));
+    for (int r = 0; r < MR; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
+    }
+    const __m256i zero = _mm256_setzero_si256();
+    __m256 c0[MR], c1[MR];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+    // One step of k: 1 B load, 2 widening shuffles, 6 broadcasts, 12 FMAs.
+    auto step = [&](int u) __attribute__((always_inline)) {
+        const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + u * NR));
+        const __m256 b0 = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, x));
+        const __m256 b1 = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, x));
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+            const __m256 av = _mm256_broadcast_ss(a + u * MR + r);
+            c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+        }
+    };
+    std::int64_t p = 0;
+    // [lesson:loop]
+    for (; p + UNROLL <= k; p += UNROLL) {
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + PF_A + 16), _MM_HINT_T0);
+#pragma GCC unroll 8
+        for (int u = 0; u < UNROLL; ++u) step(u);
+        a += UNROLL * MR;
+        b += UNROLL * NR;
+    }
+    // [/lesson:loop]
+    for (; p < k; ++p) {
+        step(0);
+        a += MR;
+        b += NR;
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+        float* cr = c + r * ldc;
+        if (accumulate) {
+            c0[r] = _mm256_add_ps(c0[r], _mm256_loadu_ps(cr));
+            c1[r] = _mm256_add_ps(c1[r], _mm256_loadu_ps(cr + 8));
+        }
+        _mm256_storeu_ps(cr, c0[r]);
+        _mm256_storeu_ps(cr + 8, c1[r]);
+    }
+}
+
+constexpr Bf16Panels PANELS{pack_a_6_widened, pack_b_16_bf16, ukr_6x16_bf16, 4, 2};
+
+}  // namespace
+
+void gemm_widen_ukr_6x16_bf16(const GemmArgs& args, const Blocking& blk) {
+    gemm_bf16_6x16(args, blk, PANELS);
+}
+
+}  // namespace mm::avx2
