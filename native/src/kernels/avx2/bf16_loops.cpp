@@ -11,11 +11,16 @@
 // driver, whose packers copy elements of the kernel's own type. Edge tiles run the full
 // micro-kernel into an aligned scratch tile that is then copied into C: the caller's
 // arrays are never touched out of bounds and need no alignment.
+//
+// A single row (m == 1) is a GEMV, bound by reading B once: packing B (a widened copy
+// of all of it) and padding the row to MR = 6 only cost, so it streams B instead, as
+// packed_6x16.cpp's f32 GEMV does (simd.cpp), widening each row piece as it is loaded.
 #include "kernels/avx2/bf16_loops.hpp"
 
 #include <immintrin.h>
 
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
 
 #include "kernels/avx512_lowp/lowp_pack.hpp"  // Scratch, round_up: plain C++, internal
@@ -27,9 +32,19 @@ namespace {
 constexpr int MR = 6;
 constexpr int NR = 16;
 
+float f32_of(std::uint16_t h) {
+    return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
+}
+
+void gemv_bf16(const GemmArgs& g);
+
 void gemm_bf16_6x16_one(const GemmArgs& g, const Blocking& blk, const Bf16Panels& pn) {
     if (blk.MR != MR || blk.NR != NR || blk.MC < 1 || blk.KC < 1 || blk.NC < 1) {
         throw std::logic_error("gemm_bf16_6x16: blocking must be 6x16 with MC, KC, NC >= 1");
+    }
+    if (g.m == 1) {
+        gemv_bf16(g);
+        return;
     }
     const auto* A = static_cast<const std::uint16_t*>(g.a);
     const auto* B = static_cast<const std::uint16_t*>(g.b);
@@ -90,14 +105,56 @@ void gemm_bf16_6x16_one(const GemmArgs& g, const Blocking& blk, const Bf16Panels
     }
 }
 
+// c[1 x n] = a[1 x k] . B[k x n]: GEMV_ROWS rows of B per pass over c (as simd.cpp's
+// f32 GEMV: that many sequential streams for the prefetchers, one load and store of c,
+// L1-resident, per GEMV_ROWS FMAs), each 8 bf16 of a row widened as they are loaded.
+constexpr int GEMV_ROWS = 8;
+
+void gemv_bf16(const GemmArgs& g) {
+    const auto* a = static_cast<const std::uint16_t*>(g.a);
+    const auto* B = static_cast<const std::uint16_t*>(g.b);
+    float* c = static_cast<float*>(g.c);
+    constexpr int R = GEMV_ROWS;
+    const std::int64_t n_full = g.n / 8 * 8;
+    std::fill(c, c + g.n, 0.0f);
+    auto widen8 = [](const std::uint16_t* src) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    };
+    for (std::int64_t p = 0; p < g.k; p += R) {
+        const int rows = static_cast<int>(std::min<std::int64_t>(R, g.k - p));
+        __m256 av[R];
+        float as[R];
+        const std::uint16_t* b[R];
+        for (int r = 0; r < R; ++r) {
+            // Rows past k multiply a zero, reading the last real row again (in bounds).
+            as[r] = r < rows ? f32_of(a[p + r]) : 0.0f;
+            av[r] = _mm256_set1_ps(as[r]);
+            b[r] = B + (p + std::min(r, rows - 1)) * g.ldb;
+        }
+        std::int64_t j = 0;
+        for (; j < n_full; j += 8) {
+            __m256 even = _mm256_loadu_ps(c + j);
+            __m256 odd = _mm256_setzero_ps();
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r += 2) {
+                even = _mm256_fmadd_ps(av[r], widen8(b[r] + j), even);
+                odd = _mm256_fmadd_ps(av[r + 1], widen8(b[r + 1] + j), odd);
+            }
+            _mm256_storeu_ps(c + j, _mm256_add_ps(even, odd));
+        }
+        for (; j < g.n; ++j) {
+            float sum = c[j];
+            for (int r = 0; r < R; ++r) sum += as[r] * f32_of(b[r][j]);
+            c[j] = sum;
+        }
+    }
+}
+
 // 4 bf16 -> 4 f32: each 16-bit pattern becomes the upper half of a dword (exact).
 __m128 widen4(const std::uint16_t* src) {
     const __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
     return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), x));
-}
-
-float widen1(std::uint16_t h) {
-    return _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128(static_cast<int>(h) << 16)));
 }
 
 }  // namespace
@@ -133,7 +190,7 @@ void pack_a_6_widened(std::int64_t mc,
             }
         }
         for (; p < kc; ++p, d += MR) {
-            for (std::int64_t i = 0; i < MR; ++i) d[i] = i < mr ? widen1(a[i * lda + p]) : 0.0f;
+            for (std::int64_t i = 0; i < MR; ++i) d[i] = i < mr ? f32_of(a[i * lda + p]) : 0.0f;
         }
     }
 }
