@@ -8,7 +8,8 @@ it in ``flock``, which would hold the same lock and wait for ever)::
 Writes ``benchmarks/results/avx2_bf16.{md,json}``. In one run, round-robin (each round
 takes one sample of every contender, so a burst of load elsewhere hits all alike):
 
-- ``avx2.packed_6x16.f32`` (our best AVX2 f32), ``avx2.widen_pack_6x16.bf16``,
+- ``ref.naive.bf16`` (up to 512³), ``avx2.packed_6x16.f32`` (our best AVX2 f32),
+  ``avx2.widen_pack_6x16.bf16``,
   ``avx2.widen_ukr_6x16.bf16`` and, where the CPU has AVX512_BF16, our
   ``avx512.packed_14x32.bf16`` for scale, all with the analytical model's blocks (a
   fresh state directory: no tune result is read);
@@ -43,6 +44,8 @@ SKINNY = [(200, 300, 500), (4096, 64, 4096), (64, 4096, 4096), (1, 4096, 4096)]
 F32 = "avx2.packed_6x16.f32"
 OURS = ["avx2.widen_pack_6x16.bf16", "avx2.widen_ukr_6x16.bf16"]
 AVX512 = "avx512.packed_14x32.bf16"
+NAIVE = "ref.naive.bf16"  # the ladder's first rung: timed up to NAIVE_MAX³, NAIVE_ROUNDS
+NAIVE_MAX, NAIVE_ROUNDS = 512, 3
 PEERS = {"torch": {}, "torch_avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2"}}
 ROUNDS = 7
 SLOW_ROUNDS = 2  # torch held to AVX2 takes a minute per 2048³ call: fewer samples of it
@@ -168,11 +171,13 @@ def measure(core: int, shapes: list[tuple[int, int, int]], peers: dict[str, Peer
     ids = [kid for kid in [F32, *OURS, AVX512] if kernels.get(kid).supported]
     rows = []
     for shape in shapes:
-        samples: dict[str, list[float]] = {name: [] for name in [*ids, *peers]}
+        naive = [NAIVE] if math.prod(shape) <= NAIVE_MAX**3 else []
+        samples: dict[str, list[float]] = {name: [] for name in [*naive, *ids, *peers]}
         big = math.prod(shape) >= 2048**3
         for round_ in range(ROUNDS):
-            for kid in ids:
-                samples[kid].append(_sample(kid, shape, core, first=round_ == 0))
+            for kid in [*naive, *ids]:
+                if kid != NAIVE or round_ < NAIVE_ROUNDS:
+                    samples[kid].append(_sample(kid, shape, core, first=round_ == 0))
             for name, peer in peers.items():
                 if name == "torch_avx2" and round_ >= (1 if big else SLOW_ROUNDS):
                     continue
