@@ -47,7 +47,7 @@ AVX512 = "avx512.packed_14x32.bf16"
 NAIVE = "ref.naive.bf16"  # the ladder's first rung: timed up to NAIVE_MAX³, NAIVE_ROUNDS
 NAIVE_MAX, NAIVE_ROUNDS = 512, 3
 PEERS = {"torch": {}, "torch_avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2"}}
-ROUNDS = 7
+ROUNDS = 9
 SLOW_ROUNDS = 2  # torch held to AVX2 takes a minute per 2048³ call: fewer samples of it
 SAMPLE_SECONDS = 0.05
 
@@ -189,10 +189,10 @@ def measure(core: int, shapes: list[tuple[int, int, int]], peers: dict[str, Peer
 
 
 def scaling(core: int) -> dict[str, Any]:
-    """1 and 2 threads at 2048³, round-robin."""
+    """1 and 2 threads at 2048³, round-robin, ROUNDS samples each."""
     shape = (2048, 2048, 2048)
     samples: dict[str, list[float]] = {f"{kid} x{t}": [] for kid in [F32, *OURS] for t in (1, 2)}
-    for round_ in range(5):
+    for round_ in range(ROUNDS):
         for name, got in samples.items():
             kid, threads = name.split(" x")
             got.append(_sample(kid, shape, core, round_ == 0, int(threads)))
