@@ -341,6 +341,12 @@ TARGETS = [
     ("avx2", "int8", "× our best f32", 2048, 1.3, "f32"),
     ("avx2", "int8", "× the VPMADDWD probe", 2048, 0.8, "peak"),
     ("avxvnni", "int8", "× the VPDPBUSD ymm probe", 2048, 0.8, "peak"),
+    # Issue 21, set for AVX2-only CPUs (there our best f32 is avx2.packed_6x16.f32 and
+    # torch's bf16 matmul runs its own loops, not oneDNN).
+    ("avx2", "bf16", "× our best f32", 1024, 0.90, "f32"),
+    ("avx2", "bf16", "× our best f32", 2048, 0.90, "f32"),
+    ("avx2", "bf16", "× torch bf16", 1024, 50.0, "peer"),
+    ("avx2", "bf16", "× torch bf16", 2048, 50.0, "peer"),
 ]
 
 
@@ -355,6 +361,15 @@ def _out_of_reach(
     """
     from sshapp.kernels.probes import peak_key
 
+    if family == "avx2":  # benchmarks/avx2_bf16.py measures these beside AVX2 f32 and torch
+        if against == "f32" and not report["best_f32"].startswith("avx2."):
+            return f"the best f32 here is `{report['best_f32']}`, not AVX2 (see avx2_bf16.md)"
+        tag = {"bf16": "bf16", "int8": "s8"}[dtype]
+        wide = [
+            i for op, i in report["peer"].get("ops", {}).items() if tag in op and "avx2" not in i
+        ]
+        if against == "peer" and wide:
+            return f"torch runs oneDNN's `{wide[0]}` here, not an AVX2 path (see avx2_bf16.md)"
     if against == "peer" and family != "amx":
         tag = {"bf16": "bf16", "int8": "s8"}[dtype]
         ops = report["peer"].get("ops", {}).items()

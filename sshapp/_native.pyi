@@ -29,7 +29,7 @@ def narrow_blocking(
     """Return the blocks (mc, kc, nc: the base, validated) run at m×n×k after the model's narrow-B rule: the base itself unless the kc×n block of B fits L2 (l2 bytes, 0 = this CPU's) at a deeper KC."""  # noqa: E501
 
 def blocking_model(kernel_id: str, *, l1: int = 0, l2: int = 0, l3: int = 0) -> dict[str, Any]:
-    """Return the analytical model's blocking of kernel_id for caches l1, l2, l3 bytes (0 = this CPU's), with the shares of each level it fills and the sizes used; tile: whether the tile kernels' rule (A strip in L1, B block in L2) applies; dot: whether the dot-product kernels' shares (B micro-panel the size of L1, streamed from L2) do."""  # noqa: E501
+    """Return the analytical model's blocking of kernel_id for caches l1, l2, l3 bytes (0 = this CPU's), with the shares of each level it fills and the sizes used; tile: whether the tile kernels' rule (A strip in L1, B block in L2) applies; dot: whether the dot-product kernels' shares (B micro-panel the size of L1, streamed from L2) do; a_bytes, b_bytes: bytes per packed element of A and B."""  # noqa: E501
 
 def gemm(
     kernel_id: str,

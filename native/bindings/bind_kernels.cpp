@@ -218,6 +218,8 @@ void register_kernels(py::module_& m) {
             d["l1_bytes"] = caches.l1 > 0 ? caches.l1 : mm::FALLBACK_L1;
             d["l2_bytes"] = caches.l2 > 0 ? caches.l2 : mm::FALLBACK_L2;
             d["l3_bytes"] = caches.l3 > 0 ? caches.l3 : mm::FALLBACK_L3;
+            d["a_bytes"] = mm::packed_a_size(*info);
+            d["b_bytes"] = mm::packed_b_size(*info);
             return d;
         },
         py::arg("kernel_id"), py::kw_only(), py::arg("l1") = 0, py::arg("l2") = 0,
@@ -225,7 +227,8 @@ void register_kernels(py::module_& m) {
         "Return the analytical model's blocking of kernel_id for caches l1, l2, l3 bytes "
         "(0 = this CPU's), with the shares of each level it fills and the sizes used; tile: "
         "whether the tile kernels' rule (A strip in L1, B block in L2) applies; dot: whether the "
-        "dot-product kernels' shares (B micro-panel the size of L1, streamed from L2) do.");
+        "dot-product kernels' shares (B micro-panel the size of L1, streamed from L2) do; "
+        "a_bytes, b_bytes: bytes per packed element of A and B.");
     m.def("gemm", &gemm, py::arg("kernel_id"), py::arg("a"), py::arg("b"), py::arg("c"),
           py::kw_only(), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
           py::arg("threads") = 1,

@@ -33,11 +33,12 @@ Blocking model_blocking(const KernelInfo& info, const CacheSizes& c) {
         return b;
     }
     const ModelShares& shares = is_dot_kernel(info) ? DOT_SHARES : MODEL_SHARES;
-    const long kc = static_cast<long>(shares.l1 * l1) / (b.NR * size);
+    const long a_size = packed_a_size(info), b_size = packed_b_size(info);
+    const long kc = static_cast<long>(shares.l1 * l1) / (b.NR * b_size);
     b.KC = std::min(round_down(kc, 8, 8), MAX_KC);
-    const long mc = static_cast<long>(shares.l2 * l2) / (b.KC * size);
+    const long mc = static_cast<long>(shares.l2 * l2) / (b.KC * a_size);
     b.MC = std::min(round_down(mc, b.MR, b.MR), MAX_MC / b.MR * b.MR);
-    const long nc = static_cast<long>(shares.l3 * l3) / (b.KC * size);
+    const long nc = static_cast<long>(shares.l3 * l3) / (b.KC * b_size);
     b.NC = std::min(round_down(nc, b.NR, b.NR), MAX_NC / b.NR * b.NR);
     return b;
 }
@@ -106,8 +107,9 @@ std::string blocking_error(const KernelInfo& info, const Blocking& blk) {
         return "NC must be 1.." + std::to_string(MAX_NC) + ", got " + std::to_string(blk.NC);
     }
     const long nc_padded = (static_cast<long>(blk.NC) + blk.NR - 1) / blk.NR * blk.NR;
-    const long bytes = (static_cast<long>(blk.MC) + nc_padded) * blk.KC *
-                       static_cast<long>(dtype_size(info.dtype));
+    const long bytes =
+        (static_cast<long>(blk.MC) * packed_a_size(info) + nc_padded * packed_b_size(info)) *
+        blk.KC;
     if (bytes > MAX_PACKED_BYTES) {
         return "packing buffers (MC + NC) x KC would take " + std::to_string(bytes >> 20) +
                " MiB; the limit is " + std::to_string(MAX_PACKED_BYTES >> 20) + " MiB";

@@ -97,6 +97,16 @@ const KernelInfo KERNELS[] = {
      DType::BF16, AVX512_LOWP, avx512_lowp::PACKED_14X32_BF16,
      avx512_lowp::gemm_packed_14x32_bf16},
 #endif
+#if MM_HAVE_AVX2
+    // AVX2 only (no bf16 instructions): f32 FMAs on exact widenings. Last two fields:
+    // bytes per packed element of A and B (the packers widen to f32), for the model.
+    {"avx2.widen_ukr_6x16.bf16", "6x16 f32 FMAs, B kept bf16 in its panels, widened in the "
+     "micro-kernel", DType::BF16, AVX2, avx2::WIDEN_UKR_6X16_BF16,
+     avx2::gemm_widen_ukr_6x16_bf16, 4, 2},
+    {"avx2.widen_pack_6x16.bf16", "bf16 widened to f32 while packing, then the 6x16 f32 "
+     "micro-kernel", DType::BF16, AVX2, avx2::WIDEN_PACK_6X16_BF16,
+     avx2::gemm_widen_pack_6x16_bf16, 4, 4},
+#endif
     {"ref.naive.bf16", "i-j-k triple loop in f32 on bf16 inputs; the bf16 oracle", DType::BF16,
      0, NONE, ref::gemm_naive_bf16},
     // ---- int8 (A, B int8; C int32, wrapping) --------------------------------------

@@ -40,6 +40,11 @@ class ModelReport:
     dot: bool = False
     """The dot-product kernels' shares (AVX-512 BF16 / VNNI): the B micro-panel as large as
     L1, streamed from L2 (mm/blocking.hpp says why)."""
+    a_bytes: int = 0
+    """Bytes per element of the packed A panels (0: element_bytes; 4 where a packer widens
+    bf16 to f32)."""
+    b_bytes: int = 0
+    """Bytes per element of the packed B panels (0: element_bytes)."""
 
     def block_bytes(self) -> dict[str, int]:
         """Return the bytes of the B micro-panel (l1), A block (l2) and B block (l3).
@@ -49,7 +54,12 @@ class ModelReport:
         b, size = self.blocking, self.element_bytes
         if self.tile:
             return {"l1": b.MR * b.KC * size, "l2": b.KC * b.NC * size, "l3": 0}
-        return {"l1": b.KC * b.NR * size, "l2": b.MC * b.KC * size, "l3": b.KC * b.NC * size}
+        a_size, b_size = self.a_bytes or size, self.b_bytes or size
+        return {
+            "l1": b.KC * b.NR * b_size,
+            "l2": b.MC * b.KC * a_size,
+            "l3": b.KC * b.NC * b_size,
+        }
 
     def explain(self) -> str:
         """Return one line: each block, its bytes and the share of its cache it fills."""
@@ -94,6 +104,8 @@ def model(kernel_id: str, *, l1: int = 0, l2: int = 0, l3: int = 0) -> ModelRepo
         element_bytes=dtype(info.dtype).in_size,
         tile=bool(raw["tile"]),
         dot=bool(raw["dot"]),
+        a_bytes=int(raw["a_bytes"]),
+        b_bytes=int(raw["b_bytes"]),
     )
 
 

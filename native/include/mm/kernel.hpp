@@ -20,6 +20,21 @@ struct KernelInfo {
     std::uint64_t required;  // Feature bits the CPU must have
     Blocking blocking;
     GemmFn fn;
+    // Bytes per element of the packed A and B panels where a packer changes the element
+    // type (0: the dtype's input size), e.g. the AVX2 bf16 kernels widen A (and one of
+    // them B) to f32 while packing: the blocking model sizes each block by what it holds.
+    std::uint8_t packed_a_bytes = 0;
+    std::uint8_t packed_b_bytes = 0;
 };
+
+// Bytes per element of the packed A / B panels of `info`.
+constexpr long packed_a_size(const KernelInfo& info) {
+    return info.packed_a_bytes != 0 ? info.packed_a_bytes
+                                    : static_cast<long>(dtype_size(info.dtype));
+}
+constexpr long packed_b_size(const KernelInfo& info) {
+    return info.packed_b_bytes != 0 ? info.packed_b_bytes
+                                    : static_cast<long>(dtype_size(info.dtype));
+}
 
 }  // namespace mm

@@ -30,6 +30,9 @@
 #if CHECK_AVX512_LOWP
 #include "kernels/avx512_lowp/avx512_lowp.hpp"
 #endif
+#if CHECK_AVX2_BF16
+#include "kernels/avx2/avx2.hpp"
+#endif
 #if CHECK_AMX
 #include "kernels/amx/amx.hpp"
 #endif
@@ -59,6 +62,12 @@ struct Kernel {
 };
 
 const Kernel KERNELS[] = {
+#if CHECK_AVX2_BF16
+    {"avx2.widen_pack_6x16.bf16", DType::BF16, avx2::WIDEN_PACK_6X16_BF16,
+     avx2::gemm_widen_pack_6x16_bf16},
+    {"avx2.widen_ukr_6x16.bf16", DType::BF16, avx2::WIDEN_UKR_6X16_BF16,
+     avx2::gemm_widen_ukr_6x16_bf16},
+#endif
 #if CHECK_AVX512_LOWP
     {"avx512.packed_14x32.bf16", DType::BF16, avx512_lowp::PACKED_14X32_BF16,
      avx512_lowp::gemm_packed_14x32_bf16},

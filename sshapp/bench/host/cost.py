@@ -19,6 +19,7 @@ RATES: tuple[tuple[str, float, float], ...] = (
     (BEST, 100.0, 100.0),
     ("amx.*", 1000.0, 1000.0),
     ("avx2.packed*", 100.0, 100.0),
+    ("avx2.widen*", 100.0, 100.0),  # the AVX2 bf16 kernels: f32 FMAs, as avx2.packed
     ("avx512.packed*", 200.0, 200.0),
     ("avxvnni.packed*", 200.0, 200.0),
     ("*.simd.*", 30.0, 6.0),

@@ -49,6 +49,16 @@ void ukr_6x8_f64(std::int64_t k,
 void gemm_packed_6x16_f32(const GemmArgs& args, const Blocking& blk);
 void gemm_packed_6x8_f64(const GemmArgs& args, const Blocking& blk);
 
+// The bf16 ladder on AVX2 (A, B bfloat16, C f32; f32 FMAs on exact widenings), driven by
+// bf16_loops.cpp. Table blockings: 6x16 and, as a reference, the model's blocks on a
+// Zen 3 core with each operand at its packed size (see the kernel files).
+//   widen_pack_6x16.cpp: A and B widened to f32 in the packers, packed_6x16's kernel.
+//   widen_ukr_6x16.cpp:  B kept bf16 in its panels and widened in the micro-kernel.
+constexpr Blocking WIDEN_PACK_6X16_BF16{6, 16, 252, 256, 8192};
+constexpr Blocking WIDEN_UKR_6X16_BF16{6, 16, 126, 512, 8192};
+void gemm_widen_pack_6x16_bf16(const GemmArgs& args, const Blocking& blk);
+void gemm_widen_ukr_6x16_bf16(const GemmArgs& args, const Blocking& blk);
+
 // Machine probe (fma_peak.cpp): `iters` rounds of independent FMAs on 12 ymm
 // accumulators; returns a value derived from them so the work cannot be elided.
 constexpr int FMA_PEAK_ACCUMULATORS = 12;
