@@ -41,7 +41,9 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("kernels", nargs="+", metavar="KERNEL", help="kernel id or glob")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--size", type=whole_in(1, bounds.MAX_SIDE), metavar="N", help="square N×N×N")
-    size.add_argument("--mnk", type=sizes.mnk, metavar="M,N,K", help="one m×n×k product")
+    size.add_argument(
+        "--mnk", type=sizes.mnk, action="append", metavar="M,N,K", help="an m×n×k product"
+    )
     size.add_argument(
         "--sweep", type=sizes.sweep, metavar="A:B:xF", help="sizes A..B, ×F or +F per step"
     )
@@ -67,6 +69,7 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--scaling", action="store_true", help="a scaling series: 1, 2, 4 ... all allowed cores"
     )
     p.add_argument("--json", action="store_true", help="one JSON object per event per line")
+    p.add_argument("--plan", action="store_true", help="only list the runs it would make")
 
 
 def _add_blocking(p: argparse.ArgumentParser) -> None:
@@ -139,7 +142,9 @@ def build_parser(out: TextIO) -> _Parser:
         "--offset", type=whole_in(0, bounds.MAX_OFFSET), default=0, metavar="N", help="skip N"
     )
     res.add_argument("--json", action="store_true")
-    sub.add_parser("version", help="print the version")
+    sub.add_parser("version", help="print the version").add_argument(
+        "--json", action="store_true", help="the protocol hello (docs/protocol.md)"
+    )
     hlp = sub.add_parser("help", help="this help, or help for one command")
     hlp.add_argument("topic", nargs="?", metavar="COMMAND")
     sub.add_parser("session", help="entry point of an SSH session (forced command)")
