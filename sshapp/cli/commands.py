@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, TextIO
 
 from sshapp.bench.blocking.store import TuneCache
 from sshapp.bench.catalog import kernel_rows
 from sshapp.bench.history.database import HistoryError
 from sshapp.bench.protocol.errors import SpecError
-from sshapp.bench.protocol.events import Failed
+from sshapp.bench.protocol.events import Event, Failed
 from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.cli.base import (
     EXIT_FAILURE,
@@ -27,7 +27,7 @@ from sshapp.config import Settings
 from sshapp.kernels import scaling_series
 
 if TYPE_CHECKING:  # the engine pulls in asyncio: `kernels` starts faster without it
-    from sshapp.bench.engine import Engine
+    from sshapp.bench.service import BenchService
 
 DEFAULT_SIZE = 256
 """Square size when no size option is given."""
@@ -42,7 +42,7 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
     if args.sweep:
         shapes = tuple(args.sweep)
     elif args.mnk:
-        shapes = (args.mnk,)
+        shapes = tuple(args.mnk)  # repeatable: a remote front end sends a planned sweep
     else:
         n = args.size or DEFAULT_SIZE
         shapes = (Shape(n, n, n),)
@@ -61,7 +61,17 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
     )
 
 
-def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> int:
+@contextlib.asynccontextmanager
+async def _closing(events: AsyncIterator[Event]) -> AsyncIterator[AsyncIterator[Event]]:
+    """Close a run's stream on the way out (it cancels the run), whatever its type."""
+    try:
+        yield events
+    finally:
+        if isinstance(events, AsyncGenerator):
+            await events.aclose()
+
+
+def bench(args: argparse.Namespace, engine: BenchService, out: TextIO, err: TextIO) -> int:
     """Run `sshapp bench`: validate, then run each kernel × size through the queue."""
     try:
         runs = engine.expand(_spec(args))
@@ -69,12 +79,15 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
         _error(err, str(exc))
         return EXIT_USAGE
     printer = Printer(out, as_json=args.json)
+    if args.plan:
+        printer.plan(runs)
+        return EXIT_OK
     failed = False
 
     async def body() -> int:
         nonlocal failed
         for run in runs:
-            async with contextlib.aclosing(engine.run(run)) as events:
+            async with _closing(engine.run(run)) as events:
                 async for event in events:
                     printer.event(event)
                     failed = failed or isinstance(event, Failed)
@@ -104,7 +117,7 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         "bench": lambda: bench(args, engine, out, err),
         "tune": lambda: tuning.tune(args, engine, out, err),
         "cpu": lambda: tuning.cpu(args, engine, out),
-        "results": lambda: _results(args, engine, out),
+        "results": lambda: results(args, engine, out),
     }
     if args.verb not in handlers:
         _error(err, f"unknown command {args.verb!r}")
@@ -121,7 +134,8 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         return EXIT_FAILURE
 
 
-def _results(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+def results(args: argparse.Namespace, engine: BenchService, out: TextIO) -> int:
+    """Run `sshapp results`: stored runs of this host (or of the node the service drives)."""
     entries = engine.history(mine=args.mine, best=args.best, limit=args.limit, offset=args.offset)
     Printer(out, as_json=args.json).history(entries)
     return EXIT_OK
