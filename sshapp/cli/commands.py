@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, TextIO
 
@@ -106,6 +107,8 @@ def bench(args: argparse.Namespace, engine: BenchService, out: TextIO, err: Text
 
 def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run one engine-backed verb and return its exit code."""
+    if (code := _elsewhere(args, out, err)) is not None:
+        return code
     if args.verb == "kernels":
         Printer(out, as_json=args.json).kernels(kernel_rows(TuneCache(settings.state_dir)))
         return EXIT_OK
@@ -141,6 +144,18 @@ def results(args: argparse.Namespace, engine: BenchService, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _elsewhere(args: argparse.Namespace, out: TextIO, err: TextIO) -> int | None:
+    """Run a gateway session's verb on its nodes (None: not a gateway, run it here)."""
+    if os.environ.get("SSHAPP_FLEET"):
+        from sshapp.cli import fleetcmd
+
+        return fleetcmd.dispatch(args, _spec, out, err)
+    if args.verb == "fleet" or getattr(args, "on", None):
+        _error(err, "this host is not a gateway: 'fleet' and --on work through one")
+        return EXIT_USAGE
+    return None
+
+
 def tui(settings: Settings, err: TextIO) -> int:
     """Run the terminal app, if this build has it."""
     try:
@@ -148,4 +163,16 @@ def tui(settings: Settings, err: TextIO) -> int:
     except (ImportError, AttributeError) as exc:
         _error(err, f"the terminal app is not available in this build ({exc})")
         return EXIT_FAILURE
-    return int(tui_main(user=current_user(), settings=settings))
+    if not os.environ.get("SSHAPP_FLEET"):
+        return int(tui_main(user=current_user(), settings=settings))
+    from sshapp.cli import fleetcmd
+
+    fleet = fleetcmd.open_fleet(os.environ)
+    try:
+        service = fleetcmd.one_node(fleet, None)
+        return int(tui_main(user=service.user, settings=settings, service=service))
+    except (SpecError, RuntimeError) as exc:
+        _error(err, str(exc))
+        return EXIT_FAILURE
+    finally:
+        fleet.close()

@@ -138,9 +138,15 @@ def _version(out: TextIO, *, as_json: bool = False) -> int:
     if as_json:
         import json
 
+        from sshapp.bench.host.queue import QUEUE_DIR, HostQueue
         from sshapp.bench.protocol.wire import hello
 
-        out.write(json.dumps(hello(__version__, REMOTE_VERBS, current_user())) + "\n")
+        try:
+            queue: int | None = len(HostQueue(Settings.from_env().state_dir / QUEUE_DIR).holders())
+        except (ConfigError, OSError):
+            queue = None
+        obj = {**hello(__version__, REMOTE_VERBS, current_user()), "queue": queue}
+        out.write(json.dumps(obj) + "\n")
         out.flush()
         return EXIT_OK
     out.write(f"sshapp {__version__}\n")

@@ -94,13 +94,16 @@ def result_row(result: BenchResult) -> list[str]:
 class Printer:
     """Writes events and tables to one stream, as text or JSON lines, flushing each line."""
 
-    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+    def __init__(self, out: TextIO, *, as_json: bool, node: str | None = None) -> None:
         """Wrap a stream.
 
         Args:
             out: Where to write.
             as_json: One JSON object per line instead of text.
+            node: The fleet node these lines are about (a `node` field, a `[node]` prefix).
         """
+        self.node = node
+        """The node named in every line (None: this host)."""
         self.out = out
         """The stream."""
         self.as_json = as_json
@@ -110,10 +113,14 @@ class Printer:
 
     def line(self, text: str = "") -> None:
         """Write one text line and flush it."""
+        if self.node is not None and text:
+            text = f"[{self.node}] {text}"
         print(text, file=self.out, flush=True)
 
     def json(self, obj: dict[str, Any]) -> None:
         """Write one JSON object on one line and flush it."""
+        if self.node is not None:
+            obj = {**obj, "node": self.node}
         print(json.dumps(obj, allow_nan=False, default=str), file=self.out, flush=True)
 
     def event(self, event: Event) -> None:

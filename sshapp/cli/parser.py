@@ -70,6 +70,11 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--json", action="store_true", help="one JSON object per event per line")
     p.add_argument("--plan", action="store_true", help="only list the runs it would make")
+    _add_on(p, "NODE[,NODE...]|all|any|any:FEATURE", "through a gateway: where it runs (any)")
+
+
+def _add_on(p: argparse.ArgumentParser, metavar: str, what: str) -> None:
+    p.add_argument("--on", metavar=metavar, help=what)
 
 
 def _add_blocking(p: argparse.ArgumentParser) -> None:
@@ -124,11 +129,15 @@ def build_parser(out: TextIO) -> _Parser:
     sub = root.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     _add_bench(sub)
     _add_tune(sub)
-    sub.add_parser("kernels", help="list kernels and whether they run here").add_argument(
-        "--json", action="store_true"
+    kern = sub.add_parser("kernels", help="list kernels and whether they run here")
+    kern.add_argument("--json", action="store_true")
+    _add_on(kern, "NODE", "through a gateway: which node (default: the first up)")
+    sub.add_parser("fleet", help="through a gateway: its nodes and their states").add_argument(
+        "--json", action="store_true", help="one object per node"
     )
     cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")
     cpu.add_argument("--json", action="store_true")
+    _add_on(cpu, "NODE", "through a gateway: which node (default: the first up)")
     cpu.add_argument(
         "--remeasure", action="store_true", help="measure the peaks and best kernels again"
     )
@@ -142,6 +151,7 @@ def build_parser(out: TextIO) -> _Parser:
         "--offset", type=whole_in(0, bounds.MAX_OFFSET), default=0, metavar="N", help="skip N"
     )
     res.add_argument("--json", action="store_true")
+    _add_on(res, "NODE|all", "through a gateway: whose history (all, merged)")
     sub.add_parser("version", help="print the version").add_argument(
         "--json", action="store_true", help="the protocol hello (docs/protocol.md)"
     )

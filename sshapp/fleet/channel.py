@@ -21,9 +21,10 @@ async def exec_lines(
     conn: asyncssh.SSHClientConnection,
     argv: list[str],
     sink: Callable[[dict[str, Any]], None] | None,
+    env: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], int, str]:
     """Run one verb on its own channel; hand each JSON line to sink (or keep them)."""
-    process = await conn.create_process(shlex.join(argv), encoding=None)
+    process = await conn.create_process(shlex.join(argv), encoding=None, env=env or {})
     kept: list[dict[str, Any]] = []
     errors = bytearray()
 

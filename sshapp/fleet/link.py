@@ -79,8 +79,12 @@ class NodeLink:
                 await asyncio.wait_for(conn.wait_closed(), 2)
 
     # -- connection ----------------------------------------------------------------
-    def _error(self, what: str) -> NodeError:
-        return NodeError(f"node {self.address.name}: {what}")
+    def _error(self, what: str, state: str = "down") -> NodeError:
+        return NodeError(f"node {self.address.name}: {what}", state)
+
+    def _env(self) -> dict[str, str]:
+        user = self.auth.assert_user
+        return {"SSHAPP_AS": user} if user else {}
 
     async def _connection(self) -> asyncssh.SSHClientConnection:
         if self._connecting is None:
@@ -96,19 +100,27 @@ class NodeLink:
                 why = f"no answer within {self.auth.connect_timeout:g} s"
                 raise self._error(why) from None
             except (OSError, asyncssh.Error) as exc:
-                raise self._error(reason(exc)) from None
+                refused = isinstance(exc, asyncssh.HostKeyNotVerifiable)
+                raise self._error(reason(exc), "refused" if refused else "down") from None
             self._conn = conn
             try:
                 lines, status, err = await asyncio.wait_for(
-                    exec_lines(conn, ["version", "--json"], None), self.auth.connect_timeout
+                    exec_lines(conn, ["version", "--json"], None, self._env()),
+                    self.auth.connect_timeout,
                 )
                 if status != 0 or len(lines) != 1:
                     raise wire.ProtocolError(err or "no hello")
                 wire.check_hello(lines[0], f"node {self.address.name}")
             except (wire.ProtocolError, TimeoutError) as exc:
                 await self._disconnect()
-                why = "no hello in time" if isinstance(exc, TimeoutError) else str(exc)
-                raise NodeError(why if why.startswith("node ") else self._error(why)) from None
+                if isinstance(exc, TimeoutError):
+                    msg = "no hello in time"
+                    raise self._error(msg) from None
+                why = str(exc)
+                raise NodeError(
+                    why if why.startswith("node ") else f"node {self.address.name}: {why}",
+                    "incompatible" if "incompatible" in why else "bad",
+                ) from None
             self.hello = lines[0]
             return conn
 
@@ -134,10 +146,10 @@ class NodeLink:
     async def _call(self, argv: list[str], sink: Callable[[dict[str, Any]], None] | None) -> Any:
         conn = await self._connection()
         try:
-            lines, status, err = await exec_lines(conn, argv, sink)
+            lines, status, err = await exec_lines(conn, argv, sink, self._env())
         except wire.ProtocolError as exc:
             why = f"bad answer: {exc}"
-            raise self._error(why) from None
+            raise self._error(why, "bad") from None
         except (OSError, asyncssh.Error) as exc:
             raise self._error(reason(exc)) from None
         if status != 0:

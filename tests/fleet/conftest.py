@@ -143,23 +143,34 @@ ISA_MASKS = ("", "avx512,amx", "avx512,amx,avx2")
 """Heterogeneous nodes: all this CPU has; no AVX-512 or AMX; baseline x86-64 only."""
 
 
+def _key(root: Path, name: str) -> tuple[Path, str]:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    path = root / name
+    key.write_private_key(str(path))
+    path.chmod(0o600)
+    return path, key.export_public_key().decode().strip()
+
+
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    """Three real nodes, one per loopback address, each with its own state directory."""
+    """Three real nodes, one per loopback address, each with its own state directory.
+
+    They accept alice's key (as `alice`) and take a gateway's key from --gateway-keys.
+    """
     root = tmp_path_factory.mktemp("fleet")
-    key = asyncssh.generate_private_key("ssh-ed25519")
-    key_file = root / "client_key"
-    key.write_private_key(str(key_file))
-    key_file.chmod(0o600)
-    public = key.export_public_key().decode().strip()
+    key_file, public = _key(root, "client_key")
+    _, gateway_public = _key(root, "gateway_key")
     authorized = root / "authorized_keys"
     authorized.write_text(f'environment="SSHAPP_USER=alice" {public}\n')
+    (root / "gateway_keys").write_text(f"{gateway_public}\n")
+    extra = ("--gateway-keys", str(root / "gateway_keys"))
     nodes: list[Node] = []
     the_fleet = Fleet(nodes, key_file, root / "known_hosts", authorized)
     try:
         for i, (host, mask) in enumerate(zip(HOSTS, ISA_MASKS, strict=True)):
+            name = f"n{i + 1}"
             nodes.append(
-                start_node(f"n{i + 1}", host, root / f"n{i + 1}", authorized, disable_isa=mask)
+                start_node(name, host, root / name, authorized, disable_isa=mask, extra=extra)
             )
         the_fleet.write_known_hosts()
         yield the_fleet
@@ -168,6 +179,53 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             link.close()
         for node in nodes:
             node.stop()
+
+
+@dataclass
+class Gateway:
+    """A real gateway in front of the fleet, and two users' keys for it."""
+
+    node: Node
+    users: dict[str, Path]
+    fleet_toml: Path
+
+    @property
+    def port(self) -> int:
+        """Where it listens on 127.0.0.1."""
+        return self.node.port
+
+
+@pytest.fixture(scope="module")
+def gateway(fleet: Fleet) -> Iterator[Gateway]:
+    """`sshapp serve --fleet` on 127.0.0.1 with the three nodes in a TOML file."""
+    root = fleet.key_file.parent
+    users: dict[str, Path] = {}
+    lines = []
+    for user in ("alice", "bob"):
+        path, public = _key(root, f"{user}_key")
+        users[user] = path
+        lines.append(f'environment="SSHAPP_USER={user}" {public}\n')
+    (root / "gateway_users").write_text("".join(lines))
+    toml = root / "fleet.toml"
+    toml.write_text(
+        "".join(
+            f'[[node]]\nname = "{n.name}"\naddress = "{n.host}"\nport = {n.port}\n\n'
+            for n in fleet.nodes
+        )
+    )
+    extra = (
+        "--fleet",
+        str(toml),
+        "--fleet-key",
+        str(root / "gateway_key"),
+        "--fleet-known-hosts",
+        str(fleet.known_hosts),
+    )
+    gw = start_node("gw", "127.0.0.1", root / "gw", root / "gateway_users", extra=extra)
+    try:
+        yield Gateway(gw, users, toml)
+    finally:
+        gw.stop()
 
 
 def wait_until(check: Callable[[], bool], seconds: float, step: float = 0.05) -> float:
