@@ -73,9 +73,11 @@ def start_node(
     disable_isa: str = "",
     port: int = 0,
     extra: tuple[str, ...] = (),
+    env_extra: dict[str, str] | None = None,
 ) -> Node:
     """Start `python -m sshapp.ssh` on host:port and wait until it listens."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SSHAPP_")}
+    env.update(env_extra or {})
     env["SSHAPP_STATE_DIR"] = str(root / "state")
     if disable_isa:
         env["SSHAPP_DISABLE_ISA"] = disable_isa
