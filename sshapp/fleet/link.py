@@ -29,6 +29,32 @@ __all__ = ["ClientAuth", "NodeAddress", "NodeError", "NodeExit", "NodeLink"]
 T = TypeVar("T")
 
 
+KEEPALIVE_SECONDS = 5.0
+"""A node that stops answering keepalives for 3 of these is lost (a run's stream ends)."""
+
+
+async def bounded(coro: Coroutine[Any, Any, T], seconds: float) -> T:
+    """Await `coro` for at most `seconds`, then give up without waiting for it.
+
+    asyncio.wait_for waits for the cancelled task to finish; a handshake that ignores
+    the cancellation would then hold the caller until its own, longer timeout.
+
+    Raises:
+        TimeoutError: It did not finish in time (it is cancelled and left behind).
+    """
+    task = asyncio.ensure_future(coro)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # no warning
+        raise TimeoutError
+    return task.result()
+
+
 class NodeLink:
     """One reused SSH connection to one node, with a channel per call."""
 
@@ -95,7 +121,7 @@ class NodeLink:
                 return conn
             self._conn, self.hello = None, None
             try:
-                conn = await asyncio.wait_for(self._open(), self.auth.connect_timeout)
+                conn = await bounded(self._open(), self.auth.connect_timeout)
             except TimeoutError:
                 why = f"no answer within {self.auth.connect_timeout:g} s"
                 raise self._error(why) from None
@@ -104,7 +130,7 @@ class NodeLink:
                 raise self._error(reason(exc), "refused" if refused else "down") from None
             self._conn = conn
             try:
-                lines, status, err = await asyncio.wait_for(
+                lines, status, err = await bounded(
                     exec_lines(conn, ["version", "--json"], None, self._env()),
                     self.auth.connect_timeout,
                 )
@@ -138,6 +164,10 @@ class NodeLink:
             config=[],
             password=None,
             preferred_auth="publickey,keyboard-interactive" if keys else "keyboard-interactive",
+            connect_timeout=auth.connect_timeout,
+            login_timeout=auth.connect_timeout,
+            keepalive_interval=KEEPALIVE_SECONDS,
+            keepalive_count_max=3,
             kbdint_auth=True,
             **auth.options,
         )
