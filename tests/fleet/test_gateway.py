@@ -10,6 +10,9 @@ from typing import Any
 import asyncssh
 import pytest
 
+from sshapp.bench.protocol.events import Sampled
+from sshapp.bench.protocol.spec import BenchSpec, Shape
+from sshapp.fleet.remote import RemoteService
 from tests.fleet.conftest import Fleet, Gateway
 
 pytestmark = pytest.mark.timeout(300)
@@ -125,3 +128,40 @@ async def test_verbs_a_plain_host_has_no_fleet_for_are_one_line(fleet: Fleet) ->
     status, _, err = await _exec(node.port, fleet.key_file, "fleet", host=node.host)
     assert status == 2
     assert err == "sshapp: error: this host is not a gateway: 'fleet' and --on work through one\n"
+
+
+async def test_n_nodes_run_n_runs_at_once(fleet: Fleet, gateway: Gateway) -> None:
+    command = "bench ref.reorder.f32 --size 64 --time 1.5 --on all --json"
+    status, lines, err = await _exec(gateway.port, gateway.users["alice"], command)
+    assert status == 0, err
+    kinds = [(line["event"], line["node"]) for line in lines]
+    first_finish = next(i for i, (kind, _) in enumerate(kinds) if kind == "finished")
+    started_before = {node for kind, node in kinds[:first_finish] if kind == "started"}
+    assert started_before == {"n1", "n2", "n3"}  # all three were timing at once
+
+
+async def test_any_places_on_the_shortest_queue(fleet: Fleet, gateway: Gateway) -> None:
+    busy = RemoteService(fleet.link(0))  # hold n1's queue with a long run of our own
+    # ~30 ms per sample: 1000 samples outlast the 20 s budget, which outlasts the test.
+    spec = BenchSpec(("ref.naive.f32",), (Shape(256, 256, 256),), budget_seconds=20, repeats=1000)
+    (run,) = busy.expand(spec)
+    stream = busy.run(run)
+    try:
+        async for event in stream:
+            if isinstance(event, Sampled):
+                break
+        status, states, err = await _exec(gateway.port, gateway.users["alice"], "fleet --json")
+        assert {s["name"]: s["queue"] for s in states} == {"n1": 1, "n2": 0, "n3": 0}
+        for _ in range(3):
+            status, lines, err = await _exec(
+                gateway.port,
+                gateway.users["alice"],
+                "bench ref.naive.f32 --size 16 --reps 1 --on any:avx2 --json",
+            )
+            assert status == 0, err
+            assert {line["node"] for line in lines} == {"n2"}, (
+                lines[:1],
+                err,
+            )  # n1 busy, n3 no AVX2
+    finally:
+        await stream.aclose()
