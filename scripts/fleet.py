@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def main() -> int:
     p.add_argument("--state", type=Path, default=Path(".fleet"), help="state root (.fleet)")
     p.add_argument("--port", type=int, default=2222, help="gateway port on 127.0.0.1")
     p.add_argument("--node-port", type=int, default=2222, help="port of every node")
+    p.add_argument("--gateway-args", default="", help="more `serve` options for the gateway")
     args = p.parse_args()
     root = args.state.absolute()
     root.mkdir(parents=True, exist_ok=True)
@@ -122,6 +124,7 @@ def main() -> int:
         argv = ["--host", "127.0.0.1", "--port", str(args.port), "--auth", "open"]
         argv += ["--hostkey-dir", str(root / "gw" / "keys"), "--fleet", str(root / "fleet.toml")]
         argv += ["--fleet-key", str(key), "--fleet-known-hosts", str(root / "known_hosts")]
+        argv += shlex.split(args.gateway_args)
         gateway, port = _serve(
             argv, _env({"SSHAPP_STATE_DIR": str(root / "gw" / "state")}), root / "gw.log"
         )

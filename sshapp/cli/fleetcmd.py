@@ -48,6 +48,10 @@ class FleetView(Protocol):
         """Every node and its NodeState."""
         ...
 
+    def first_up(self, name: str | None = None) -> NodeService:
+        """The named node, or the first up one."""
+        ...
+
     def place(self, on: str, spec: Any) -> list[tuple[NodeService, list[RunSpec]]]:
         """Nodes a spec runs on, with its plan on each."""
         ...
@@ -144,15 +148,7 @@ def one_node(fleet: FleetView, on: str | None) -> NodeService:
     Raises:
         SpecError: No such node, or none is up.
     """
-    states = fleet.states(full=False)
-    for service, state in states:
-        if (on is None and state.state == "up") or service.node == on:
-            if state.state != "up":
-                msg = f"node {on} is {state.state}: {state.detail}"
-                raise SpecError(msg)
-            return service
-    msg = f"no node named {on!r}; 'fleet' lists them" if on else "no node of the fleet is up"
-    raise SpecError(msg)
+    return fleet.first_up(on)
 
 
 def bench_on(

@@ -10,6 +10,7 @@ Placement is the one choice the gateway makes: among up nodes that can run the s
 from __future__ import annotations
 
 import concurrent.futures
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,29 @@ class Fleet:
             states = list(pool.map(lambda s: self._state(s, full=full), services))
         return list(zip(services, states, strict=True))
 
+    def first_up(self, name: str | None = None) -> RemoteService:
+        """The node a single-node verb drives: `name`, or the first up in source order.
+
+        Nodes are asked one after the other, so a healthy first node costs one hello.
+
+        Raises:
+            SpecError: No such node, it is not up, or none is.
+        """
+        services = self.services()
+        if name is not None:
+            services = [s for s in services if s.node == name]
+            if not services:
+                msg = f"no node named {name!r}; 'fleet' lists them"
+                raise SpecError(msg)
+        why = "the fleet has no nodes"
+        for service in services:
+            state = self._state(service, full=False)
+            if state.state == "up":
+                return service
+            why = f"node {service.node} is {state.state}: {state.detail}"
+        msg = why if name is not None else f"no node of the fleet is up ({why})"
+        raise SpecError(msg)
+
     def place(self, on: str, spec: BenchSpec) -> list[tuple[RemoteService, list[RunSpec]]]:
         """Choose the nodes a spec runs on and plan it there.
 
@@ -161,32 +185,67 @@ class Fleet:
             if name not in known:
                 msg = f"no node named {name!r}; 'fleet' lists them"
                 raise SpecError(msg)
-        chosen: list[tuple[RemoteService, list[RunSpec], int]] = []
+        candidates: list[tuple[RemoteService, int]] = []
         refusals: list[str] = []
         for service, state in states:
             if named and service.node not in named:
                 continue
             if state.state != "up":
                 refusals.append(f"{service.node} is {state.state}")
-                continue
-            if feature and feature not in _present(service):
+            elif feature and feature not in _present(service):
                 refusals.append(f"{service.node} has no {feature}")
-                continue
-            try:
-                runs = service.expand(spec)
-            except SpecError as exc:
-                refusals.append(str(exc))
-                continue
-            chosen.append((service, runs, state.queue or 0))
+            else:
+                candidates.append((service, state.queue or 0))
+        if on.startswith("any"):
+            # Shortest queue first; ties (idle nodes) at random, or sessions placing at the
+            # same moment would all see the same queues and pile onto the first node. The
+            # spec is planned on one node at a time, until one accepts it.
+            random.shuffle(candidates)
+            candidates.sort(key=lambda c: c[1])
+        chosen = self._plan(candidates, spec, refusals, first=on.startswith("any"))
         if named and len(chosen) < len(named):
             raise SpecError(refusals[0] if refusals else "a named node cannot run this")
         if not chosen:
             why = "; ".join(refusals[:3]) or "the fleet has no nodes"
             msg = f"no node can run this: {why}"
             raise SpecError(msg)
-        if on.startswith("any"):
-            chosen = [min(chosen, key=lambda c: c[2])]
-        return [(service, runs) for service, runs, _ in chosen]
+        return chosen
+
+    @staticmethod
+    def _plan(
+        candidates: list[tuple[RemoteService, int]],
+        spec: BenchSpec,
+        refusals: list[str],
+        *,
+        first: bool,
+    ) -> list[tuple[RemoteService, list[RunSpec]]]:
+        """Plan `spec` on candidates (all at once; or in order until one accepts)."""
+        if first:
+            for service, _ in candidates:
+                try:
+                    return [(service, service.expand(spec))]
+                except SpecError as exc:
+                    refusals.append(str(exc))
+            return []
+        services = [service for service, _ in candidates]
+        if not services:
+            return []
+
+        def plan(service: RemoteService) -> list[RunSpec] | SpecError:
+            try:
+                return service.expand(spec)
+            except SpecError as exc:
+                return exc
+
+        with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
+            plans = list(pool.map(plan, services))
+        chosen = []
+        for service, runs in zip(services, plans, strict=True):
+            if isinstance(runs, SpecError):
+                refusals.append(str(runs))
+            else:
+                chosen.append((service, runs))
+        return chosen
 
 
 def _present(service: RemoteService) -> Sequence[str]:

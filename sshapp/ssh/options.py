@@ -27,6 +27,7 @@ DEFAULT_PRELOAD = (
     "textual.app",
     "textual.drivers.linux_driver",
     "sshapp.tui.warmup:warm_up",
+    "sshapp.fleet.gateway",  # a gateway's sessions (asyncssh is loaded by the server anyway)
 )
 """Modules the zygote imports once so that forked sessions start with them loaded."""
 
