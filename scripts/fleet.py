@@ -28,6 +28,24 @@ NODES = (
     ("n3", "127.0.0.4", "avx512,amx,avx2"),
 )
 """Name, address and masked ISAs of each node."""
+NODE_LIMITS = (
+    "--max-per-ip",
+    "256",
+    "--max-startups-per-ip",
+    "64",
+    "--max-startups",
+    "64",
+    "--rate-per-ip",
+    "6000",
+    "--kex-rate",
+    "1000",
+    "--kex-burst",
+    "200",
+    "--max-sessions",
+    "256",
+)
+"""Every gateway session connects to the nodes from the gateway's one address: the
+per-address limits meant for users would drop them (they apply at the gateway instead)."""
 START_SECONDS = 60.0
 """Longest a server may take to listen."""
 
@@ -112,6 +130,7 @@ def main() -> int:
             argv = ["--host", host, "--port", str(args.node_port), "--auth", "open"]
             argv += ["--hostkey-dir", str(state / "keys")]
             argv += ["--gateway-keys", str(root / "gateway_keys"), "--shutdown-grace", "1"]
+            argv += NODE_LIMITS
             env = _env({"SSHAPP_STATE_DIR": str(state / "state"), "SSHAPP_DISABLE_ISA": mask})
             proc, port = _serve(argv, env, state / "serve.log")
             procs.append(proc)
