@@ -7,7 +7,7 @@ PORT ?= 2222
 # Loopback by default: `--auth open` lets anyone in. `make serve HOST=0.0.0.0` to publish.
 HOST ?= 127.0.0.1
 
-.PHONY: all build lint test serve bench bench-ladder bench-lowp amx-check clean container-test
+.PHONY: all build lint test serve fleet bench bench-ladder bench-lowp amx-check clean container-test
 
 all: test
 
@@ -41,6 +41,11 @@ container-test:
 
 serve: build
 	$(BIN)/sshapp serve --host $(HOST) --port $(PORT)
+
+# A gateway on 127.0.0.1:$(PORT) in front of three nodes on 127.0.0.2-127.0.0.4 (AVX-512 and
+# AVX2 masked on two of them); state under .fleet/; Ctrl-C stops all. Try: ssh -p 2222 127.0.0.1 fleet
+fleet: build
+	$(BIN)/python scripts/fleet.py --port $(PORT)
 
 # The kernel ladder and sweep beside numpy's OpenBLAS; one benchmark at a time per host.
 bench-ladder: build

@@ -22,7 +22,17 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 """Cancelled by Ctrl+C (or a disconnect)."""
 
-REMOTE_VERBS = ("bench", "tune", "explain", "kernels", "cpu", "results", "help", "version")
+REMOTE_VERBS = (
+    "bench",
+    "tune",
+    "explain",
+    "kernels",
+    "cpu",
+    "results",
+    "fleet",
+    "help",
+    "version",
+)
 """Verbs an SSH client may run (`sshapp session` allow-list)."""
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-from collections.abc import Callable
+import os
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
@@ -13,7 +14,7 @@ from sshapp.bench.blocking.store import TuneCache
 from sshapp.bench.catalog import kernel_rows
 from sshapp.bench.history.database import HistoryError
 from sshapp.bench.protocol.errors import SpecError
-from sshapp.bench.protocol.events import Failed
+from sshapp.bench.protocol.events import Event, Failed
 from sshapp.bench.protocol.spec import BenchSpec, Shape
 from sshapp.cli.base import (
     EXIT_FAILURE,
@@ -29,7 +30,7 @@ from sshapp.config import Settings
 from sshapp.kernels import scaling_series
 
 if TYPE_CHECKING:  # the engine pulls in asyncio: `kernels` starts faster without it
-    from sshapp.bench.engine import Engine
+    from sshapp.bench.service import BenchService
 
 DEFAULT_SIZE = 256
 """Square size when no size option is given."""
@@ -44,7 +45,7 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
     if args.sweep:
         shapes = tuple(args.sweep)
     elif args.mnk:
-        shapes = (args.mnk,)
+        shapes = tuple(args.mnk)  # repeatable: a remote front end sends a planned sweep
     else:
         n = args.size or DEFAULT_SIZE
         shapes = (Shape(n, n, n),)
@@ -63,7 +64,17 @@ def _spec(args: argparse.Namespace) -> BenchSpec:
     )
 
 
-def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) -> int:
+@contextlib.asynccontextmanager
+async def _closing(events: AsyncIterator[Event]) -> AsyncIterator[AsyncIterator[Event]]:
+    """Close a run's stream on the way out (it cancels the run), whatever its type."""
+    try:
+        yield events
+    finally:
+        if isinstance(events, AsyncGenerator):
+            await events.aclose()
+
+
+def bench(args: argparse.Namespace, engine: BenchService, out: TextIO, err: TextIO) -> int:
     """Run `sshapp bench`: validate, then run each kernel × size through the queue."""
     try:
         runs = engine.expand(_spec(args))
@@ -71,12 +82,15 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
         _error(err, named(str(exc), args.prog))
         return EXIT_USAGE
     printer = Printer(out, as_json=args.json)
+    if args.plan:
+        printer.plan(runs)
+        return EXIT_OK
     failed = False
 
     async def body() -> int:
         nonlocal failed
         for run in runs:
-            async with contextlib.aclosing(engine.run(run)) as events:
+            async with _closing(engine.run(run)) as events:
                 async for event in events:
                     printer.event(event)
                     failed = failed or isinstance(event, Failed)
@@ -95,6 +109,8 @@ def bench(args: argparse.Namespace, engine: Engine, out: TextIO, err: TextIO) ->
 
 def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """Run one engine-backed verb and return its exit code."""
+    if (code := _elsewhere(args, out, err)) is not None:
+        return code
     if args.verb == "kernels":
         Printer(out, as_json=args.json).kernels(kernel_rows(TuneCache(settings.state_dir)))
         return EXIT_OK
@@ -106,7 +122,7 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         "bench": lambda: bench(args, engine, out, err),
         "tune": lambda: tuning.tune(args, engine, out, err),
         "cpu": lambda: tuning.cpu(args, engine, out),
-        "results": lambda: _results(args, engine, out),
+        "results": lambda: results(args, engine, out),
         "explain": lambda: explain.explain(args, engine, out, err),
     }
     if args.verb not in handlers:
@@ -124,10 +140,23 @@ def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO, err: Tex
         return EXIT_FAILURE
 
 
-def _results(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
+def results(args: argparse.Namespace, engine: BenchService, out: TextIO) -> int:
+    """Run `sshapp results`: stored runs of this host (or of the node the service drives)."""
     entries = engine.history(mine=args.mine, best=args.best, limit=args.limit, offset=args.offset)
     Printer(out, as_json=args.json, prog=args.prog).history(entries, full_users=args.full_users)
     return EXIT_OK
+
+
+def _elsewhere(args: argparse.Namespace, out: TextIO, err: TextIO) -> int | None:
+    """Run a gateway session's verb on its nodes (None: not a gateway, run it here)."""
+    if os.environ.get("SSHAPP_FLEET"):
+        from sshapp.cli import fleetcmd
+
+        return fleetcmd.dispatch(args, _spec, out, err)
+    if args.verb == "fleet" or getattr(args, "on", None):
+        _error(err, "this host is not a gateway: 'fleet' and --on work through one")
+        return EXIT_USAGE
+    return None
 
 
 def tui(settings: Settings, err: TextIO, *, at_host: bool = False) -> int:
@@ -145,4 +174,16 @@ def tui(settings: Settings, err: TextIO, *, at_host: bool = False) -> int:
     user = current_user()
     if at_host:
         settings = replace(settings, operators=(*settings.operators, user))
-    return int(tui_main(user=user, settings=settings))
+    if not os.environ.get("SSHAPP_FLEET"):
+        return int(tui_main(user=user, settings=settings))
+    from sshapp.cli import fleetcmd
+
+    fleet = fleetcmd.open_fleet(os.environ)
+    try:
+        service = fleetcmd.one_node(fleet, None)
+        return int(tui_main(user=service.user, settings=settings, service=service))
+    except (SpecError, RuntimeError) as exc:
+        _error(err, str(exc))
+        return EXIT_FAILURE
+    finally:
+        fleet.close()

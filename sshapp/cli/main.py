@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from sshapp import __version__
-from sshapp.cli.base import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
+from sshapp.cli.base import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    REMOTE_VERBS,
+    current_user,
+    error,
+)
 from sshapp.cli.parser import UsageError, _Parser, build_parser
 from sshapp.config import ConfigError, Settings
 
@@ -82,7 +89,7 @@ def _dispatch(
         return EXIT_USAGE
     local: dict[str, Callable[[], int]] = {
         "help": lambda: _help(parser, args.topic, stdout, stderr),
-        "version": lambda: _version(stdout),
+        "version": lambda: _version(stdout, as_json=args.json),
     }
     if args.verb in local:
         return local[args.verb]()
@@ -133,7 +140,21 @@ def _help(parser: _Parser, topic: str | None, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _version(out: TextIO) -> int:
+def _version(out: TextIO, *, as_json: bool = False) -> int:
+    if as_json:
+        import json
+
+        from sshapp.bench.host.queue import QUEUE_DIR, HostQueue
+        from sshapp.bench.protocol.wire import hello
+
+        try:
+            queue: int | None = len(HostQueue(Settings.from_env().state_dir / QUEUE_DIR).holders())
+        except (ConfigError, OSError):
+            queue = None
+        obj = {**hello(__version__, REMOTE_VERBS, current_user()), "queue": queue}
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+        return EXIT_OK
     out.write(f"sshapp {__version__}\n")
     out.flush()
     return EXIT_OK

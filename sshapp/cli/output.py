@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from sshapp.bench.protocol import wire
 from sshapp.bench.protocol.events import (
     Cancelled,
     Event,
@@ -28,58 +28,12 @@ def _of_peak(result: BenchResult) -> str:
     return f"{_pct(result.peak_fraction)} of the {result.run.dtype} peak"
 
 
-def run_fields(run: RunSpec) -> dict[str, Any]:
-    """Return a run's identity as JSON fields (blocking: null for unblocked kernels)."""
-    s = run.shape
-    b = run.blocking
-    blocking = None if b is None else {"mc": b.mc, "kc": b.kc, "nc": b.nc, "source": b.source}
-    return {
-        "kernel": run.kernel_id,
-        "dtype": run.dtype,
-        "m": s.m,
-        "n": s.n,
-        "k": s.k,
-        "blocking": blocking,
-        "threads": run.threads,
-    }
-
-
-def result_fields(result: BenchResult) -> dict[str, Any]:
-    """Return a result's statistics as JSON fields."""
-    st = result.stats
-    return {
-        **run_fields(result.run),
-        "samples": list(result.samples),
-        "best_seconds": st.best_seconds,
-        "median_seconds": st.median_seconds,
-        "spread": st.spread,
-        "best_gflops": result.best_gflops,
-        "median_gflops": result.median_gflops,
-        "peak_fraction": result.peak_fraction,
-        "blas_ratio": result.blas_ratio,
-        "check_error": result.check_error if math.isfinite(result.check_error) else None,
-        "check_ok": result.check_ok,
-        "notice": result.notice or None,
-    }
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    """Return one event as a JSON object (the `event` field names its kind)."""
-    match event:
-        case Queued(run=run, position=pos):
-            return {"event": "queued", **run_fields(run), "position": pos}
-        case Started(run=run):
-            return {"event": "started", **run_fields(run)}
-        case Sampled(run=run, index=i, seconds=sec, gflops=g):
-            return {"event": "sample", **run_fields(run), "index": i, "seconds": sec, "gflops": g}
-        case Finished(result=result):
-            return {"event": "finished", **result_fields(result)}
-        case Failed(run=run, error=error):
-            return {"event": "failed", **run_fields(run), "error": error}
-        case Cancelled(run=run):
-            return {"event": "cancelled", **run_fields(run)}
-    msg = f"unknown event {event!r}"
-    raise TypeError(msg)
+run_fields = wire.encode_run
+"""A run's identity as JSON fields (sshapp.bench.protocol.wire)."""
+result_fields = wire.encode_result
+"""A result's statistics as JSON fields."""
+event_json = wire.encode_event
+"""One event as a JSON object (the `event` field names its kind)."""
 
 
 def _pct(x: float | None) -> str:
@@ -140,14 +94,19 @@ def result_row(result: BenchResult) -> list[str]:
 class Printer:
     """Writes events and tables to one stream, as text or JSON lines, flushing each line."""
 
-    def __init__(self, out: TextIO, *, as_json: bool, prog: str = "sshapp") -> None:
+    def __init__(
+        self, out: TextIO, *, as_json: bool, prog: str = "sshapp", node: str | None = None
+    ) -> None:
         """Wrap a stream.
 
         Args:
             out: Where to write.
             as_json: One JSON object per line instead of text.
             prog: What hints tell the user to type (`ssh [-p PORT] HOST` over SSH).
+            node: The fleet node these lines are about (a `node` field, a `[node]` prefix).
         """
+        self.node = node
+        """The node named in every line (None: this host)."""
         self.out = out
         """The stream."""
         self.as_json = as_json
@@ -159,10 +118,14 @@ class Printer:
 
     def line(self, text: str = "") -> None:
         """Write one text line and flush it."""
+        if self.node is not None and text:
+            text = f"[{self.node}] {text}"
         print(text, file=self.out, flush=True)
 
     def json(self, obj: dict[str, Any]) -> None:
         """Write one JSON object on one line and flush it."""
+        if self.node is not None:
+            obj = {**obj, "node": self.node}
         print(json.dumps(obj, allow_nan=False, default=str), file=self.out, flush=True)
 
     def event(self, event: Event) -> None:
@@ -196,6 +159,15 @@ class Printer:
             case Cancelled(run=run):
                 self.line(f"  cancelled {run.kernel_id} {run.shape}")
 
+    def plan(self, runs: Sequence[RunSpec]) -> None:
+        """Write the runs a spec expands to (`bench --plan`), one per line."""
+        for run in runs:
+            if self.as_json:
+                self.json({"event": "planned", **wire.encode_run(run)})
+                continue
+            blocks = "" if run.blocking is None else f", {run.blocking}"
+            self.line(f"{run.kernel_id} {run.shape} ({run.dtype}{blocks}, {run.threads} thr)")
+
     def summary(self) -> None:
         """Write the table of every finished result (text mode, more than one result)."""
         if self.as_json or len(self.finished) < 2:
@@ -208,7 +180,7 @@ class Printer:
         """Write the kernel table."""
         if self.as_json:
             for r in rows:
-                self.json({f: getattr(r, f) for f in KernelRow.__dataclass_fields__})
+                self.json(wire.encode_row(r))
             return
         cells = [
             [
@@ -232,8 +204,7 @@ class Printer:
         """Write stored runs (keys shortened to `SHA256:` + 6 characters unless `full_users`)."""
         if self.as_json:
             for e in entries:
-                obj = {"user": e.user, "finished_at": e.finished_at, "cpu": e.cpu}
-                self.json({**obj, **result_fields(e.result)})
+                self.json(wire.encode_entry(e))
             return
         if not entries:
             self.line(f"no runs recorded yet; try: {self.prog} bench ref.reorder.f32 --size 256")

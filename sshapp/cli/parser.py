@@ -68,7 +68,9 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("kernels", nargs="+", metavar="KERNEL", help="kernel id or glob")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--size", type=whole_in(1, bounds.MAX_SIDE), metavar="N", help="square N×N×N")
-    size.add_argument("--mnk", type=sizes.mnk, metavar="M,N,K", help="one m×n×k product")
+    size.add_argument(
+        "--mnk", type=sizes.mnk, action="append", metavar="M,N,K", help="an m×n×k product"
+    )
     size.add_argument(
         "--sweep", type=sizes.sweep, metavar="A:B:xF", help="sizes A..B, ×F or +F per step"
     )
@@ -94,6 +96,12 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--scaling", action="store_true", help="a scaling series: 1, 2, 4 ... all allowed cores"
     )
     _add_json(p, "one object per event (started, each sample, finished), flushed as it happens")
+    p.add_argument("--plan", action="store_true", help="only list the runs it would make")
+    _add_on(p, "NODE[,NODE...]|all|any|any:FEATURE", "through a gateway: where it runs (any)")
+
+
+def _add_on(p: argparse.ArgumentParser, metavar: str, what: str) -> None:
+    p.add_argument("--on", metavar=metavar, help=what)
 
 
 def _add_blocking(p: argparse.ArgumentParser) -> None:
@@ -168,8 +176,12 @@ def build_parser(out: TextIO, prog: str = "sshapp") -> _Parser:
     exp.add_argument("--json", action="store_true", help="the lesson as one JSON object")
     kernels = sub.add_parser("kernels", help="list kernels and whether they run here")
     _add_json(kernels, "one object per kernel")
+    _add_on(kernels, "NODE", "through a gateway: which node (default: the first up)")
+    fleet = sub.add_parser("fleet", help="through a gateway: its nodes and their states")
+    _add_json(fleet, "one object per node")
     cpu = sub.add_parser("cpu", help="CPU features, caches, measured peaks and bandwidth")
     _add_json(cpu, "one object (on one line) with everything below")
+    _add_on(cpu, "NODE", "through a gateway: which node (default: the first up)")
     cpu.add_argument(
         "--remeasure", action="store_true", help="measure the peaks and best kernels again"
     )
@@ -188,7 +200,10 @@ def build_parser(out: TextIO, prog: str = "sshapp") -> _Parser:
         help="whole key fingerprints (SHA256: and 6 characters otherwise)",
     )
     _add_json(res, "one object per stored run (full user and key fingerprint)")
-    sub.add_parser("version", help="print the version")
+    _add_on(res, "NODE|all", "through a gateway: whose history (all, merged)")
+    sub.add_parser("version", help="print the version").add_argument(
+        "--json", action="store_true", help="the protocol hello (docs/protocol.md)"
+    )
     hlp = sub.add_parser("help", help="this help, or help for one command")
     hlp.add_argument("topic", nargs="?", metavar="COMMAND")
     sub.add_parser("session", help="entry point of an SSH session (forced command)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sshapp.bench.blocking.jobs import (
@@ -52,6 +53,9 @@ def _models() -> dict[str, Any]:
                 "NC": b.NC,
                 "shares": r.shares,
                 "block_bytes": r.block_bytes(),
+                "cache_bytes": r.cache_bytes,
+                "element_bytes": r.element_bytes,
+                "tile": r.tile,
                 "explain": r.explain(),
             }
     return out
@@ -106,6 +110,9 @@ def cpu(args: argparse.Namespace, engine: Engine, out: TextIO) -> int:
                 "bandwidth_gbs": measured.bandwidth_gbs if measured else None,
                 "blocking_model": _models(),
                 "host_best": best.choices if best else None,
+                "tuned": {
+                    k: dataclasses.asdict(t) for k, t in engine.tune_cache.all_tuned().items()
+                },
             }
         )
         return EXIT_OK

@@ -53,11 +53,20 @@ def load_or_create(directory: Path) -> asyncssh.SSHKey:
     Raises:
         HostKeyError: The key is unsafe, unreadable or malformed.
     """
-    path = directory / KEY_NAME
+    return load_or_create_key(directory / KEY_NAME, "sshapp host key")
+
+
+def load_or_create_key(path: Path, comment: str) -> asyncssh.SSHKey:
+    """Load an ed25519 private key, creating it (mode 0600, and a .pub) if absent.
+
+    Raises:
+        HostKeyError: The key is unsafe, unreadable or malformed.
+    """
+    directory = path.parent
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
-            key = asyncssh.generate_private_key("ssh-ed25519", comment="sshapp host key")
+            key = asyncssh.generate_private_key("ssh-ed25519", comment=comment)
             _write_atomic(path, key.export_private_key())
             _write_atomic(path.with_suffix(".pub"), key.export_public_key())
             return key
@@ -66,5 +75,5 @@ def load_or_create(directory: Path) -> asyncssh.SSHKey:
     except HostKeyError:
         raise
     except (OSError, asyncssh.KeyImportError) as exc:
-        msg = f"cannot use host key {path}: {exc}"
+        msg = f"cannot use {comment.removeprefix('sshapp ')} {path}: {exc}"
         raise HostKeyError(msg) from None

@@ -52,3 +52,17 @@ def identity(user: str, fingerprint: str, name: str | None = None) -> str:
     if fingerprint:
         return name or fingerprint
     return f"{GUEST_PREFIX}{user}"
+
+
+ASSERT_VARIABLE = "SSHAPP_AS"
+"""Channel environment variable in which a gateway asserts whose session it relays."""
+_ASSERTED = re.compile(
+    r"^(?:[A-Za-z0-9._@+-]{1,32}|SHA256:[A-Za-z0-9+/]{43}|guest:[A-Za-z0-9._@+-]{1,32})$"
+)
+
+
+def asserted(value: object) -> str | None:
+    """The identity a gateway asserts, if it is one (a name, a fingerprint or a guest)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value if isinstance(value, str) and _ASSERTED.match(value) else None

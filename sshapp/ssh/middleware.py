@@ -82,7 +82,8 @@ async def limit_sessions(session: Session, call_next: Handler) -> None:
     if len(server.sessions) >= state.options.max_channels:
         session.fail(f"sshapp: at most {state.options.max_channels} sessions per connection", 1)
         return
-    if state.sessions_of(server.identity) >= state.options.max_per_user:
+    gateway = getattr(server, "gateway", False)  # a gateway keeps its users' quotas
+    if not gateway and state.sessions_of(server.identity) >= state.options.max_per_user:
         log_event("session_refused", level=logging.WARNING, conn=server.id, reason="per user")
         session.fail(f"sshapp: at most {state.options.max_per_user} sessions per user", 1)
         return

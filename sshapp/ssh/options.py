@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sshapp.config import Settings
-from sshapp.ssh import algorithms
+from sshapp.ssh import algorithms, fleetopts
 from sshapp.ssh.algorithms import AlgorithmPolicy
 from sshapp.ssh.limits import Startups
 
@@ -27,6 +27,7 @@ DEFAULT_PRELOAD = (
     "textual.app",
     "textual.drivers.linux_driver",
     "sshapp.tui.warmup:warm_up",
+    "sshapp.fleet.gateway",  # a gateway's sessions (asyncssh is loaded by the server anyway)
 )
 """Modules the zygote imports once so that forked sessions start with them loaded."""
 
@@ -79,6 +80,14 @@ class ServerOptions:
     """Modules the zygote imports up front (missing ones are skipped)."""
     algorithms: AlgorithmPolicy = field(default_factory=AlgorithmPolicy.default)
     """Key-exchange, cipher and MAC algorithms offered (sshapp.ssh.algorithms)."""
+    fleet: str | None = None
+    """A gateway's node source (TOML file or dns:NAME[:PORT]); None: a plain host."""
+    fleet_key: Path | None = None
+    """The gateway's client key for nodes (None: <hostkey dir>/fleet_ed25519_key)."""
+    fleet_known_hosts: Path | None = None
+    """known_hosts file node host keys must match (plain keys or @cert-authority)."""
+    gateway_keys: Path | None = None
+    """authorized_keys-format file of gateway keys whose sessions may assert an identity."""
 
 
 def _positive_int(text: str) -> int:
@@ -218,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated modules the zygote imports up front"
         " (default SSHAPP_ZYGOTE_PRELOAD or the CLI, engine and TUI modules)",
     )
+    fleetopts.add_arguments(p)
     algorithms.add_arguments(p)
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
@@ -253,6 +263,8 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         parser.error("--auth keys needs --authorized-keys FILE")
     if ns.auth == "open" and ns.authorized_keys is not None:
         parser.error("--auth open and --authorized-keys exclude each other")
+    if why := fleetopts.refusal(ns):
+        parser.error(why)
     command = tuple(shlex.split(ns.session_command)) if ns.session_command else None
     if command is not None and (not command or not Path(command[0]).is_absolute()):
         parser.error("--session-command must start with an absolute path")
@@ -274,5 +286,9 @@ def parse(argv: list[str]) -> tuple[Settings, ServerOptions, str]:
         zygote=not ns.no_zygote,
         zygote_preload=_preload(ns.zygote_preload or os.environ.get("SSHAPP_ZYGOTE_PRELOAD")),
         algorithms=algorithms.from_args(ns),
+        fleet=ns.fleet,
+        fleet_key=ns.fleet_key,
+        fleet_known_hosts=ns.fleet_known_hosts,
+        gateway_keys=ns.gateway_keys,
     )
     return settings, options, ns.log_level

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import sys
@@ -12,7 +13,7 @@ import asyncssh
 
 from sshapp.config import ConfigError, Settings
 from sshapp.logfmt import LOG_FORMAT
-from sshapp.ssh import kexguess, rekey, watchdog
+from sshapp.ssh import fleetopts, kexguess, rekey, watchdog
 from sshapp.ssh.hostkeys import HostKeyError, load_or_create
 from sshapp.ssh.keeper import ZygoteKeeper
 from sshapp.ssh.logline import log_event, logger
@@ -86,6 +87,11 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
         log_event("kexguess_unpatched", level=logging.DEBUG, reason="asyncssh changed")
     rekey.install()  # after kexguess: its wrapper keeps kexguess's marker
     host_key = load_or_create(settings.hostkey_dir)
+    fleet_key = fleetopts.prepare(
+        settings.hostkey_dir, options.fleet, options.fleet_key, options.fleet_known_hosts
+    )
+    options = dataclasses.replace(options, fleet_key=fleet_key)
+    gateway_keys = AuthorizedKeys(options.gateway_keys) if options.gateway_keys else None
     keys = None
     if options.auth == "keys":
         if options.authorized_keys is None:
@@ -101,7 +107,7 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
         acceptor = await asyncssh.listen(
             settings.host,
             settings.port,
-            server_factory=lambda: Server(state, keys),
+            server_factory=lambda: Server(state, keys, gateway_keys),
             server_host_keys=[host_key],
             process_factory=make_process_factory(state),
             encoding=None,
@@ -122,7 +128,7 @@ async def start_server(settings: Settings, options: ServerOptions) -> ServerHand
             await keeper.stop()
         raise
     port = acceptor.get_port()
-    log_event("listening", host=settings.host, port=port, auth=options.auth)
+    log_event("listening", host=settings.host, port=port, auth=options.auth, fleet=options.fleet)
     return ServerHandle(acceptor, state, port, keeper)
 
 

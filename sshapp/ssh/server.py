@@ -45,10 +45,17 @@ class AuthorizedKeys:
 class Server(asyncssh.SSHServer):
     """One SSH connection: admission, authentication, idle tracking and its log lines."""
 
-    def __init__(self, state: ServerState, keys: AuthorizedKeys | None) -> None:
+    def __init__(
+        self,
+        state: ServerState,
+        keys: AuthorizedKeys | None,
+        gateway_keys: AuthorizedKeys | None = None,
+    ) -> None:
         """Create the per-connection handler (asyncssh calls this once per connection)."""
         self.state = state
         self.keys = keys
+        self.gateway_keys = gateway_keys
+        self.gateway = False
         self.id = next_id()
         self.conn: asyncssh.SSHServerConnection | None = None
         self.ip = "?"
@@ -172,6 +179,13 @@ class Server(asyncssh.SSHServer):
         """`open`: any key (its fingerprint becomes the identity); `keys`: listed keys only."""
         fingerprint = key.get_fingerprint("sha256")
         options = None
+        # A gateway's key logs in whatever the policy; only its sessions may assert whose
+        # they are (sshapp.ssh.session.session_identity).
+        gateways = self.gateway_keys
+        self.gateway = gateways is not None and gateways.lookup(key, self.ip, self.ip) is not None
+        if self.gateway:
+            self.fingerprint, self.key_name = fingerprint, None
+            return True
         if self.keys is not None:
             options = self.keys.lookup(key, self.ip, self.ip)
             if options is None:
@@ -188,7 +202,7 @@ class Server(asyncssh.SSHServer):
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
         """Succeed at once, without a prompt (open policy only)."""
         del username, lang, submethods
-        self.fingerprint, self.key_name = "", None
+        self.fingerprint, self.key_name, self.gateway = "", None, False
         return True
 
     def auth_completed(self) -> None:

@@ -17,6 +17,7 @@ from sshapp.cli.session import MAX_COMMAND_CHARS
 from sshapp.logfmt import LOG_FD_VARIABLE, SESSION_LOG_FD
 from sshapp.ssh.channel import Session
 from sshapp.ssh.child import Child, spawn_pipes, spawn_pty
+from sshapp.ssh.identity import ASSERT_VARIABLE, asserted
 from sshapp.ssh.logline import log_event
 from sshapp.ssh.middleware import DEFAULT_CHAIN, Handler, chain
 from sshapp.ssh.relay import pump_in, pump_out
@@ -44,7 +45,29 @@ def base_env(state: ServerState, environ: dict[str, str] | None = None) -> dict[
     for key in _SERVER_ONLY:
         env.pop(key, None)
     env["SSHAPP_STATE_DIR"] = str(Path(state.settings.state_dir).absolute())
+    options = state.options
+    if options.fleet is not None:  # a gateway: its sessions drive the nodes
+        env["SSHAPP_FLEET"] = options.fleet
+        if options.fleet_key is not None:
+            env["SSHAPP_FLEET_KEY"] = str(options.fleet_key.absolute())
+        if options.fleet_known_hosts is not None:
+            env["SSHAPP_FLEET_KNOWN_HOSTS"] = str(options.fleet_known_hosts.absolute())
     return env
+
+
+def session_identity(session: Session) -> str:
+    """Whose session this is: the connection's identity, or the one a gateway asserts.
+
+    Only a connection that logged in with a key of --gateway-keys may assert one (in
+    SSHAPP_AS); from any other key the variable is ignored, so nobody who logs in to a
+    node directly can claim another's history.
+    """
+    server = session.server
+    if getattr(server, "gateway", False):
+        claimed = asserted(session.process.env.get(ASSERT_VARIABLE))
+        if claimed is not None:
+            return claimed
+    return server.identity
 
 
 def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -54,7 +77,7 @@ def build_env(session: Session, environ: dict[str, str] | None = None) -> dict[s
     hints (no LD_PRELOAD, PYTHONPATH, TEXTUAL_*, COLUMNS/LINES …).
     """
     env = base_env(session.state, environ)
-    env["SSHAPP_USER"] = session.server.identity
+    env["SSHAPP_USER"] = session_identity(session)
     env["SSHAPP_LOGIN"] = session.server.user
     env["SSHAPP_KEY_FINGERPRINT"] = session.server.fingerprint
     if session.entry.pty:

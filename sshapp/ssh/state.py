@@ -44,6 +44,8 @@ class Connection(Protocol):
     """SHA256 fingerprint of the key used to log in ("" without a key)."""
     sessions: set[SessionEntry]
     """Its live sessions."""
+    gateway: bool
+    """Logged in with a key of --gateway-keys: its sessions may assert an identity."""
 
     def touch(self) -> None:
         """Note user input (the idle timeout counts from the last one)."""

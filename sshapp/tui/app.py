@@ -158,18 +158,24 @@ class BenchApp(App[int]):
         self.switch_mode("run")
 
 
-def main(user: str, settings: Settings | None = None) -> int:
-    """Run the TUI on this host's engine until the user quits.
+def main(user: str, settings: Settings | None = None, service: BenchService | None = None) -> int:
+    """Run the TUI on this host's engine (or on `service`) until the user quits.
 
     Args:
         user: Identity recorded with every run.
         settings: Engine settings (None = from SSHAPP_* variables).
+        service: The engine to drive instead of this host's (a gateway's node).
 
     Returns:
         Exit code: 0 after a normal quit, 1 if the engine is unavailable.
     """
     from sshapp.config import Settings
 
+    if service is not None:
+        settle_heap()
+        node = getattr(service, "node", None)
+        result = BenchApp(service, user, host=f"node {node}" if node else _hostname()).run()
+        return result if isinstance(result, int) else 0
     try:
         # Imported late: the engine pulls in the native kernels and SQLite history.
         engine_type = importlib.import_module("sshapp.bench.engine").Engine

@@ -137,3 +137,15 @@ def test_amx_check_without_amx_says_so_and_writes_every_section(tmp_path: Path) 
     assert text.startswith("# AMX check — ")
     for name in sections:
         assert f"\n## {name}\n" in text
+
+
+def test_fleet_script_writes_its_report(tmp_path: Path) -> None:
+    done = _run(
+        "fleet.py", "--screens", "1", "--clients", "2", "--runs", "1", "--out", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "fleet.json").read_text())
+    assert data["clients"]["failures"] == 0, data["clients"]
+    assert data["first_screen"]["gateway_p50"] > 0
+    assert data["makespan"]["any"]["failures"] == data["makespan"]["one_node"]["failures"] == 0
+    assert "first screen p50" in (tmp_path / "fleet.md").read_text()

@@ -30,10 +30,14 @@ def _manifests() -> list[tuple[str, Resource]]:
 
 
 MANIFESTS = _manifests()
+FLEET = [(n, d) for n, d in MANIFESTS if n.startswith("kubernetes/fleet/")]
+"""The fleet's manifests (issue 20): nodes, discovery, gateway, its Service and policy."""
+SINGLE = [(n, d) for n, d in MANIFESTS if (n, d) not in FLEET]
+"""The single-host deployment."""
 
 
 def _one(kind: str) -> Resource:
-    matches = [doc for _, doc in MANIFESTS if doc["kind"] == kind]
+    matches = [doc for _, doc in SINGLE if doc["kind"] == kind]
     assert len(matches) == 1, f"expected one {kind}, found {len(matches)}"
     return matches[0]
 
@@ -58,8 +62,10 @@ def _dockerfile() -> str:
 
 
 def test_manifests_were_found() -> None:
-    kinds = sorted(doc["kind"] for _, doc in MANIFESTS)
+    kinds = sorted(doc["kind"] for _, doc in SINGLE)
     assert kinds == ["DaemonSet", "Namespace", "Service"]
+    fleet = sorted(doc["kind"] for _, doc in FLEET)
+    assert fleet == ["DaemonSet", "Deployment", "NetworkPolicy", "Service", "Service"]
 
 
 @pytest.mark.parametrize("version", K8S_VERSIONS)
@@ -172,5 +178,5 @@ def test_service_reaches_the_pods_and_keeps_client_addresses() -> None:
     assert port["port"] == 22
     assert port["targetPort"] in {p["name"] for p in _server()["ports"]}
     assert service["spec"]["externalTrafficPolicy"] == "Local"  # per-IP limits see clients
-    namespaces = {doc["metadata"].get("namespace") for _, doc in MANIFESTS}
+    namespaces = {doc["metadata"].get("namespace") for _, doc in SINGLE}
     assert namespaces == {None, _one("Namespace")["metadata"]["name"]}
