@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sshapp.bench.host import blas
-from sshapp.bench.lesson.registers import RegisterBudget, budget, register_file
+from sshapp.bench.lesson.registers import RegisterBudget, budget, products_of, register_file
 from sshapp.bench.lesson.reuse import Level, Shape, reuse
 from sshapp.bench.lesson.verdict import CHAINS_NEEDED, Ceiling, Verdict, ceilings, verdict
 from sshapp.kernels import KernelInfo, dtype, get, lesson_source, list_kernels
@@ -87,6 +87,7 @@ class Lesson:
                 "accumulators": self.budget.accumulators,
                 "b_loads": self.budget.b_loads,
                 "a_broadcasts": self.budget.a_broadcasts,
+                "products": self.budget.products,
                 "free": self.budget.free,
                 "summary": self.budget.summary(),
                 "note": self.budget.note,
@@ -186,7 +187,14 @@ def build(
     b = info.blocking
     mc, kc, nc = blocking if blocking and b.KC else (b.MC, b.KC, b.NC)
     shape = Shape(kind(info), b.MR, b.NR, mc, kc, nc, in_size, out_size)
-    regs = budget(info.requires, b.MR, b.NR, out_size, scalar=shape.kind == "naive")
+    regs = budget(
+        info.requires,
+        b.MR,
+        b.NR,
+        out_size,
+        scalar=shape.kind == "naive",
+        products=products_of(info.requires, info.dtype),
+    )
     levels = tuple(reuse(shape, size, dict(caches)))
     peak, peak_name = _peak(peaks, info.isa, info.dtype)
     lanes_peak = _lanes_of(peak_name, out_size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-ACC, B_LOAD, A_BCAST, FREE = "acc", "b", "a", "free"
+ACC, B_LOAD, A_BCAST, PRODUCT, FREE = "acc", "b", "a", "p", "free"
 """Roles of a register in the grid."""
 
 
@@ -52,11 +52,14 @@ class RegisterBudget:
     """Whether C stays in registers across the k loop (a register block MR×NR)."""
     note: str
     """Where the compiler folds a load into the FMA (or why it cannot)."""
+    products: int = 0
+    """Registers holding a product before it is added to C: VPMADDWD (the AVX2 int8
+    step) has no accumulating form, so each multiply lands in a register first."""
 
     @property
     def used(self) -> int:
         """Registers the loop keeps busy."""
-        return self.accumulators + self.b_loads + self.a_broadcasts
+        return self.accumulators + self.b_loads + self.a_broadcasts + self.products
 
     @property
     def free(self) -> int:
@@ -68,6 +71,7 @@ class RegisterBudget:
         a, b = [A_BCAST] * self.a_broadcasts, [B_LOAD] * self.b_loads
         # Tiles in the kernels' order (C tmm0-3, A tmm4-5, B tmm6-7); vectors: C, B, A.
         roles = [ACC] * self.accumulators + (a + b if self.file is TMM else b + a)
+        roles += [PRODUCT] * self.products
         return (roles + [FREE] * max(self.free, 0))[: max(self.file.count, len(roles))]
 
     def summary(self) -> str:
@@ -79,7 +83,8 @@ class RegisterBudget:
             acc = "scalar sum of C" if self.lanes == 1 else "C vector in flight"
         return (
             f"{self.accumulators} {acc} + {self.b_loads} {b_name} + {self.a_broadcasts} "
-            f"{a_name} = {self.used} of {self.file.count} {self.file.name} ({self.free} free)"
+            f"{a_name}{f' + {self.products} product' if self.products else ''} = "
+            f"{self.used} of {self.file.count} {self.file.name} ({self.free} free)"
         )
 
 
@@ -118,7 +123,13 @@ FOLD_NOTES = {
 
 
 def budget(
-    requires: tuple[str, ...], mr: int, nr: int, out_size: int, *, scalar: bool = False
+    requires: tuple[str, ...],
+    mr: int,
+    nr: int,
+    out_size: int,
+    *,
+    scalar: bool = False,
+    products: int = 0,
 ) -> RegisterBudget:
     """Return the register budget of a kernel's inner loop.
 
@@ -128,6 +139,7 @@ def budget(
         nr: Columns of C in the register block (0: not register-blocked).
         out_size: Bytes of one element of C (f32 4, f64 8; bf16 and int8 accumulate in 4).
         scalar: The loop works on one element at a time (the naive dot product).
+        products: Registers for products before their add (see RegisterBudget).
     """
     regs = register_file(requires)
     note = FOLD_NOTES[regs.name]
@@ -138,4 +150,11 @@ def budget(
     if mr <= 0 or nr <= 0:
         return RegisterBudget(regs, 1, 1, 1, lanes, False, note)
     per_row = math.ceil(nr / lanes)
-    return RegisterBudget(regs, mr * per_row, per_row, 1, lanes, True, note)
+    return RegisterBudget(regs, mr * per_row, per_row, 1, lanes, True, note, products)
+
+
+def products_of(requires: tuple[str, ...], dtype_name: str) -> int:
+    """Return the product registers an int8 kernel without a dot-product instruction needs
+    (VPMADDWD then VPADDD: 1); VNNI, AMX and the FMA kernels need none."""
+    dot = {"avx_vnni", "avx512_vnni", "amx_int8"}
+    return 1 if dtype_name == "int8" and "avx2" in requires and not dot & set(requires) else 0

@@ -7,13 +7,19 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from sshapp.bench.lesson.registers import A_BCAST, ACC, B_LOAD, FREE, RegisterBudget
+from sshapp.bench.lesson.registers import A_BCAST, ACC, B_LOAD, FREE, PRODUCT, RegisterBudget
 
 PER_ROW = 16
 """Registers per line of the grid."""
-LABEL = {ACC: "C", B_LOAD: "B", A_BCAST: "A", FREE: "·"}
+LABEL = {ACC: "C", B_LOAD: "B", A_BCAST: "A", PRODUCT: "P", FREE: "·"}
 """The letter in each cell (the colour says it too, the letter works without colour)."""
-NAME = {ACC: "accumulators", B_LOAD: "B loads", A_BCAST: "A broadcasts", FREE: "free"}
+NAME = {
+    ACC: "accumulators",
+    B_LOAD: "B loads",
+    A_BCAST: "A broadcasts",
+    PRODUCT: "products",
+    FREE: "free",
+}
 
 
 class RegisterGrid(Widget):
@@ -44,6 +50,7 @@ class RegisterGrid(Widget):
             ACC: self.get_component_rich_style("grid--acc"),
             B_LOAD: self.get_component_rich_style("grid--b"),
             A_BCAST: self.get_component_rich_style("grid--a"),
+            PRODUCT: self.get_component_rich_style("grid--a"),
             FREE: self.get_component_rich_style("grid--free"),
         }
         text.append(f"register budget: {b.summary()}\n", "bold")
@@ -54,7 +61,9 @@ class RegisterGrid(Widget):
                 text.append(f" {LABEL[role]} ", styles[role])
                 text.append(" ")
             text.append("\n")
-        counts = {ACC: b.accumulators, B_LOAD: b.b_loads, A_BCAST: b.a_broadcasts, FREE: b.free}
+        counts = {ACC: b.accumulators, B_LOAD: b.b_loads, A_BCAST: b.a_broadcasts}
+        counts |= {PRODUCT: b.products} if b.products else {}
+        counts[FREE] = b.free
         for role, count in counts.items():
             text.append(f" {LABEL[role]} ", styles[role])
             text.append(f" {NAME[role]} {count}   ")

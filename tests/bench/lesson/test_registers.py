@@ -7,7 +7,7 @@ import re
 import pytest
 
 from sshapp import kernels
-from sshapp.bench.lesson.registers import A_BCAST, ACC, B_LOAD, FREE, budget
+from sshapp.bench.lesson.registers import A_BCAST, ACC, B_LOAD, FREE, budget, products_of
 
 AVX2 = ("avx2", "fma")
 AVX512 = ("avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl")
@@ -80,7 +80,11 @@ def test_fold_notes_differ_by_isa() -> None:
 def test_each_register_blocked_kernel_matches_its_files_own_count(info: kernels.KernelInfo) -> None:
     """Where the header states "= N of M" (or "N-N2 of M"), the computed budget agrees."""
     b = budget(
-        info.requires, info.blocking.MR, info.blocking.NR, kernels.dtype(info.dtype).out_size
+        info.requires,
+        info.blocking.MR,
+        info.blocking.NR,
+        kernels.dtype(info.dtype).out_size,
+        products=products_of(info.requires, info.dtype),
     )
     header = kernels.lesson_source(info.id).header.replace("\n", " ")
     header = header[header.find("Register budget") :] if "Register budget" in header else header
