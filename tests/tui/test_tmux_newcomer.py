@@ -126,7 +126,10 @@ def test_kernel_summaries_at_80_columns_end_in_whole_words(
         assert cell == full or (
             cell.endswith("…") and full.startswith(cell[:-1]) and not full[len(cell) - 1].isalnum()
         ), (kid, cell)
-        assert len(cell) >= 24, (kid, cell)  # the summary column keeps its room
+        # The summary column keeps its room: 80 columns less the longest id (25 cells since
+        # avx2.widen_pack_6x16.bf16), the short blocking and the gaps leave 24, less at
+        # most one cut word.
+        assert len(cell) >= 20, (kid, cell)
 
 
 def test_setup_shows_every_picked_kernel_at_80_columns(tmux: Tmux, server_port: int) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 GAP = "  "
 """Between two keys."""
-PINNED_ACTIONS = frozenset({"help", "quit"})
+PINNED_ACTIONS = frozenset({"help", "quit", "ask_quit"})
 """Actions that stay in the bar however narrow it is (every other key is in the help)."""
 
 
