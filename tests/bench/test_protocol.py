@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,12 @@ def _fields(result: BenchResult) -> dict[str, Any]:
 
 
 def test_kernel_rows_and_history_entries_round_trip() -> None:
-    row = KernelRow("avx2.packed_6x16.f32", "avx2", "f32", "packs", "6x16", True, "", ("large",))
+    row = KernelRow(
+        "avx2.packed_6x16.f32", "avx2", "f32", "packs", "6x16", True, "", host_best=("large",)
+    )
     assert wire.decode_row(json.loads(json.dumps(wire.encode_row(row)))) == row
+    side = replace(row, id="avx2.skinny.f32", ladder_step=False)
+    assert wire.decode_row(json.loads(json.dumps(wire.encode_row(side)))) == side
     entry = HistoryEntry(RESULT, "alice", 1_700_000_000.5, "AMD EPYC")
     obj = wire.encode_entry(entry, node="n1")
     assert obj["node"] == "n1"

@@ -152,10 +152,13 @@ def test_cancel_says_cancelling_until_the_host_has_stopped(tmux: Tmux, server_po
     open_app(tmux, server_port, "jack")
     tmux("send-keys", "-t", "app", "s")
     tmux.wait_for("app", "presets")
-    tmux("send-keys", "-t", "app", "-l", "ref.naive.f32")  # ~1.5 s of CPU per call at 768
+    # 1024: about 1 s of CPU per call on an idle Zen 5 (at 768 the 0.4 s "cancelling"
+    # window fell between two captures there), several on a loaded host; under the
+    # 30 s run limit either way (1280 is refused).
+    tmux("send-keys", "-t", "app", "-l", "ref.naive.f32")
     tmux("send-keys", "-t", "app", "Tab")
-    tmux("send-keys", "-t", "app", "-l", "768")
-    tmux.wait_for("app", "1 run starting with ref.naive.f32 at 768")
+    tmux("send-keys", "-t", "app", "-l", "1024")
+    tmux.wait_for("app", "1 run starting with ref.naive.f32 at 1024")
     tmux("send-keys", "-t", "app", "C-r")
     tmux.wait_for("app", "rep 1/5", timeout=150)  # a loaded 2-core host is slow
     tmux("send-keys", "-t", "app", "x")

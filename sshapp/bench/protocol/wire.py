@@ -262,6 +262,7 @@ def decode_row(obj: object) -> KernelRow:
         msg = f"expected a JSON object, got {type(obj).__name__}"
         raise ProtocolError(msg)
     best = obj.get("host_best", [])
+    step = obj.get("ladder_step", True)
     return KernelRow(
         id=_field(obj, "id", str),
         isa=_field(obj, "isa", str),
@@ -270,6 +271,7 @@ def decode_row(obj: object) -> KernelRow:
         blocking=_field(obj, "blocking", str),
         supported=_field(obj, "supported", bool),
         reason=_field(obj, "reason", str),
+        ladder_step=step if isinstance(step, bool) else True,
         host_best=tuple(str(x) for x in best) if isinstance(best, list) else (),
     )
 
