@@ -13,17 +13,9 @@ bytes written between the start and end marks the child writes to a side file. T
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import pty
-import select
-import struct
 import sys
-import tempfile
-import termios
-import time
-from fcntl import ioctl
-from pathlib import Path
+
+from pty_run import run_on_pty
 
 CHILD = r"""
 import json, sys, time
@@ -73,40 +65,13 @@ def measure(
     kernel: str, seconds: float, cols: int, rows: int, pace_index: int
 ) -> tuple[float, float, int]:
     """Return (bytes written during the animation, its seconds, rows stepped) on a PTY."""
-    state = Path(tempfile.mkdtemp(prefix="sshapp-lesson-bytes-"))
-    marks = state / "marks.json"
-    env = {**os.environ, "TERM": "xterm-256color", "SSHAPP_STATE_DIR": str(state), "COLORTERM": ""}
-    env.pop("COLUMNS", None)
-    env.pop("LINES", None)
-    argv = [sys.executable, "-c", CHILD, kernel, str(seconds), str(pace_index), str(marks)]
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.execve(sys.executable, argv, env)
-    ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    chunks: list[tuple[float, int]] = []
-    deadline = time.time() + seconds + 60
-    while time.time() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if not ready:
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                break
-            continue
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append((time.time(), len(data)))
-    else:
-        os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    os.close(fd)
-    if not marks.exists():
+    args = [kernel, str(seconds), str(pace_index)]
+    run = run_on_pty(CHILD, args, cols, rows, seconds + 60)
+    if run.marks is None:
         msg = "the lesson child never reached its end mark"
         raise RuntimeError(msg)
-    times = json.loads(marks.read_text())
-    during = sum(n for t, n in chunks if times["start"] <= t <= times["end"])
+    times = run.marks
+    during = run.bytes_between(times["start"], times["end"])
     return float(during), times["end"] - times["start"], int(times["ticks"])
 
 

@@ -13,17 +13,9 @@ quits. The parent drains the PTY and counts bytes with timestamps. Target: <= 50
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import pty
-import select
-import struct
 import sys
-import tempfile
-import termios
-import time
-from fcntl import ioctl
-from pathlib import Path
+
+from pty_run import run_on_pty
 
 CHILD = r"""
 import json, sys, time
@@ -72,51 +64,18 @@ def main() -> int:
     parser.add_argument("--target-kbs", type=float, default=50.0)
     args = parser.parse_args()
 
-    state = Path(tempfile.mkdtemp(prefix="sshapp-tui-bytes-"))
-    marks = state / "marks.json"
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "SSHAPP_STATE_DIR": str(state),
-        "COLORTERM": "",
-    }
-    env.pop("COLUMNS", None)
-    env.pop("LINES", None)
-    argv = [sys.executable, "-c", CHILD, args.kernel, str(args.size), str(args.seconds), str(marks)]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(sys.executable, argv, env)
-    ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", args.rows, args.cols, 0, 0))
-    chunks: list[tuple[float, int]] = []
-    tail = b""
-    deadline = time.time() + args.seconds + 60
-    while time.time() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if not ready:
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                break
-            continue
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append((time.time(), len(data)))
-        tail = (tail + data)[-4000:]
-    else:
-        os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    if not marks.exists():
+    args_child = [args.kernel, str(args.size), str(args.seconds)]
+    run = run_on_pty(CHILD, args_child, args.cols, args.rows, args.seconds + 60)
+    if run.marks is None:
         print("the run did not finish; no figure. Last output:", file=sys.stderr)
-        print(tail.decode(errors="replace"), file=sys.stderr)
+        print(run.tail.decode(errors="replace"), file=sys.stderr)
         return 1
-    times = json.loads(marks.read_text())
+    times = run.marks
     start, end = times["start"], times["end"]
-    during = sum(n for t, n in chunks if start <= t <= end)
+    during = run.bytes_between(start, end)
     seconds = end - start
     rate = during / seconds / 1000
-    total = sum(n for _, n in chunks)
+    total = sum(n for _, n in run.chunks)
     print(
         f"{args.cols}x{args.rows} {args.kernel} at {args.size}, {times['samples']} samples in "
         f"{seconds:.1f} s: {during / 1000:.1f} KB written during the run = {rate:.1f} KB/s "
